@@ -17,7 +17,8 @@ def test_environment_yml_lists_the_same_packages_as_pyproject():
     project = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["project"]
     pip_side = {_name(r) for r in project["dependencies"] + project["optional-dependencies"]["test"]}
     conda_side = set()
-    for line in (PROJECT_ROOT / "environment.yml").read_text().splitlines():
+    text = (PROJECT_ROOT / "environment.yml").read_text()
+    for line in text.split("dependencies:", 1)[1].splitlines():
         item = line.strip()
         if not item.startswith("- ") or item.endswith(":"):
             continue
