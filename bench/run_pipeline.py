@@ -1,0 +1,116 @@
+"""End-to-end benchmark: `textkit run` against the naive recipe, on the same generated corpus.
+
+The naive recipe is what researchers glue together by hand: pandas.read_csv, ``jieba.lcut`` per post,
+``TfidfVectorizer`` + ``MiniBatchKMeans`` and an hourly ``resample``. Both run in fresh subprocesses
+in the same benchmark run, so the ratio is measured on the same machine state; peak RSS is read from
+the child's rusage.
+
+    python bench/run_pipeline.py [--n 1000000] [--corpus data/raw/bench] [--skip-naive]
+
+Goals (issue 6): textkit run on 1M posts in ≤ 60 s wall, ≤ 4 GB peak RSS, ≥ 5× faster than naive.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results"
+
+NAIVE = r"""
+import glob, sys
+import jieba, pandas as pd
+from sklearn.cluster import MiniBatchKMeans
+from sklearn.feature_extraction.text import TfidfVectorizer
+paths = [p for p in glob.glob(sys.argv[1] + "/**/*.csv", recursive=True) if "truth" not in p]
+frames = [pd.read_csv(p, dtype=str, keep_default_na=False, on_bad_lines="skip") for p in paths]
+df = pd.concat(frames, ignore_index=True)
+text_col = "微博正文" if "微博正文" in df else df.columns[4]
+time_col = "发布时间" if "发布时间" in df else df.columns[12]
+df = df[df[text_col] != ""]
+tokens = df[text_col].apply(jieba.lcut)
+X = TfidfVectorizer(analyzer=lambda t: t, min_df=5).fit_transform(tokens)
+labels = MiniBatchKMeans(n_clusters=20, random_state=0, n_init=3).fit_predict(X)
+times = pd.to_datetime(df[time_col], errors="coerce", format="%Y-%m-%d %H:%M")
+hourly = pd.Series(1, index=times).dropna().resample("h").sum()
+print(len(df), len(hourly))
+"""
+
+
+def tree_rss_kib(root: int) -> int:
+    """Resident memory of a process and all its descendants (worker pools included), in KiB."""
+    parents, rss = {}, {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/status") as fh:
+                fields = dict(line.split(":", 1) for line in fh if ":" in line)
+        except OSError:
+            continue
+        parents[int(entry)] = int(fields["PPid"])
+        rss[int(entry)] = int(fields.get("VmRSS", "0 kB").split()[0])
+    tree, frontier = {root}, [root]
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid, ppid in parents.items() if ppid == parent]
+        tree.update(children)
+        frontier.extend(children)
+    return sum(rss.get(pid, 0) for pid in tree)
+
+
+def timed(cmd: list[str]) -> dict:
+    """Run a command; wall seconds and the peak summed RSS of its process tree (sampled every 0.2 s)."""
+    peak = 0
+    started = time.perf_counter()
+    process = subprocess.Popen(cmd, cwd=ROOT)
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.wait(0.2):
+            peak = max(peak, tree_rss_kib(process.pid))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    code = process.wait()
+    seconds = time.perf_counter() - started
+    done.set()
+    sampler.join()
+    if code:
+        raise SystemExit(f"{cmd[:4]} failed with exit code {code}")
+    return {"seconds": round(seconds, 2), "peak_rss_mib": round(peak / 1024, 1)}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=1_000_000)
+    parser.add_argument("--corpus", type=Path, default=ROOT / "data" / "raw" / "bench")
+    parser.add_argument("--skip-naive", action="store_true")
+    args = parser.parse_args()
+    python = sys.executable
+    if not (args.corpus / "textkit_synthetic.json").exists():
+        subprocess.run([python, "-m", "textkit.cli", "synth", "--out", str(args.corpus), "--n", str(args.n)],
+                       check=True, cwd=ROOT)
+    results = {"n": args.n}
+    with tempfile.TemporaryDirectory() as out:
+        results["textkit_run"] = timed([python, "-m", "textkit.cli", "run", str(args.corpus), "--out", out])
+    if not args.skip_naive:
+        results["naive"] = timed([python, "-c", NAIVE, str(args.corpus)])
+        results["speedup"] = round(results["naive"]["seconds"] / results["textkit_run"]["seconds"], 2)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "run_pipeline.json").write_text(json.dumps(results, indent=2) + "\n")
+    print(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
