@@ -16,6 +16,7 @@ from textkit.synth import phrases as P
 from textkit.synth import volume
 from textkit.synth.compose import Composer, Draws
 
+BASE62 = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 WEIBO_EPOCH = 515483463  # mid >> 22 + this = unix seconds
 CRAWL_TIME = volume.END  # every scraper ran right after the last post
 END_EPOCH = int(volume.END.timestamp())
@@ -77,6 +78,7 @@ class Record:
     comments: int = 0
     reposts: int = 0
     post_id: str = ""
+    bid: str = ""
 
     @property
     def complaint(self) -> int:
@@ -160,6 +162,7 @@ def build(n: int, seed: int) -> Corpus:
         kind = "comment" if fmt in ("mc_comments", "crawler_comments") else "post"
         records.append(Record(len(records), int(seconds[i]), str(themes[i]), fmt, author, kind))
 
+    _late_comments(rng, records)
     _attach_comments(rng, records)
     help_originals = _mark_help_requests(rng, records)
     recipes = _compose_texts(composer, records)
@@ -188,6 +191,20 @@ def _assign_formats(rng: np.random.Generator, themes: np.ndarray) -> list[str]:
         np.where(themes == "news", np.where(u < 0.3, "acct_media", search), other),
     )
     return fmts.tolist()
+
+
+def _late_comments(rng: np.random.Generator, records: list[Record]) -> None:
+    """A tenth of the account's comments arrive in the last 30 hours (on the easing notice), so the
+    comment export carries the relative times (``刚刚``, ``N小时前``, ``今天``, ``昨天``) of a fresh crawl."""
+    comments = [r for r in records if r.fmt == "crawler_comments"]
+    late = rng.random(len(comments)) < 0.1
+    ages = rng.integers(30, 30 * 3600, len(comments))
+    for r, move, age in zip(comments, late, ages, strict=True):
+        if move:
+            r.time = CRAWL_EPOCH - int(age)
+    records.sort(key=lambda r: (r.time, r.idx))
+    for i, r in enumerate(records):
+        r.idx = i
 
 
 def _attach_comments(rng: np.random.Generator, records: list[Record]) -> None:
@@ -239,10 +256,6 @@ def _to_traditional(text: str) -> str:
     return _TRADITIONAL.convert(text)
 
 
-def _when(epoch: int) -> pd.Timestamp:
-    return pd.Timestamp(epoch, unit="s", tz="UTC").tz_convert("Asia/Shanghai")
-
-
 def _compose_texts(composer: Composer, records: list[Record]) -> dict[int, dict]:
     """Write every record's text; return the help-request recipes by record index (for copies)."""
     d = composer.d
@@ -253,8 +266,7 @@ def _compose_texts(composer: Composer, records: list[Record]) -> dict[int, dict]
             recipes[r.idx] = recipe
             composed = composer.render_help(recipe)
         else:
-            when = _when(r.time) if r.theme in ("news", "official") else None
-            composed = composer.post(r.theme, when, short=(r.kind == "comment"))
+            composed = composer.post(r.theme, r.time, short=(r.kind == "comment"))
             if r.theme in ("support", "chatter", "outage") and d.chance(0.04):
                 composed.text = _to_traditional(composed.text)
         r.text, r.sentiment = composed.text, composed.sentiment
@@ -318,7 +330,7 @@ def _add_storms(
             orig.help_request = 1
             composed = composer.render_help(composer.help_recipe(theme))
         else:
-            composed = composer.post(theme, _when(t0))
+            composed = composer.post(theme, t0)
         orig.text, orig.sentiment, orig.pii, orig.decoys = (
             composed.text,
             composed.sentiment,
@@ -408,10 +420,33 @@ def mid_to_bid(mid: str) -> str:
         chars = ""
         while value:
             value, rem = divmod(value, 62)
-            chars = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"[rem] + chars
+            chars = BASE62[rem] + chars
         groups.append(chars.rjust(4, "0") if start > 0 else chars or "0")
         end = start
     return "".join(reversed(groups))
+
+
+def mids_to_bids(mids: np.ndarray) -> list[str]:
+    """Vectorised :func:`mid_to_bid` for 16-digit mids."""
+    alphabet = np.array(list(BASE62))
+    parts = []
+    rest = mids.astype(np.int64)
+    groups = []
+    for _ in range(2):
+        groups.append(rest % 10_000_000)
+        rest = rest // 10_000_000
+    groups.append(rest)  # the leading digits
+    for g, value in enumerate(reversed(groups)):
+        chars = []
+        v = value.copy()
+        for _ in range(4):
+            chars.append(alphabet[v % 62])
+            v = v // 62
+        block = np.char.add(np.char.add(chars[3], chars[2]), np.char.add(chars[1], chars[0]))
+        if g == 0:
+            block = np.char.lstrip(block, "0")
+        parts.append(block)
+    return np.char.add(np.char.add(parts[0], parts[1]), parts[2]).tolist()
 
 
 def _assign_ids_and_counts(rng: np.random.Generator, records: list[Record]) -> None:
@@ -428,8 +463,9 @@ def _assign_ids_and_counts(rng: np.random.Generator, records: list[Record]) -> N
     for r in records:
         if r.dup_kind == "repost":
             storm_size[r.dup_of] = storm_size.get(r.dup_of, 0) + 1
+    bids = mids_to_bids(mids)
     for i, r in enumerate(records):
-        r.post_id = str(mids[i])
+        r.post_id, r.bid = str(mids[i]), bids[i]
         r.likes, r.comments, r.reposts = int(likes[i]), int(comments[i]), int(reposts[i])
         if r.idx in storm_size:
             r.reposts = storm_size[r.idx] * 9 + int(likes[i])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 
 import numpy as np
 import pandas as pd
@@ -17,6 +18,7 @@ from textkit.synth import pii
 
 BASE62 = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 TZ = "Asia/Shanghai"
+CST = timezone(timedelta(hours=8))
 
 
 class Draws:
@@ -48,7 +50,7 @@ class Draws:
 class _Slots(dict):
     """Fills ``{slot}`` placeholders on demand."""
 
-    def __init__(self, draws: Draws, when: pd.Timestamp | None):
+    def __init__(self, draws: Draws, when: datetime | None):
         super().__init__()
         self.d = draws
         self.when = when
@@ -81,7 +83,7 @@ class _Slots(dict):
         return value
 
 
-def fill(template: str, draws: Draws, when: pd.Timestamp | None = None) -> str:
+def fill(template: str, draws: Draws, when: datetime | None = None) -> str:
     return template.format_map(_Slots(draws, when))
 
 
@@ -99,14 +101,20 @@ class Composed:
     decoys: list[str] = field(default_factory=list)
 
 
-def _in_window(when: pd.Timestamp, start: str | None, end: str | None) -> bool:
-    if start is not None and when < pd.Timestamp(start, tz=TZ):
-        return False
-    return not (end is not None and when >= pd.Timestamp(end, tz=TZ))
+def _epoch(when: str | None, default: float) -> float:
+    return default if when is None else pd.Timestamp(when, tz=TZ).timestamp()
 
 
-def _timed(bank, when: pd.Timestamp) -> list[str]:
-    return [text for text, start, end in bank if _in_window(when, start, end)]
+def _windows(bank) -> list[tuple[str, float, float]]:
+    return [(text, _epoch(start, -np.inf), _epoch(end, np.inf)) for text, start, end in bank]
+
+
+_TIMED = {"news": _windows(P.NEWS), "official": _windows(P.OFFICIAL)}
+
+
+def _timed(theme: str, epoch: int) -> list[str]:
+    """The templates of ``theme`` that fit the time ``epoch`` (unix seconds)."""
+    return [text for text, start, end in _TIMED[theme] if start <= epoch < end]
 
 
 class Composer:
@@ -131,16 +139,17 @@ class Composer:
             body = body + "...展开全文c"
         return body
 
-    def post(self, theme: str, when: pd.Timestamp, *, short: bool = False) -> Composed:
-        """A post (or, with ``short``, a comment) of ``theme`` written at ``when``."""
+    def post(self, theme: str, epoch: int, *, short: bool = False) -> Composed:
+        """A post (or, with ``short``, a comment) of ``theme`` written at ``epoch`` (unix seconds)."""
         d = self.d
+        when = datetime.fromtimestamp(epoch, CST)
         if theme == "news":
-            body = fill(d.pick(_timed(P.NEWS, when)), d, when)
+            body = fill(d.pick(_timed("news", epoch)), d, when)
             if d.chance(0.5):
                 body += " " + (tco_link(d) if d.chance(0.5) else "网页链接")
             return Composed(self._decorate(theme, body, short=True), 0)
         if theme == "official":
-            body = d.pick(P.OPENERS["official"]) + fill(d.pick(_timed(P.OFFICIAL, when)), d, when)
+            body = d.pick(P.OPENERS["official"]) + fill(d.pick(_timed("official", epoch)), d, when)
             return Composed(body + d.pick(P.CLOSERS["official"]), 0)
         bank = P.CLAUSES[theme]
         k = 1 + d.int(2) if short else 2 + d.int(2)

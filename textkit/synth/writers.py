@@ -17,10 +17,8 @@ import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-import numpy as np
-
 from textkit.io import atomic_path
-from textkit.synth.build import ACCOUNTS, CRAWL_EPOCH, Corpus, Record, mid_to_bid
+from textkit.synth.build import ACCOUNTS, CRAWL_EPOCH, Corpus, Record
 
 CST = timezone(timedelta(hours=8))
 PLATFORM = "weibo"
@@ -119,6 +117,14 @@ def file_paths(corpus: Corpus) -> dict[str, str]:
     return paths
 
 
+def _topics(text: str) -> str:
+    return ",".join(dict.fromkeys(_TOPIC.findall(text))) if "#" in text else ""
+
+
+def _mentions(text: str) -> str:
+    return ",".join(dict.fromkeys(_MENTION.findall(text))) if "@" in text else ""
+
+
 def _dt(epoch: int) -> datetime:
     return datetime.fromtimestamp(epoch, CST)
 
@@ -143,19 +149,20 @@ def _count_text(value: int) -> str:
     return str(value)
 
 
-def _pic_urls(rng: np.random.Generator, k: int) -> list[str]:
-    return [
-        f"http://ww{rng.integers(1, 5)}.sinaimg.cn/large/{rng.integers(0, 1 << 62):016x}"
-        f"{rng.integers(0, 1 << 62):016x}.jpg"
-        for _ in range(k)
-    ]
+def _pic_urls(seed: int, k: int) -> list[str]:
+    """``k`` picture URLs derived from ``seed`` (a record number)."""
+    urls = []
+    for j in range(k):
+        h = (seed * 0x9E3779B97F4A7C15 + j * 0xBF58476D1CE4E5B9) % (1 << 64)
+        g = (h * 0x94D049BB133111EB + 0x2545F4914F6CDD1D) % (1 << 64)
+        urls.append(f"http://ww{1 + h % 4}.sinaimg.cn/large/{h:016x}{g:016x}.jpg")
+    return urls
 
 
 class _Writer:
     def __init__(self, corpus: Corpus, out_dir: Path):
         self.corpus = corpus
         self.out = out_dir
-        self.rng = np.random.default_rng([corpus.seed, 7])
         self.by_idx = {r.idx: r for r in corpus.records}
         self.paths = file_paths(corpus)
         self.truth: list[dict] = []
@@ -228,14 +235,13 @@ class _Writer:
         self, r: Record, wide: bool, time_text: str | None = None, text: str | None = None
     ) -> list:
         text = r.text if text is None else text
-        topics = ",".join(dict.fromkeys(_TOPIC.findall(text)))
-        mentions = ",".join(dict.fromkeys(_MENTION.findall(text)))
-        n_pics = int(self.rng.choice(4, p=[0.7, 0.15, 0.1, 0.05]))
-        pics = _pic_urls(self.rng, n_pics)
+        topics, mentions = _topics(text), _mentions(text)
+        n_pics = (0, 0, 0, 0, 0, 0, 0, 1, 2, 3)[r.idx * 7919 % 10]
+        pics = _pic_urls(r.idx, n_pics) if n_pics else []
         parent = self.by_idx.get(r.parent)
         row = [
             r.post_id,
-            mid_to_bid(r.post_id),
+            r.bid,
             self.uid(r),
             self.name(r),
             text,
@@ -275,15 +281,16 @@ class _Writer:
             return
         storm_originals = {r.idx for r in records if r.storm >= 0 and r.kind == "post"}
         members_here = {r.parent for r in records if r.kind == "repost" and r.parent in storm_originals}
-        bad_time = self.pick_malformed(records, 1)
-        tail = [] if wide else self.pick_malformed([r for r in records if r not in bad_time], 1)
+        bad_time = {r.idx for r in self.pick_malformed(records, 1)}
+        tail = [] if wide else self.pick_malformed([r for r in records if r.idx not in bad_time], 1)
+        tail_ids = {r.idx for r in tail}
         buf = io.StringIO()
         writer = csv.writer(buf)
         writer.writerow(SEARCH_HEADER_21 if wide else SEARCH_HEADER_17)
         number = 0
         emitted: set[int] = set()
         for r in records:
-            if r in tail or (r.idx in members_here and r.idx not in emitted):
+            if r.idx in tail_ids or (r.idx in members_here and r.idx not in emitted):
                 continue
             if r.kind == "repost" and r.parent in members_here and r.parent not in emitted:
                 original = self.by_idx[r.parent]
@@ -292,7 +299,7 @@ class _Writer:
                 self.add_truth(key, number, original, original.text)
                 emitted.add(original.idx)
             number += 1
-            time_text = "2021-12-3" + str(r.idx % 10) + " 25:" + "61" if r in bad_time else None
+            time_text = f"2021-12-3{r.idx % 10} 25:61" if r.idx in bad_time else None
             writer.writerow(self.search_row(r, wide, time_text))
             self.add_truth(key, number, r, r.text)
         text = buf.getvalue()
@@ -311,15 +318,15 @@ class _Writer:
         records = self.records(key)
         if not records:
             return
-        broken = self.pick_malformed(records, 1)
-        bad_time = self.pick_malformed([r for r in records if r not in broken], 1)
+        broken = {r.idx for r in self.pick_malformed(records, 1)}
+        bad_time = {r.idx for r in self.pick_malformed([r for r in records if r.idx not in broken], 1)}
         lines = []
         for number, r in enumerate(records, start=1):
             parent = self.by_idx.get(r.parent)
             item = {
                 "_id": r.post_id,
-                "mblogid": mid_to_bid(r.post_id),
-                "created_at": "Invalid date" if r in bad_time else _second(r.time),
+                "mblogid": r.bid,
+                "created_at": "Invalid date" if r.idx in bad_time else _second(r.time),
                 "geo": None,
                 "ip_location": None,
                 "reposts_count": r.reposts,
@@ -339,14 +346,14 @@ class _Writer:
                     "mbrank": 0,
                     "mbtype": 0,
                 },
-                "url": f"https://weibo.com/{self.uid(r)}/{mid_to_bid(r.post_id)}",
+                "url": f"https://weibo.com/{self.uid(r)}/{r.bid}",
             }
             if r.kind == "repost" and parent is not None:
                 item["retweet_id"] = parent.post_id
             item["keyword"] = KEYWORD
             item["crawl_time"] = CRAWL_EPOCH + number // 40
             line = json.dumps(item, ensure_ascii=False)
-            if r in broken:
+            if r.idx in broken:
                 line = line[: len(line) // 2]
             lines.append(line + "\n")
             self.add_truth(key, number, r, r.text)
@@ -358,8 +365,8 @@ class _Writer:
         records = self.records(key)
         if not records:
             return
-        broken = self.pick_malformed(records, 1)
-        bad_time = self.pick_malformed([r for r in records if r not in broken], 1)
+        broken = {r.idx for r in self.pick_malformed(records, 1)}
+        bad_time = {r.idx for r in self.pick_malformed([r for r in records if r.idx not in broken], 1)}
         lines = []
         for number, r in enumerate(records, start=1):
             likes = str(r.likes)
@@ -369,10 +376,10 @@ class _Writer:
                 likes = "100万+"
             item = {
                 "comment_id": r.post_id,
-                "create_time": "not-a-time" if r in bad_time else r.time,
+                "create_time": "not-a-time" if r.idx in bad_time else r.time,
                 "create_date_time": (
                     "0000-00-00 00:00:00+08:00"
-                    if r in bad_time
+                    if r.idx in bad_time
                     else _dt(r.time).strftime("%Y-%m-%d %H:%M:%S+08:00")
                 ),
                 "note_id": self.by_idx[r.parent].post_id,
@@ -389,7 +396,7 @@ class _Writer:
                 "avatar": f"https://tvax2.sinaimg.cn/crop.0.0.180.180.180/{int(self.uid(r)):x}.jpg",
             }
             line = json.dumps(item, ensure_ascii=False)
-            if r in broken:
+            if r.idx in broken:
                 line = line[: len(line) * 2 // 3]
             lines.append(line + "\n")
             self.add_truth(key, number, r, r.text)
@@ -397,11 +404,10 @@ class _Writer:
 
     # --- weibo-crawler -------------------------------------------------------------------------------
     def crawler_values(self, r: Record, text: str) -> list:
-        topics = ",".join(dict.fromkeys(_TOPIC.findall(text)))
-        mentions = ",".join(dict.fromkeys(_MENTION.findall(text)))
+        topics, mentions = _topics(text), _mentions(text)
         return [
             r.post_id + "\t",
-            mid_to_bid(r.post_id),
+            r.bid,
             text,
             "",
             "",
@@ -421,13 +427,13 @@ class _Writer:
         records = sorted(self.records(key), key=lambda r: -r.time)  # the API lists newest first
         if not records:
             return
-        bad_time = self.pick_malformed(records, 1) if key == "acct_official" else []
+        bad_time = {r.idx for r in self.pick_malformed(records, 1)} if key == "acct_official" else set()
         buf = io.StringIO()
         writer = csv.writer(buf)  # CRLF record ends, LF inside quoted text, as csv.writer writes them
         writer.writerow(CRAWLER_HEADER)
         for number, r in enumerate(records, start=1):
             row = self.crawler_values(r, r.text)
-            if r in bad_time:
+            if r.idx in bad_time:
                 row[7], row[14] = "2022-02-30T25:61:00", "2022-02-30 25:61:00"
             parent = self.by_idx.get(r.parent)
             if r.kind == "repost" and parent is not None:
@@ -443,13 +449,12 @@ class _Writer:
         text = r.text.replace("\n", "<br />")
         if r.theme == "news":
             text = text.replace("】", "】<br />", 1)
-        topics = ",".join(dict.fromkeys(_TOPIC.findall(r.text)))
-        mentions = ",".join(dict.fromkeys(_MENTION.findall(r.text)))
+        topics, mentions = _topics(r.text), _mentions(r.text)
         post = {
             "user_id": int(self.uid(r)),
             "screen_name": self.name(r),
             "id": int(r.post_id),
-            "bid": mid_to_bid(r.post_id),
+            "bid": r.bid,
             "text": text,
             "article_url": "",
             "pics": "",
@@ -475,7 +480,7 @@ class _Writer:
             return
         j = list(ACCOUNTS).index(key)
         authors = self.corpus.authors
-        bad_time = self.pick_malformed(records, 1) if key == "acct_media" else []
+        bad_time = {r.idx for r in self.pick_malformed(records, 1)} if key == "acct_media" else set()
         role = ACCOUNTS[key][2]
         user = {
             "id": authors.uid[j],
@@ -504,7 +509,7 @@ class _Writer:
         switch = int(datetime(2022, 1, 1, tzinfo=CST).timestamp())
         for number, r in enumerate(records, start=1):
             post = self.json_post(r, old_run=r.time < switch and role == "media")
-            if r in bad_time:
+            if r.idx in bad_time:
                 post["created_at"], post["full_created_at"] = "2022-02-30T25:61:00", "2022-02-30 25:61:00"
             parent = self.by_idx.get(r.parent)
             if r.kind == "repost" and parent is not None:
@@ -519,12 +524,12 @@ class _Writer:
         records = sorted(self.records(key), key=lambda r: -r.time)
         if not records:
             return
-        bad_time = self.pick_malformed(records, 1)
+        bad_time = {r.idx for r in self.pick_malformed(records, 1)}
         buf = io.StringIO()
         writer = csv.writer(buf)
         writer.writerow(CRAWLER_COMMENT_HEADER)
         for number, r in enumerate(records, start=1):
-            when = "发布于火星" if r in bad_time else self.comment_time(r)
+            when = "发布于火星" if r.idx in bad_time else self.comment_time(r)
             writer.writerow(
                 [r.post_id, self.by_idx[r.parent].post_id, when, self.name(r), r.text, "", r.likes]
             )
@@ -539,8 +544,10 @@ class _Writer:
             return "刚刚"
         if age < 3600:
             return f"{age // 60}分钟前"
+        if age < 24 * 3600 and r.idx % 2:
+            return f"{age // 3600}小时前"
         if d.date() == crawl.date():
-            return f"{age // 3600}小时前" if r.idx % 2 else f"今天 {d:%H:%M}"
+            return f"今天 {d:%H:%M}"
         if d.date() == (crawl - timedelta(days=1)).date():
             return f"昨天 {d:%H:%M}"
         if r.idx % 20 < 9:
@@ -563,6 +570,10 @@ class _Writer:
 
 
 TRUTH_FILE = "truth/ground_truth.csv.gz"
+
+
+def _spans_json(text: str, items: list[tuple[str, str]]) -> str:
+    return json.dumps(_spans(text, items), ensure_ascii=False) if items else "[]"
 
 
 def _spans(text: str, items: list[tuple[str, str]]) -> list[dict]:
