@@ -383,11 +383,11 @@ def _clock_precision(match: re.Match) -> str:
 def _parse_odd(parsed: _Parsed, i: int, text: str, canonical: dict[int, str]) -> None:
     """Value-by-value parsing of the less common shapes."""
     if (m := _YMD.fullmatch(text)) is not None:
-        clock = m["hour"] and f" {int(m['hour']):02d}:{m['minute']}:{m['second'] or '00'}"
+        clock = f" {int(m['hour']):02d}:{m['minute']}:{m['second'] or '00'}" if m["hour"] else " 00:00:00"
         frac = f".{m['frac']}" if m["frac"] else ""
         zone = m["zone"] or "+08:00"
         zone = "+00:00" if zone.upper() in ("Z", "UTC", "GMT") else zone
-        canonical[i] = f"{m['year']}-{int(m['month']):02d}-{int(m['day']):02d}{clock or ''}{frac}{zone}"
+        canonical[i] = f"{m['year']}-{int(m['month']):02d}-{int(m['day']):02d}{clock}{frac}{zone}"
         parsed.precision[i] = _clock_precision(m)
     elif (m := _API.fullmatch(text)) is not None:
         month = _MONTHS.get(m["mon"].lower())
