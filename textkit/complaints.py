@@ -133,8 +133,9 @@ class RuleScorer:
         self.lexicon = lexicon
         self._terms = _alternation(lexicon.terms)
         self._sentiment = _alternation(lexicon.sentiment)
-        self._negation = _alternation(lexicon.negations)
-        self._degree = _alternation(lexicon.degree)
+        # one pattern for both so that a degree word wins over a negator inside it (非常 is not 非)
+        self._modifiers = _alternation([*lexicon.negations, *lexicon.degree])
+        self._negators = frozenset(lexicon.negations) - frozenset(lexicon.degree)
 
     def _window(self, text: str, start: int, size: int) -> str:
         window = text[max(0, start - size):start]
@@ -142,11 +143,12 @@ class RuleScorer:
         return parts[-1]
 
     def _negated(self, text: str, start: int) -> bool:
-        return len(self._negation.findall(self._window(text, start, NEGATION_WINDOW))) % 2 == 1
+        found = self._modifiers.findall(self._window(text, start, NEGATION_WINDOW))
+        return sum(w in self._negators for w in found) % 2 == 1
 
     def _degree_of(self, text: str, start: int) -> float:
-        found = self._degree.findall(self._window(text, start, DEGREE_WINDOW))
-        return max((self.lexicon.degree[w] for w in found), default=1.0)
+        found = self._modifiers.findall(self._window(text, start, DEGREE_WINDOW))
+        return max((self.lexicon.degree[w] for w in found if w in self.lexicon.degree), default=1.0)
 
     def score(self, text: str) -> dict[str, float]:
         """Category scores (problem and topic), ``problem``, ``help``, ``cue`` and ``sentiment_raw``."""

@@ -1,9 +1,10 @@
 """Spikes in count series: a negative-binomial test of each bin against its seasonal baseline.
 
-Each bin's count ``c`` is tested against its baseline ``μ`` (from :func:`textkit.timeline.seasonal_baseline`,
-floored at ``min_baseline``) under a negative binomial with variance ``d·μ``; the dispersion ``d ≥ 1``
-is estimated robustly from the whole series (median of ``(c − μ)² / μ`` over the median of χ²₁), so a
-noisy series needs a bigger excess to count. A bin is *significant* when its upper-tail p-value is
+Each bin's count ``c`` is tested against its baseline ``μ`` (from
+:func:`textkit.timeline.seasonal_baseline`, floored at ``min_baseline``) under a negative binomial with
+variance ``d·μ``. The dispersion ``d ≥ 1`` is estimated robustly from the whole series (median of
+``(c − μ)² / μ`` over the median of χ²₁), so a noisy series needs a bigger excess to count; it is
+widened where the baseline rests on few days. A bin is *significant* when its upper-tail p-value is
 below ``alpha``, it exceeds the baseline by at least ``min_excess`` posts and ``min_ratio`` times. A
 spike is a run of bins above ``μ + z_edge·√(d·μ)`` that holds at least one significant bin; runs
 separated by at most ``merge_gap`` quiet bins are merged. Each spike has start, peak, end (bin starts),
@@ -29,12 +30,19 @@ def dispersion(counts: np.ndarray, baseline: np.ndarray) -> float:
     return max(1.0, float(np.median(ratio)) / CHI2_1_MEDIAN)
 
 
-def upper_tail(counts: np.ndarray, mean: np.ndarray, disp: float) -> np.ndarray:
-    """P(X ≥ count) for X with the given mean and variance ``disp × mean``."""
-    if disp <= 1.0 + 1e-9:
-        return stats.poisson.sf(counts - 1, mean)
-    size = mean / (disp - 1.0)
-    return stats.nbinom.sf(counts - 1, size, 1.0 / disp)
+def upper_tail(counts: np.ndarray, mean: np.ndarray, disp) -> np.ndarray:
+    """P(X ≥ count) for X with the given mean and variance ``disp × mean`` (``disp`` scalar or per bin)."""
+    disp = np.broadcast_to(np.asarray(disp, dtype=float), np.shape(mean))
+    poisson = disp <= 1.0 + 1e-9
+    safe = np.where(poisson, 2.0, disp)
+    negbin = stats.nbinom.sf(counts - 1, mean / (safe - 1.0), 1.0 / safe)
+    return np.where(poisson, stats.poisson.sf(counts - 1, mean), negbin)
+
+
+def baseline_support(n_bins: int, freq: str = "H", days: int = 7) -> np.ndarray:
+    """How many past values the seasonal baseline of each bin rests on (≥ 1)."""
+    period = 24 if freq == "H" else 1
+    return np.clip(np.arange(n_bins) // period, 1, days)
 
 
 def find_spikes(
@@ -47,8 +55,12 @@ def find_spikes(
     z_edge: float = 2.0,
     merge_gap: int = 1,
     min_baseline: float = 0.5,
+    support: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Spikes of one count series (index: bin starts) against its baseline, largest first.
+
+    ``support`` (per bin, see :func:`baseline_support`) is how many past values each baseline median
+    rests on; a median of k values adds variance ≈ π/(2k)·μ, so young baselines need bigger excesses.
 
     Columns: ``start``, ``peak``, ``end``, ``size``, ``baseline``, ``posts``, ``ratio``, ``p_value``
     (of the peak's most significant bin), ``bins``.
@@ -59,6 +71,8 @@ def find_spikes(
     if len(c) == 0:
         return pd.DataFrame(columns=columns)
     disp = dispersion(c, mu)
+    if support is not None:
+        disp = disp * (1.0 + np.pi / (2.0 * np.asarray(support, dtype=float)))
     p = upper_tail(c, mu, disp)
     significant = (p < alpha) & (c - mu >= min_excess) & (c >= min_ratio * mu)
     elevated = c > mu + z_edge * np.sqrt(disp * mu)
@@ -118,7 +132,8 @@ def detect_spikes(
         part = table[table["category"] == name].set_index("bin").sort_index()
         if part.empty:
             continue
-        found = find_spikes(part["posts"], part["baseline"], **options)
+        support = baseline_support(len(part), freq)
+        found = find_spikes(part["posts"], part["baseline"], support=support, **options)
         for rank, row in enumerate(found.itertuples(index=False), start=1):
             window = part.loc[row.start:row.end]
             posts = int(window["posts"].sum())

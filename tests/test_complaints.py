@@ -1,0 +1,129 @@
+"""Complaint detection: lexicon rules with negation and degree, sentiment, classifier conventions."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from sklearn.base import clone
+
+from textkit.complaints import (
+    CATEGORIES,
+    OUTPUT_COLUMNS,
+    ComplaintClassifier,
+    Lexicon,
+    RuleScorer,
+    detect,
+    load_training,
+    score_texts,
+    sentiment_score,
+)
+from textkit.paths import LEXICON_DIR
+
+
+@pytest.fixture(scope="module")
+def scorer() -> RuleScorer:
+    return RuleScorer(Lexicon.load())
+
+
+def test_negation_cancels_a_problem_term(scorer):
+    crashed = scorer.score("测试应用又崩了")
+    not_crashed = scorer.score("测试应用没有崩")
+    assert crashed["outage"] > not_crashed["outage"]
+    assert crashed["problem"] > 0
+    assert not_crashed["problem"] == 0
+
+
+def test_negation_flips_sentiment_and_double_negation_restores(scorer):
+    assert scorer.score("服务很满意")["sentiment_raw"] > 0
+    assert scorer.score("服务不满意")["sentiment_raw"] < 0
+    assert scorer.score("不是不满意")["sentiment_raw"] > 0
+
+
+def test_negation_does_not_cross_a_clause_break(scorer):
+    assert scorer.score("不，很满意")["sentiment_raw"] > 0
+
+
+def test_degree_adverb_scales(scorer):
+    plain = scorer.score("有点失望")["sentiment_raw"]
+    strong = scorer.score("非常失望")["sentiment_raw"]
+    base = scorer.score("失望")["sentiment_raw"]
+    assert strong < base < plain < 0
+
+
+def test_sentiment_score_is_bounded_and_signed():
+    assert sentiment_score(0) == 0
+    assert -1 < sentiment_score(-100) < -0.99
+    assert 0 < sentiment_score(2) < 1
+
+
+def test_invented_texts_get_expected_labels():
+    texts = [
+        "测试号码通早上又崩了，一直转圈，打不开",  # outage
+        "核酸检测点排长队，人挤人，等了几个小时",  # testing
+        "家里没菜了，团购抢不到",  # supplies
+        "谢谢志愿者，辛苦了",  # not a complaint
+    ]
+    out = score_texts(texts)
+    assert out["category"].tolist() == ["outage", "testing", "supplies", "none"]
+    assert out["complaint"].tolist() == [1, 1, 1, 0]
+    assert out.loc[3, "sentiment"] > 0 > out.loc[0, "sentiment"]
+
+
+def test_help_request_cue():
+    out = score_texts(["求助！邻居老人断药两天，谁能帮帮忙", "今天去超市买了菜"])
+    assert out["help_request"].tolist() == [1, 0]
+
+
+def test_classifier_follows_sklearn_conventions(tmp_path):
+    model = ComplaintClassifier(C=2.0)
+    assert not [k for k in vars(model) if k.endswith("_")]  # __init__ only stores params
+    assert clone(model).get_params()["C"] == 2.0
+    training = load_training()
+    assert model.fit(training) is model
+    assert set(model.categories_) == set(CATEGORIES)
+    table = model.predict_table(["一码通打不开", "风景很美"])
+    assert list(table.columns) == ["complaint", *CATEGORIES, "help"]
+    assert table.loc[0, "complaint"] > table.loc[1, "complaint"]
+    path = model.save(tmp_path / "clf.joblib")
+    loaded = ComplaintClassifier.load(path)
+    probe = ["一码通打不开"]
+    pd.testing.assert_frame_equal(loaded.predict_table(probe), model.predict_table(probe))
+
+
+def test_training_table_errors_name_the_row():
+    bad = pd.DataFrame({"text": ["甲", "乙"], "category": ["outage", "weather"], "complaint": [1, 1],
+                        "help_request": [0, 0]})
+    with pytest.raises(ValueError, match="training row 2: unknown category 'weather'"):
+        ComplaintClassifier().fit(bad)
+
+
+def test_lexicon_errors_name_file_and_line(tmp_path):
+    for name in ("complaint_categories.csv", "sentiment.csv", "degree.csv", "negations.txt"):
+        (tmp_path / name).write_text((LEXICON_DIR / name).read_text("utf-8"), encoding="utf-8")
+    (tmp_path / "complaints.csv").write_text(
+        "category,term,weight,role,negatable\noutage,崩,heavy,problem,1\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"complaints.csv, line 2: 'heavy' is not a number"):
+        Lexicon.load(tmp_path)
+
+
+def test_detect_contract_and_repost_amplification():
+    when = pd.Timestamp("2021-12-20 09:00", tz="Asia/Shanghai")
+    prepared = pd.DataFrame({
+        "platform": ["weibo"] * 3,
+        "post_id": ["fake-1", "fake-2", "fake-3"],
+        "created_at": [when] * 3,
+        "text_clean": ["测试码又崩了，扫码一直转圈打不开",
+                       "转发微博//@测试用户A:测试码又崩了，扫码一直转圈打不开",
+                       None],
+    })
+    out = detect(prepared)
+    assert tuple(out.columns) == OUTPUT_COLUMNS
+    assert out["post_id"].tolist() == ["fake-1", "fake-2", "fake-3"]
+    assert out["complaint"].tolist() == [1, 1, 0]  # a bare repost of a complaint is a complaint
+    assert out.loc[1, "category"] == "outage"
+    assert out.loc[2, "category"] == "none"
+
+
+def test_detect_names_missing_columns():
+    with pytest.raises(ValueError, match="text_clean"):
+        detect(pd.DataFrame({"platform": [], "post_id": [], "created_at": []}))
