@@ -69,8 +69,16 @@ def load_events(path: str | os.PathLike | None = None) -> pd.DataFrame:
             for column in ("label_zh", "label_en", "source"):
                 if not row[column].strip():
                     raise EventsError(f"{path}: row {row_number}: {column} is empty")
-            rows.append({"start": start, "end": end, "label_zh": row["label_zh"].strip(),
-                         "label_en": row["label_en"].strip(), "kind": kind, "source": row["source"].strip()})
+            rows.append(
+                {
+                    "start": start,
+                    "end": end,
+                    "label_zh": row["label_zh"].strip(),
+                    "label_en": row["label_en"].strip(),
+                    "kind": kind,
+                    "source": row["source"].strip(),
+                }
+            )
     frame = pd.DataFrame(rows, columns=list(EVENT_COLUMNS))
     for column in ("start", "end"):
         frame[column] = pd.to_datetime(frame[column], utc=True).dt.tz_convert(CHINA_TZ).astype(TIMESTAMP)

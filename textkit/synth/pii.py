@@ -172,7 +172,8 @@ def decoy(rng: np.random.Generator) -> str:
     if kind == 2:
         return f"采样管编号{bad_id_number(rng)}"
     if kind == 3:
-        return f"{rng.integers(1, 13)}月{rng.integers(1, 29)}日{rng.integers(6, 23)}点"
+        month = (12, 1)[rng.integers(2)]
+        return f"{month}月{rng.integers(1, 29)}日{rng.integers(6, 23)}点"
     if kind == 4:
         return f"楼里已经有{rng.integers(2, 40)}例阳性"
     return f"排号{rng.integers(100, 999)}号"

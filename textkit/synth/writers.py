@@ -372,7 +372,7 @@ class _Writer:
             likes = str(r.likes)
             if number % 997 == 0:
                 likes = "1.2万"
-            elif number % 4999 == 0:
+            elif number % 1999 == 0:
                 likes = "100万+"
             item = {
                 "comment_id": r.post_id,
