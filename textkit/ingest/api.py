@@ -1,0 +1,328 @@
+"""Read scraper files into one posts table and account for every record (``read_posts``, ``ingest_dir``)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+from textkit import io as tkio
+from textkit.ingest.base import ReadResult, Rejection, SourceFile
+from textkit.ingest.detect import UnknownFormat, detect
+from textkit.ingest.report import FileReport, IngestReport
+from textkit.ingest.sources import UnreadableFile, open_source
+from textkit.schema import COLUMN_NAMES, STRING, conform, empty_posts
+from textkit.timeparse import china_time
+
+SYNTH_MARKER = "textkit_synthetic.json"
+AUTHOR_COLUMNS = ("platform", "author_id", "author_name", "gender", "location", "ip_location",
+                  "description", "followers", "following", "statuses", "verified", "source_format",
+                  "source_file", "source_record", "raw")
+_MANGLED_ID = re.compile(r"^\d(?:\.\d+)?[eE]\+?\d+$")
+_NAME_STAMP = re.compile(r"_(\d{14})\.jsonl?$")
+_PROGRESS_BYTES = 20 << 20
+
+
+def _surrogate(file_name: str, record: int, text: str | None) -> str:
+    digest = hashlib.sha256(f"{file_name}\x1f{record}\x1f{text or ''}".encode()).hexdigest()
+    return f"sur:{digest[:16]}"
+
+
+def crawl_time_from_name(name: str) -> pd.Timestamp | None:
+    """The crawl time a file name carries (nghuyong ``<spider>_<YYYYmmddHHMMSS>.jsonl``), in China time."""
+    match = _NAME_STAMP.search(name)
+    if not match:
+        return None
+    try:
+        stamp = pd.to_datetime(match.group(1), format="%Y%m%d%H%M%S")
+        return pd.Timestamp(stamp).tz_localize("Asia/Shanghai")
+    except ValueError:
+        return None
+
+
+def _marker(folder: Path) -> dict | None:
+    path = folder / SYNTH_MARKER
+    if not path.is_file():
+        return None
+    try:
+        marker = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return marker if isinstance(marker, dict) else None
+
+
+def expand_paths(paths: Iterable[str | os.PathLike]) -> tuple[list[tuple[Path, str, dict | None]], list[str]]:
+    """Files to read (path, display path, synthetic marker) and problems with the given paths.
+
+    Folders are read recursively in sorted order; hidden files, the synthetic marker and the files it
+    lists as non-data are skipped; a file listed twice is read once.
+    """
+    files: list[tuple[Path, str, dict | None]] = []
+    problems: list[str] = []
+    seen: set[Path] = set()
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            markers: dict[Path, dict] = {}
+            for folder in [path, *sorted(p for p in path.rglob("*") if p.is_dir())]:
+                marker = _marker(folder)
+                if marker is not None:
+                    markers[folder] = marker
+            for file in sorted(p for p in path.rglob("*") if p.is_file()):
+                rel_parts = file.relative_to(path).parts
+                if any(part.startswith(".") for part in rel_parts) or file.name == SYNTH_MARKER:
+                    continue
+                owner = next((folder for folder in sorted(markers, key=lambda f: -len(f.parts))
+                              if folder in file.parents), None)
+                marker = markers.get(owner) if owner else None
+                if marker is not None:
+                    skip = {(owner / name).resolve() for name in marker.get("non_data", [])}
+                    if file.resolve() in skip or any(parent in skip for parent in file.resolve().parents):
+                        continue
+                _add(files, seen, file, str(path / file.relative_to(path)), marker)
+        elif path.is_file():
+            marker = next((m for m in (_marker(p) for p in path.parents) if m), None)
+            _add(files, seen, path, str(given), marker)
+        else:
+            problems.append(f"{given}: no such file or folder")
+    return files, problems
+
+
+def _add(files, seen, file: Path, display: str, marker) -> None:
+    key = file.resolve()
+    if key not in seen:
+        seen.add(key)
+        files.append((file, display, marker))
+
+
+def _finish_posts(result: ReadResult, source: SourceFile, reader, report: FileReport) -> pd.DataFrame:
+    posts = result.posts
+    if posts is None or len(posts) == 0:
+        return empty_posts()
+    posts = posts.reset_index(drop=True)
+    n = len(posts)
+    fill = {"platform": reader.platform, "source_format": reader.name, "source_file": source.display_path}
+    for column, value in fill.items():
+        if column not in posts.columns:
+            posts[column] = value
+        else:
+            posts[column] = posts[column].fillna(value)
+    if "source_record" not in posts.columns:
+        posts["source_record"] = np.arange(1, n + 1)
+    posts = conform(posts)
+    ids = posts["post_id"].astype(STRING).str.strip()
+    mangled = ids.str.match(_MANGLED_ID).fillna(False).to_numpy(dtype=bool)
+    missing = ids.isna().to_numpy() | (ids == "").fillna(True).to_numpy(dtype=bool)
+    need = mangled | missing
+    if need.any():
+        name = source.path.name
+        records = posts["source_record"].to_numpy()
+        texts = posts["text"].astype(object).to_numpy()
+        values = ids.astype(object).to_numpy()
+        for i in np.flatnonzero(need):
+            values[i] = _surrogate(name, int(records[i]), texts[i] if isinstance(texts[i], str) else None)
+        ids = pd.Series(values, dtype=STRING)
+        if mangled.any():
+            report.warnings.append(f"{int(mangled.sum())} id(s) mangled by Excel (e.g. 4.72E+15) "
+                                   "got surrogate ids sur:<hash>")
+        if (missing & ~mangled).any():
+            report.warnings.append(f"{int((missing & ~mangled).sum())} record(s) without an id got "
+                                   "surrogate ids sur:<hash>")
+    posts["post_id"] = ids
+    return posts
+
+
+def _finish_authors(result: ReadResult, source: SourceFile, reader) -> pd.DataFrame | None:
+    authors = result.authors
+    if authors is None or len(authors) == 0:
+        return None
+    authors = authors.reset_index(drop=True).copy()
+    authors["platform"] = authors.get("platform", pd.Series(reader.platform, index=authors.index))
+    authors["platform"] = authors["platform"].fillna(reader.platform)
+    authors["source_format"] = reader.name
+    authors["source_file"] = source.display_path
+    for column in AUTHOR_COLUMNS:
+        if column not in authors.columns:
+            authors[column] = None
+    authors = authors[list(AUTHOR_COLUMNS)]
+    for column in AUTHOR_COLUMNS:
+        if column in ("followers", "following", "statuses", "source_record"):
+            authors[column] = authors[column].astype("Int64")
+        elif column == "verified":
+            authors[column] = authors[column].astype("boolean")
+        else:
+            authors[column] = authors[column].astype(STRING)
+    authors["author_id"] = authors["author_id"].str.strip()
+    return authors
+
+
+def read_posts(
+    paths: Sequence[str | os.PathLike] | str | os.PathLike,
+    crawl_time: str | pd.Timestamp | None = None,
+    fmt: str | None = None,
+    *,
+    rejected_out: list[dict] | None = None,
+    authors_out: list[pd.DataFrame] | None = None,
+) -> tuple[pd.DataFrame, IngestReport]:
+    """Read scraper files and folders into one posts table (:mod:`textkit.schema`) and its report.
+
+    ``crawl_time`` resolves relative and yearless times (``3小时前``, ``12月20日 09:15``); without it
+    ingest uses the crawl time the record or file states. ``fmt`` forces one reader. Duplicates (same
+    platform and post_id, across all files) keep the first record. Rejected records are appended to
+    ``rejected_out`` and author tables to ``authors_out`` when given.
+    """
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    given_crawl = china_time(crawl_time) if crawl_time is not None else None
+    files, problems = expand_paths(paths)
+    report = IngestReport(crawl_time=given_crawl.isoformat() if given_crawl is not None else None)
+    for problem in problems:
+        report.files.append(FileReport(file=problem.split(":")[0], error=problem))
+    frames: list[pd.DataFrame] = []
+    author_frames: list[pd.DataFrame] = []
+    rejected: list[dict] = [] if rejected_out is None else rejected_out
+    total_bytes = sum(f.stat().st_size for f, _, _ in files)
+    with tqdm(total=total_bytes, unit="B", unit_scale=True, desc="ingest",
+              disable=None if total_bytes > _PROGRESS_BYTES else True) as bar:
+        for path, display, marker in files:
+            file_report = FileReport(file=display)
+            report.files.append(file_report)
+            if marker is not None:
+                report.synthetic = report.synthetic or bool(marker.get("synthetic", True))
+            crawl = given_crawl
+            if crawl is None and marker is not None and marker.get("crawl_time"):
+                crawl = china_time(marker["crawl_time"])
+            if crawl is None:
+                crawl = crawl_time_from_name(path.name)
+            _read_one(path, display, crawl, fmt, file_report, frames, author_frames, rejected)
+            bar.update(path.stat().st_size)
+    posts = pd.concat(frames, ignore_index=True) if frames else empty_posts()
+    posts = _dedupe(posts, ["platform", "post_id"], report, "posts")
+    if author_frames:
+        authors = pd.concat(author_frames, ignore_index=True)
+        authors = _dedupe(authors, ["platform", "author_id"], report, "authors")
+        if authors_out is not None:
+            authors_out.append(authors.reset_index(drop=True))
+    for file_report in report.files:
+        file_report.accepted = file_report.posts + file_report.authors
+    times = posts["created_at"].dropna()
+    if len(times):
+        report.time_range = (times.min().isoformat(), times.max().isoformat())
+    report.check()
+    return conform(posts.reset_index(drop=True)), report
+
+
+def _dedupe(frame: pd.DataFrame, key: list[str], report: IngestReport, what: str) -> pd.DataFrame:
+    by_file = {f.file: f for f in report.files}
+    has_key = frame[key].notna().all(axis=1).to_numpy()
+    duplicate = frame.duplicated(key, keep="first").to_numpy() & has_key
+    kept = frame.loc[~duplicate]
+    for name, count in frame.loc[duplicate, "source_file"].value_counts().items():
+        by_file[name].duplicates += int(count)
+    for name, count in kept["source_file"].value_counts().items():
+        setattr(by_file[name], what, getattr(by_file[name], what) + int(count))
+    return kept
+
+
+def _read_one(path: Path, display: str, crawl, fmt, file_report: FileReport, frames, author_frames,
+              rejected: list[dict]) -> None:
+    try:
+        source = open_source(path, display, crawl)
+    except UnreadableFile as error:
+        _file_failed(file_report, str(error), rejected, counts_as_record="empty file" not in str(error))
+        return
+    file_report.encoding = source.encoding
+    file_report.replaced_bytes = source.replaced_bytes
+    file_report.nul_bytes = source.nul_bytes
+    if source.replaced_bytes:
+        file_report.warnings.append(f"{source.replaced_bytes} undecodable byte(s) replaced with U+FFFD "
+                                    f"(read as {source.encoding})")
+    if source.nul_bytes:
+        file_report.warnings.append(f"{source.nul_bytes} NUL byte(s) removed")
+    try:
+        reader = detect(source, fmt)
+    except UnknownFormat as error:
+        _file_failed(file_report, str(error), rejected, counts_as_record=True)
+        return
+    file_report.format = reader.name
+    try:
+        result = reader.read(source)
+    except (ValueError, KeyError, TypeError) as error:
+        _file_failed(file_report, f"{display}: {reader.name} reader failed: {error}", rejected,
+                     counts_as_record=True)
+        return
+    file_report.records = result.records
+    file_report.rejected = len(result.rejected)
+    file_report.warnings.extend(result.warnings)
+    for rejection in result.rejected:
+        rejected.append({"file": display, "record": rejection.record, "reason": rejection.reason,
+                         "raw": rejection.raw, "format": reader.name})
+    posts = _finish_posts(result, source, reader, file_report)
+    if len(posts):
+        frames.append(posts)
+    authors = _finish_authors(result, source, reader)
+    if authors is not None:
+        author_frames.append(authors)
+
+
+def _file_failed(file_report: FileReport, reason: str, rejected: list[dict], *,
+                 counts_as_record: bool) -> None:
+    """A file that yields no records: the whole file is one rejected record (an empty file holds none)."""
+    file_report.error = reason
+    if counts_as_record:
+        file_report.records = 1
+        file_report.rejected = 1
+        rejected.append({"file": file_report.file, "record": 0, "reason": reason, "raw": "",
+                         "format": file_report.format})
+
+
+def _inputs(paths: Sequence[str | os.PathLike]) -> list[dict]:
+    files, _ = expand_paths(paths)
+    return [{"path": display, "sha256": tkio.sha256_file(path), "bytes": path.stat().st_size}
+            for path, display, _ in files]
+
+
+def ingest_dir(
+    paths: Sequence[str | os.PathLike] | str | os.PathLike,
+    out_dir: str | os.PathLike,
+    crawl_time: str | pd.Timestamp | None = None,
+    fmt: str | None = None,
+) -> dict:
+    """Ingest ``paths`` into the analysis folder ``out_dir``; return the report as a dict.
+
+    Writes ``posts.parquet``, ``ingest_report.json``, ``rejected.jsonl`` (and ``authors.parquet``
+    when the files hold user records) atomically and records provenance.
+    """
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    out_dir = Path(out_dir)
+    rejected: list[dict] = []
+    authors: list[pd.DataFrame] = []
+    posts, report = read_posts(paths, crawl_time, fmt, rejected_out=rejected, authors_out=authors)
+    report_dict = report.to_dict()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    tkio.write_parquet(out_dir / "posts.parquet", posts)
+    if authors and len(authors[0]):
+        tkio.write_parquet(out_dir / "authors.parquet", authors[0])
+    else:
+        (out_dir / "authors.parquet").unlink(missing_ok=True)
+    tkio.write_jsonl(out_dir / "rejected.jsonl", rejected)
+    tkio.write_json(out_dir / "ingest_report.json", report_dict)
+    tkio.record_stage(
+        out_dir, "ingest",
+        {"parameters": {"paths": [str(p) for p in paths], "crawl_time": report.crawl_time, "format": fmt},
+         "total": report_dict["total"], "time_range": report_dict["time_range"],
+         "columns": list(COLUMN_NAMES)},
+        inputs=_inputs(paths), synthetic=report.synthetic,
+    )
+    return report_dict
+
+
+__all__ = ["Rejection", "crawl_time_from_name", "expand_paths", "ingest_dir", "read_posts"]

@@ -1,0 +1,243 @@
+"""Column transforms shared by the readers, all vectorised: times, counts, ids, list fields, raw JSON."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from textkit.counts import parse_counts
+from textkit.ingest.base import Rejection
+from textkit.schema import BOOL, INT, STRING, STRING_LIST
+from textkit.timeparse import parse_times
+
+WEIBO_CRAWLER_CAP = 1_000_000  # weibo-crawler writes "100万+" as 1000000: a lower bound
+_TOPIC = re.compile(r"#([^#\n]{1,60})#")
+_MENTION = re.compile(r"@([\w\-]{1,30})")
+
+
+def as_string(values) -> pd.Series:
+    """Any column as a pyarrow string Series: None/NaN stay missing, other values become str."""
+    if isinstance(values, pd.Series) and values.dtype == STRING:
+        return values
+    series = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
+    out = series.astype(object).where(series.notna(), None)
+    return pd.Series([None if v is None else v if isinstance(v, str) else _scalar_text(v) for v in out],
+                     index=series.index, dtype=STRING)
+
+
+def _scalar_text(value) -> str:
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def clean_ids(values) -> pd.Series:
+    """Ids as strings with surrounding tabs/spaces removed (weibo-crawler writes ``id + "\\t"``)."""
+    series = as_string(values).str.strip()
+    return series.mask(series == "", None)
+
+
+def blank_to_missing(values, markers: tuple[str, ...] = ("", "无", "None", "null", "[]")) -> pd.Series:
+    """Strings with empty markers (``无``, ``None``, ``[]``…) turned into missing values."""
+    series = as_string(values).str.strip()
+    return series.mask(series.isin(markers), None)
+
+
+def parse_time_column(values, crawl_time, records: np.ndarray, raw: pd.Series, column: str):
+    """Parse a time column; return (times, precision, rejected mask, rejections).
+
+    A non-empty value that cannot be parsed (or is relative/yearless with no crawl time) rejects its
+    record with the reason; empty values stay missing.
+    """
+    result = parse_times(as_string(values).reset_index(drop=True), crawl_time)
+    bad = result.errors.notna().to_numpy()
+    rejections = [Rejection(int(records[i]), f"{column}: {result.errors.iloc[i]}", str(raw.iloc[i]))
+                  for i in np.flatnonzero(bad)]
+    times = result.times.set_axis(values.index if isinstance(values, pd.Series) else result.times.index)
+    precision = result.precision.astype(STRING).set_axis(times.index)
+    return times, precision, bad, rejections
+
+
+def parse_count_column(values) -> tuple[pd.Series, pd.Series]:
+    """(Int64 counts, lower-bound flags) of a count column (``1.2万``, ``10万+``, ``无`` …)."""
+    series = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
+    counts, lower = parse_counts(series.reset_index(drop=True))
+    return (pd.Series(counts.to_numpy(), index=series.index, dtype=INT),
+            pd.Series(np.asarray(lower, dtype=bool), index=series.index))
+
+
+def counts_block(df: pd.DataFrame, columns: dict[str, str], *, capped: bool = False) -> dict[str, pd.Series]:
+    """``likes``/``comments``/``reposts`` and ``counts_lower_bound`` from source columns.
+
+    ``columns`` maps schema count name → source column. ``capped``: the scraper wrote "100万+" as
+    1000000 (weibo-crawler), so that exact value is a lower bound too.
+    """
+    out: dict[str, pd.Series] = {}
+    lower = pd.Series(False, index=df.index)
+    for name, source in columns.items():
+        if source not in df.columns:
+            continue
+        counts, flags = parse_count_column(df[source])
+        out[name] = counts
+        lower |= flags
+        if capped:
+            lower |= (counts == WEIBO_CRAWLER_CAP).fillna(False).astype(bool)
+    out["counts_lower_bound"] = lower.astype(BOOL)
+    return out
+
+
+def split_list(values, sep: str = ",") -> pd.Series:
+    """Separator-joined strings (or Python list literals) → list-of-string column, [] when empty."""
+    series = as_string(values).fillna("").str.strip()
+    array = pa.array(series.to_numpy(dtype=object), pa.string())
+    literal = pc.starts_with(array, "[")
+    if pc.any(literal).as_py():
+        items = [_list_literal(v) if v.startswith("[") else _split(v, sep) for v in series]
+        return pd.Series(items, index=series.index, dtype=STRING_LIST)
+    parts = pc.split_pattern(array, sep)
+    empty = pa.scalar([], pa.list_(pa.string()))
+    lists = pc.if_else(pc.equal(array, ""), empty, parts)
+    lists = pa.ListArray.from_arrays(lists.offsets, pc.utf8_trim_whitespace(lists.flatten()))
+    return pd.Series(pd.arrays.ArrowExtensionArray(lists), index=series.index, dtype=STRING_LIST)
+
+
+def _split(value: str, sep: str) -> list[str]:
+    return [v.strip() for v in value.split(sep) if v.strip()]
+
+
+def _list_literal(value: str) -> list[str]:
+    try:
+        items = ast.literal_eval(value)
+    except (ValueError, SyntaxError):
+        return _split(value.strip("[]"), ",")
+    if isinstance(items, (list, tuple)):
+        return [str(v).strip() for v in items if str(v).strip()]
+    return [str(items)]
+
+
+def topics_from_text(texts) -> pd.Series:
+    """``#话题#`` topics found in the text, without the # marks."""
+    series = as_string(texts).fillna("")
+    return pd.Series([_TOPIC.findall(t) for t in series], index=series.index, dtype=STRING_LIST)
+
+
+def mentions_from_text(texts) -> pd.Series:
+    """``@user`` mentions found in the text, without the @."""
+    series = as_string(texts).fillna("")
+    return pd.Series([_MENTION.findall(t) for t in series], index=series.index, dtype=STRING_LIST)
+
+
+def records_raw(records: list[dict]) -> pd.Series:
+    """Original JSON records as compact JSON object strings."""
+    return pd.Series([json.dumps(r, ensure_ascii=False) for r in records], dtype=STRING)
+
+
+def true_values(values) -> pd.Series:
+    """``True``/``true``/``1`` → True, anything else False."""
+    series = as_string(values).fillna("").str.strip().str.lower()
+    return series.isin(("true", "1", "yes")).astype(BOOL)
+
+
+def drop_rejected(frame: pd.DataFrame, bad: np.ndarray) -> pd.DataFrame:
+    """Rows of ``frame`` whose flag in ``bad`` is False."""
+    return frame.loc[~bad] if bad.any() else frame
+
+
+POST_FIELDS = ("post_id", "kind", "author_id", "author_name", "text", "is_repost", "parent_post_id",
+               "parent_text", "location", "ip_location", "url", "title", "platform")
+
+
+def build_posts(rows: list[dict], crawl_time, *, capped: bool = False, topics_in_text: bool = False):
+    """Posts (schema columns) and rejections from per-record dicts with the schema's names.
+
+    Each dict holds ``record`` (1-based), ``raw`` (dict or JSON string), ``created_at`` (as written),
+    optional ``crawl_time`` (from the record), ``likes``/``comments``/``reposts`` as written, ``topics``
+    and ``mentions`` (list or comma-joined string) and any of :data:`POST_FIELDS`.
+    """
+    if not rows:
+        return pd.DataFrame(), []
+    records = np.array([r["record"] for r in rows], dtype=np.int64)
+    raw = pd.Series([r["raw"] if isinstance(r["raw"], str) else json.dumps(r["raw"], ensure_ascii=False)
+                     for r in rows], dtype=STRING)
+    frame = pd.DataFrame({"_time": pd.Series([r.get("created_at") for r in rows], dtype=object)})
+    row_crawl = [r.get("crawl_time") for r in rows]
+    crawl = crawl_time
+    if any(c is not None for c in row_crawl):
+        from textkit.timeparse import china_time
+
+        fallback = crawl_time
+        crawl = pd.DatetimeIndex([china_time(c) if c is not None else fallback for c in row_crawl])
+    times, precision, bad, rejections = parse_time_column(frame["_time"], crawl, records, raw, "time")
+    out = {"post_id": clean_ids([r.get("post_id") for r in rows]), "created_at": times,
+           "time_precision": precision, "source_record": pd.Series(records, dtype=INT), "raw": raw}
+    for name in POST_FIELDS[1:]:
+        if any(name in r for r in rows):
+            values = [r.get(name) for r in rows]
+            if name == "is_repost":
+                out[name] = pd.Series([bool(v) for v in values], dtype=BOOL)
+            elif name in ("author_id", "parent_post_id"):
+                out[name] = clean_ids(values)
+            else:
+                out[name] = as_string(values)
+    count_frame = pd.DataFrame({n: pd.Series([r.get(n) for r in rows], dtype=object)
+                                for n in ("likes", "comments", "reposts") if any(n in r for r in rows)})
+    if len(count_frame.columns):
+        out.update(counts_block(count_frame, {c: c for c in count_frame.columns}, capped=capped))
+    for name in ("topics", "mentions"):
+        values = [r.get(name) for r in rows]
+        if any(isinstance(v, list) for v in values):
+            out[name] = pd.Series([[str(x) for x in v if str(x).strip()] if isinstance(v, list) else []
+                                   for v in values], dtype=STRING_LIST)
+        elif any(v for v in values):
+            out[name] = split_list(values)
+    if topics_in_text and "topics" not in out and "text" in out:
+        out["topics"] = topics_from_text(out["text"])
+    posts = pd.DataFrame(out)
+    return drop_rejected(posts, bad), rejections
+
+
+_BASE62 = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def bid_to_mid(bid: str) -> str | None:
+    """Weibo's base62 ``bid`` (``IonM9ryMy``) as the numeric mid, or None when it is not a bid.
+
+    Groups of 4 characters from the right each encode 7 decimal digits (nghuyong ``url_to_mid``).
+    """
+    bid = (bid or "").strip()
+    if not bid or not all(c in _BASE62 for c in bid) or bid.isdigit():
+        return None
+    groups = []
+    end = len(bid)
+    while end > 0:
+        start = max(0, end - 4)
+        number = 0
+        for char in bid[start:end]:
+            number = number * 62 + _BASE62.index(char)
+        groups.append(number)
+        end = start
+    digits = [str(groups[-1])] + [str(g).zfill(7) for g in reversed(groups[:-1])]
+    return "".join(digits)
+
+
+def authors_frame(rows: list[dict]) -> pd.DataFrame:
+    """Author records from dicts (``author_id``, ``author_name``, ``followers``…, ``record``, ``raw``)."""
+    raw = records_raw([r["raw"] for r in rows]) if rows else pd.Series([], dtype=STRING)
+    frame = pd.DataFrame({"source_record": pd.Series([r["record"] for r in rows], dtype=INT), "raw": raw})
+    for name in ("author_id", "author_name", "gender", "location", "ip_location", "description"):
+        frame[name] = as_string([r.get(name) for r in rows]) if rows else pd.Series([], dtype=STRING)
+    frame["author_id"] = clean_ids(frame["author_id"])
+    for name in ("followers", "following", "statuses"):
+        frame[name] = parse_count_column(pd.Series([r.get(name) for r in rows], dtype=object))[0]
+    frame["verified"] = true_values([r.get("verified") for r in rows])
+    return frame

@@ -1,0 +1,235 @@
+"""CSV to string columns, fast when the file is clean and robust when it is not, with every record counted.
+
+:func:`read_csv_table` tries pyarrow's multi-threaded CSV parser first (every value a string,
+nothing turned into NaN). A file it cannot parse (rows with another number of values than the header,
+an unterminated quote) goes through Python's :mod:`csv` module row by row, which keeps ragged rows,
+collects values beyond the header as unnamed extras and rejects a record cut off by an unterminated
+quote. Repeated header rows (weiboSpider writes one per run) and blank lines are not records.
+
+:func:`json_objects` builds the ``raw`` JSON object of every row without a Python loop.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from textkit.ingest.base import Rejection, SourceFile
+from textkit.schema import STRING
+
+EXTRA_KEY = "_unnamed_extra_values"
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+@dataclass
+class CsvTable:
+    """The records of one CSV file as string columns named by the header.
+
+    ``rows`` holds, for the robust path only, each record's values exactly as parsed (readers of
+    formats with shifted columns realign them); ``extras`` the values beyond the header (or None).
+    """
+
+    header: list[str]
+    frame: pd.DataFrame  # one string column per header name (positional names for duplicates)
+    record: np.ndarray  # 1-based record numbers
+    raw: pd.Series
+    rejected: list[Rejection] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    rows: list[list[str]] | None = None
+    fast: bool = True
+
+    @property
+    def records(self) -> int:
+        return len(self.frame) + len(self.rejected)
+
+
+def header_of(source: SourceFile) -> list[str]:
+    """The first CSV row of the file (BOM and surrounding spaces removed)."""
+    lines = source.head_lines(1)
+    if not lines:
+        return []
+    try:
+        row = next(csv.reader([lines[0]]))
+    except (csv.Error, StopIteration):
+        return []
+    return [name.strip().lstrip("\ufeff") for name in row]
+
+
+def read_csv_table(source: SourceFile, *, force_robust: bool = False) -> CsvTable:
+    """Parse the whole CSV file of ``source`` into a :class:`CsvTable`."""
+    header = header_of(source)
+    if not header:
+        raise ValueError(f"{source.display_path}: no CSV header")
+    if not force_robust:
+        table = _read_fast(source, header)
+        if table is not None:
+            return table
+    return _read_robust(source, header)
+
+
+def _unique_names(header: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    names = []
+    for name in header:
+        if name in seen:
+            seen[name] += 1
+            names.append(f"{name}.{seen[name]}")
+        else:
+            seen[name] = 0
+            names.append(name)
+    return names
+
+
+def _read_fast(source: SourceFile, header: list[str]) -> CsvTable | None:
+    names = _unique_names(header)
+    bad_rows = []
+
+    def on_invalid(row) -> str:
+        bad_rows.append(row)
+        return "skip"
+
+    if source.encoding in ("utf-8", "utf-8-sig") and not source.replaced_bytes and not source.nul_bytes:
+        data: object = str(source.path)
+    else:
+        data = io.BytesIO(source.text.encode("utf-8"))
+    try:
+        table = pacsv.read_csv(
+            data,
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24,
+                                           encoding="utf8"),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_invalid),
+            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                                 strings_can_be_null=False, quoted_strings_can_be_null=False),
+        )
+    except (pa.ArrowInvalid, UnicodeDecodeError):
+        return None
+    if bad_rows:
+        return None
+    # a repeated header row is not a record
+    repeated = None
+    for name, title in list(zip(names, header, strict=True))[:3]:
+        same = pc.equal(table[name], title)
+        repeated = same if repeated is None else pc.and_(repeated, same)
+    warnings = []
+    if repeated is not None and pc.any(repeated).as_py():
+        count = pc.sum(repeated).as_py()
+        table = table.filter(pc.invert(repeated))
+        warnings.append(f"{count} repeated header row(s) skipped")
+    raw = json_objects(header, [table[n] for n in names])
+    frame = table.to_pandas(types_mapper=lambda t: STRING if t == pa.string() else None)
+    frame.columns = names
+    return CsvTable(header, frame, np.arange(1, len(frame) + 1), pd.Series(raw, dtype=STRING),
+                    warnings=warnings, fast=True)
+
+
+def _read_robust(source: SourceFile, header: list[str]) -> CsvTable:
+    names = _unique_names(header)
+    text = source.text.lstrip("\ufeff")
+    lines: list[str] = []
+    stream = io.StringIO(text, newline="")
+
+    def feed():
+        for line in stream:
+            lines.append(line)
+            yield line
+
+    reader = csv.reader(feed())
+    rows: list[list[str]] = []
+    raws: list[str] = []
+    numbers: list[int] = []
+    rejected: list[Rejection] = []
+    repeated = 0
+    first = True
+    record = 0
+    consumed = 0
+    width = len(header)
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:  # e.g. field larger than the limit
+            record += 1
+            rejected.append(Rejection(record, f"CSV error: {error}", "".join(lines[consumed:])))
+            consumed = len(lines)
+            continue
+        raw_text = "".join(lines[consumed:reader.line_num])
+        consumed = reader.line_num
+        if first:
+            first = False
+            continue
+        if not row or (len(row) == 1 and not row[0].strip()):
+            continue
+        if [v.strip() for v in row[:width]] == header and len(row) <= width:
+            repeated += 1
+            continue
+        record += 1
+        if raw_text.count('"') % 2 == 1 and consumed == len(lines):
+            rejected.append(Rejection(record, "unterminated quote: the record runs to the end of the file "
+                                      "(truncated file?)", raw_text))
+            continue
+        rows.append(row)
+        numbers.append(record)
+        record_dict = dict(zip(header, row, strict=False))
+        if len(row) > width:
+            record_dict[EXTRA_KEY] = row[width:]
+        raws.append(json.dumps(record_dict, ensure_ascii=False))
+    columns = {name: [r[i] if i < len(r) else "" for r in rows] for i, name in enumerate(names)}
+    frame = pd.DataFrame({n: pd.Series(v, dtype=STRING) for n, v in columns.items()})
+    warnings = []
+    if repeated:
+        warnings.append(f"{repeated} repeated header row(s) skipped")
+    short = sum(len(r) < width for r in rows)
+    long = sum(len(r) > width for r in rows)
+    if short or long:
+        warnings.append(f"{short} row(s) with fewer and {long} with more values than the "
+                        f"{width}-column header")
+    return CsvTable(header, frame, np.array(numbers, dtype=np.int64), pd.Series(raws, dtype=STRING),
+                    rejected=rejected, warnings=warnings, rows=rows, fast=False)
+
+
+def _escape(values: pa.ChunkedArray | pa.Array) -> pa.Array:
+    values = pc.fill_null(values, "")
+    for old, new in (("\\", "\\\\"), ('"', '\\"'), ("\n", "\\n"), ("\r", "\\r"), ("\t", "\\t")):
+        values = pc.replace_substring(values, old, new)
+    return values
+
+
+def json_objects(keys: list[str], columns: list[pa.ChunkedArray | pa.Array]) -> list[str] | pa.Array:
+    """One JSON object string per row, ``{key: value}`` over string columns, built column-wise.
+
+    Equal to ``json.dumps(dict(zip(keys, row)), ensure_ascii=False)`` for every row.
+    """
+    if not columns or len(columns[0]) == 0:
+        return pa.array([], pa.string())
+    pieces: list[object] = []
+    for i, (key, column) in enumerate(zip(keys, columns, strict=True)):
+        prefix = "{" if i == 0 else ", "
+        pieces.append(prefix + json.dumps(key, ensure_ascii=False) + ': "')
+        pieces.append(_escape(column))
+        pieces.append('"')
+    pieces.append("}")
+    n = len(columns[0])
+    arrays = [pa.array(np.full(n, p, dtype=object), pa.string()) if isinstance(p, str) else p
+              for p in pieces]
+    out = pc.binary_join_element_wise(*arrays, "")
+    needs_exact = None
+    for column in columns:
+        flag = pc.match_substring_regex(pc.fill_null(column, ""), r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+        needs_exact = flag if needs_exact is None else pc.or_(needs_exact, flag)
+    if needs_exact is not None and pc.any(needs_exact).as_py():
+        values = out.to_pylist()
+        for i in np.flatnonzero(needs_exact.to_numpy(zero_copy_only=False)):
+            values[i] = json.dumps({k: c[int(i)].as_py() for k, c in zip(keys, columns, strict=True)},
+                                   ensure_ascii=False)
+        return pa.array(values, pa.string())
+    return out
