@@ -15,6 +15,7 @@ from textkit import __version__
 # subcommand -> module defining register(subparsers)
 COMMANDS: dict[str, str] = {
     "run": "textkit.pipeline",
+    "ingest": "textkit.ingest.cli",
     "timeline": "textkit.timeline",
     "synth": "textkit.synth.cli",
 }
