@@ -65,3 +65,86 @@ def test_seasonal_baseline_follows_daily_rhythm_from_the_past():
     spiked = pd.Series(rhythm, index=index).copy()
     spiked.iloc[-1] = 500  # the baseline at a bin never uses the bin itself
     assert seasonal_baseline(spiked, "H").iloc[-1] == 5
+
+
+# --- acceptance on the bundled sample and the Guangzhou real-data run -------------------------------
+
+def _stages_or_skip():
+    pytest.importorskip("textkit.ingest", reason="ingest stage not available yet")
+    pytest.importorskip("textkit.prepare", reason="prepare stage not available yet")
+
+
+@pytest.fixture(scope="module")
+def sample_dir(tmp_path_factory):
+    from textkit import pipeline
+    from textkit.paths import SAMPLE_DIR
+    from textkit.timeline import timeline_dir
+
+    _stages_or_skip()
+    if not (SAMPLE_DIR / "textkit_synthetic.json").exists():
+        pytest.skip(f"bundled sample not found at {SAMPLE_DIR}")
+    folder = tmp_path_factory.mktemp("sample")
+    pipeline.ensure(folder, "prepare")
+    timeline_dir(folder, freq="H")
+    return folder
+
+
+def test_sample_two_largest_complaint_spikes_are_the_outages(sample_dir):
+    from textkit.io import read_json
+
+    spikes = [s for s in read_json(sample_dir / "spikes.json") if s["series"] == "all_complaints"]
+    top_two = sorted(spikes, key=lambda s: -s["size"])[:2]
+    assert sorted(s["peak"][:10] for s in top_two) == ["2021-12-20", "2022-01-04"]
+    for spike in top_two:
+        terms = [t["term"] for t in spike["explanation"]["terms"][:10]]
+        assert any("一码通" in t or "崩" in t for t in terms), terms
+        mix = spike["explanation"]["category_mix"]
+        assert mix["outage"] > 0.5 * sum(mix.values()), mix
+        assert spike["events"], "the outage events of data/events.csv overlap the spike"
+
+
+def test_sample_repost_storms_show_amplification_beyond_breadth(sample_dir):
+    from textkit.io import read_json
+
+    timeline = pd.read_csv(sample_dir / "timeline.csv")
+    complaints = timeline[timeline["category"] == "all_complaints"]
+    overall = complaints["amplified"].sum() / complaints["posts"].sum()
+    spikes = [s for s in read_json(sample_dir / "spikes.json") if s["series"] == "all_complaints"]
+    for spike in sorted(spikes, key=lambda s: -s["size"])[:2]:
+        assert spike["amplified_share"] >= overall + 0.05, (spike["amplified_share"], overall)
+        assert spike["unique_voices"] <= 0.9 * spike["posts"]
+        assert spike["explanation"]["amplified_posts"][0]["reposts"] >= 50
+
+
+def test_sample_artefacts_follow_the_contract(sample_dir):
+    from textkit.complaints import OUTPUT_COLUMNS
+    from textkit.io import is_synthetic, read_provenance
+
+    complaints = pd.read_parquet(sample_dir / "complaints.parquet")
+    prepared = pd.read_parquet(sample_dir / "prepared.parquet", columns=["platform", "post_id"])
+    assert tuple(complaints.columns) == OUTPUT_COLUMNS
+    assert len(complaints) == len(prepared)
+    assert set(complaints["category"]) <= {*SERIES} - {"all_complaints", "all_posts"}
+    timeline = pd.read_csv(sample_dir / "timeline.csv")
+    assert tuple(timeline.columns) == TIMELINE_COLUMNS
+    per_bin = timeline.pivot_table(index="bin_start", columns="category", values="posts")
+    cats = [c for c in SERIES if c not in ("all_complaints", "all_posts")]
+    assert (per_bin[cats].sum(axis=1) == per_bin["all_posts"]).all()
+    assert "timeline" in read_provenance(sample_dir)["stages"] and is_synthetic(sample_dir)
+
+
+@pytest.mark.shared
+def test_guangzhou_real_data_run_completes(shared, tmp_path):
+    from textkit.io import read_json
+    from textkit.timeline import timeline_dir
+
+    ingest = pytest.importorskip("textkit.ingest", reason="ingest stage not available yet")
+    prepare = pytest.importorskip("textkit.prepare", reason="prepare stage not available yet")
+    source = shared / "data" / "real" / "guangzhou-2022-weibo" / "guangzhou_weibo_2022.csv"
+    ingest.ingest_dir([source], tmp_path, crawl_time="2022-12-01T00:00:00+08:00")
+    prepare.prepare_dir(tmp_path)
+    report = timeline_dir(tmp_path, freq="D")
+    assert report["posts"] > 30_000
+    spikes = read_json(tmp_path / "spikes.json")
+    assert any(s["series"] == "all_complaints" for s in spikes)
+    assert all(s["explanation"]["terms"] for s in spikes if s["series"] == "all_complaints")
