@@ -427,6 +427,7 @@ def coverage_lags(
     lead_hours: float = 12,
     horizon_hours: float = 72,
     keywords_path: str | os.PathLike | None = EVENT_KEYWORDS_CSV,
+    keywords: list[list[str]] | None = None,
 ) -> pd.DataFrame:
     """For each event, the first complaint spike about it, the first article about it, and the lag.
 
@@ -434,10 +435,13 @@ def coverage_lags(
     overlaps the event's [start, end] (a moment's end is its start). An article is about an event when
     it was published from ``lead_hours`` before the event's start to ``horizon_hours`` after its end and
     its headline + text contain at least ``min_shared`` of the event's keywords (:func:`event_keywords`,
-    case-insensitive substring match). ``lag_hours`` = first article − first spike start (positive: the
-    press followed the complaints); ``press_after_event_hours`` = first article − event start.
+    case-insensitive substring match; ``keywords`` overrides them, one list per event).
+    ``lag_hours`` = first article − first spike start (positive: the press followed the complaints);
+    ``press_after_event_hours`` = first article − event start.
     """
-    keywords = event_keywords(events, keywords_path)
+    if keywords is None:
+        keywords = event_keywords(events, keywords_path)
+    keywords = [[w.lower() for w in words] for words in keywords]
     candidates = [s for s in (spikes or []) if s.get("series") == series]
     haystacks = (
         articles["title"].fillna("").astype(str) + "\n" + articles["text"].fillna("").astype(str)
