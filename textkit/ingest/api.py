@@ -11,6 +11,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from tqdm.auto import tqdm
 
 from textkit import io as tkio
@@ -117,6 +119,8 @@ def _finish_posts(result: ReadResult, source: SourceFile, reader, report: FileRe
     if "source_record" not in posts.columns:
         posts["source_record"] = np.arange(1, n + 1)
     posts = conform(posts)
+    for column in ("topics", "mentions"):
+        posts[column] = _empty_lists_for_missing(posts[column])
     ids = posts["post_id"].astype(STRING).str.strip()
     mangled = ids.str.match(_MANGLED_ID).fillna(False).to_numpy(dtype=bool)
     missing = ids.isna().to_numpy() | (ids == "").fillna(True).to_numpy(dtype=bool)
@@ -137,6 +141,14 @@ def _finish_posts(result: ReadResult, source: SourceFile, reader, report: FileRe
                                    "surrogate ids sur:<hash>")
     posts["post_id"] = ids
     return posts
+
+
+def _empty_lists_for_missing(series: pd.Series) -> pd.Series:
+    if not series.isna().any():
+        return series
+    array = pa.chunked_array(series.array._pa_array) if hasattr(series.array, "_pa_array") else None
+    filled = pc.fill_null(array, pa.scalar([], pa.list_(pa.string())))
+    return pd.Series(pd.arrays.ArrowExtensionArray(filled), index=series.index, dtype=series.dtype)
 
 
 def _finish_authors(result: ReadResult, source: SourceFile, reader) -> pd.DataFrame | None:

@@ -175,8 +175,9 @@ def build_posts(rows: list[dict], crawl_time, *, capped: bool = False, topics_in
     if any(c is not None for c in row_crawl):
         from textkit.timeparse import china_time
 
-        fallback = crawl_time
-        crawl = pd.DatetimeIndex([china_time(c) if c is not None else fallback for c in row_crawl])
+        codes, uniques = pd.factorize(pd.Series(row_crawl, dtype=object), use_na_sentinel=True)
+        resolved = [china_time(value) for value in uniques]
+        crawl = pd.DatetimeIndex([resolved[c] if c >= 0 else crawl_time for c in codes])
     times, precision, bad, rejections = parse_time_column(frame["_time"], crawl, records, raw, "time")
     out = {"post_id": clean_ids([r.get("post_id") for r in rows]), "created_at": times,
            "time_precision": precision, "source_record": pd.Series(records, dtype=INT), "raw": raw}
