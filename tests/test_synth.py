@@ -348,8 +348,12 @@ def _read_posts():
     return ingest.read_posts
 
 
+def _report_dict(report) -> dict:
+    return report.to_dict() if hasattr(report, "to_dict") else dict(report)
+
+
 def _total(report) -> dict:
-    report = report if isinstance(report, dict) else vars(report)
+    report = _report_dict(report)
     return report.get("total", report)
 
 
@@ -366,6 +370,8 @@ def test_ingest_reads_every_generated_file_with_nothing_lost(ingested, marker):
     assert total["rejected"] == marker["malformed"]
     assert total["duplicates"] == marker["duplicate_ids"]
     assert len(posts) == marker["records"] - marker["malformed"]
+    assert _report_dict(report).get("synthetic") is True
+    assert total.get("files_with_errors", 0) == 0
 
 
 def test_ingest_finds_every_ground_truth_id(ingested, truth):
