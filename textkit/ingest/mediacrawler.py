@@ -1,0 +1,432 @@
+"""Readers for NanmiCoder/MediaCrawler output: Weibo, Xiaohongshu, Douyin and Bilibili.
+
+One reader per platform (``mediacrawler-weibo``, ``mediacrawler-xhs``, ``mediacrawler-douyin``,
+``mediacrawler-bilibili``), each reading CSV (``utf-8-sig``), JSON (a list, ``indent=4``), JSON Lines
+and Excel workbooks (sheets ``Contents``, ``Comments``, ``Creators``…). What a record is (content,
+comment, creator, Bilibili dynamic or contact) is told by its keys, record by record, so a daily file
+that mixes MediaCrawler versions still reads. Both field sets are understood: the one before
+2026-07-01 (``user_id``, ``nickname``, ``avatar``, ``ip_location``…) and the anonymised one after
+(``creator_hash`` = 16 hex chars of sha256(user id), masked ``nickname`` ``a***b``), plus the early-2024
+Xiaohongshu subset and hand-edited column subsets (a Xiaohongshu note without ``note_id`` gets its id
+from ``note_url``).
+
+MediaCrawler's CSV writer takes each row's columns from that item's own keys while the header comes
+from the first item, so a row from another version has another number of values. Such a row is
+realigned with the known MediaCrawler field list of that length when there is exactly one; otherwise
+it is rejected with the reason.
+
+Mapping to the posts table: contents → ``kind="post"`` (Bilibili dynamics too), comments →
+``kind="comment"`` with ``parent_post_id`` = ``note_id``/``aweme_id``/``video_id``; creators, up
+info and contacts → the authors table. Times: Weibo ``create_time`` (unix s; else
+``create_date_time``), Xiaohongshu ``time``/``create_time`` (ms), Douyin and Bilibili ``create_time``
+(s), dynamics ``pub_ts`` (s); relative forms resolve against the record's ``last_modify_ts`` (ms), else
+the file's crawl time. Counts are strings (``1.2万``, ``10万+``) parsed by :mod:`textkit.counts`.
+Topics: Xiaohongshu ``tag_list``, Weibo ``#话题#`` and Douyin ``#话题`` in the text.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar
+
+import numpy as np
+import pandas as pd
+
+from textkit.ingest.base import Reader, ReadResult, Rejection, SourceFile, register_reader
+from textkit.ingest.common import authors_frame, build_posts, mentions_from_text
+from textkit.ingest.records import (
+    Records,
+    first_objects,
+    is_json_text,
+    json_records,
+    xlsx_headers,
+    xlsx_records,
+)
+from textkit.ingest.tables import header_of, read_csv_table
+from textkit.schema import STRING_LIST
+from textkit.timeparse import parse_times
+
+# Field lists in MediaCrawler's key order (store/<platform>/__init__.py), before and after 2026-07-01.
+FIELD_SETS: dict[tuple[str, str], tuple[tuple[str, ...], ...]] = {
+    ("weibo", "content"): (
+        ("note_id", "content", "create_time", "create_date_time", "liked_count", "comments_count",
+         "shared_count", "last_modify_ts", "note_url", "ip_location", "user_id", "nickname", "gender",
+         "profile_url", "avatar", "source_keyword"),
+        ("note_id", "content", "create_time", "create_date_time", "liked_count", "comments_count",
+         "shared_count", "last_modify_ts", "note_url", "ip_location", "user_id", "nickname", "gender",
+         "profile_url", "avatar"),
+        ("note_id", "content", "create_time", "create_date_time", "liked_count", "comments_count",
+         "shared_count", "last_modify_ts", "note_url", "creator_hash", "nickname", "source_keyword"),
+    ),
+    ("weibo", "comment"): (
+        ("comment_id", "create_time", "create_date_time", "note_id", "content", "sub_comment_count",
+         "comment_like_count", "last_modify_ts", "ip_location", "parent_comment_id", "user_id", "nickname",
+         "gender", "profile_url", "avatar"),
+        ("comment_id", "create_time", "create_date_time", "note_id", "content", "sub_comment_count",
+         "comment_like_count", "last_modify_ts", "ip_location", "user_id", "nickname", "gender",
+         "profile_url", "avatar"),
+        ("comment_id", "create_time", "create_date_time", "note_id", "content", "sub_comment_count",
+         "comment_like_count", "last_modify_ts", "parent_comment_id", "creator_hash", "nickname"),
+    ),
+    ("weibo", "creator"): (
+        ("user_id", "nickname", "gender", "avatar", "desc", "ip_location", "follows", "fans", "tag_list",
+         "last_modify_ts"),
+    ),
+    ("xhs", "content"): (
+        ("note_id", "type", "title", "desc", "video_url", "time", "last_update_time", "user_id", "nickname",
+         "avatar", "liked_count", "collected_count", "comment_count", "share_count", "ip_location",
+         "image_list", "tag_list", "last_modify_ts", "note_url", "source_keyword", "xsec_token"),
+        ("note_id", "type", "title", "desc", "time", "last_update_time", "user_id", "nickname", "avatar",
+         "liked_count", "collected_count", "comment_count", "share_count", "ip_location", "image_list",
+         "last_modify_ts", "note_url"),
+        ("note_id", "type", "title", "desc", "video_url", "time", "last_update_time", "creator_hash",
+         "nickname", "liked_count", "collected_count", "comment_count", "share_count", "image_list",
+         "tag_list", "last_modify_ts", "note_url", "source_keyword", "xsec_token"),
+    ),
+    ("xhs", "comment"): (
+        ("comment_id", "create_time", "ip_location", "note_id", "content", "user_id", "nickname", "avatar",
+         "sub_comment_count", "pictures", "parent_comment_id", "last_modify_ts", "like_count"),
+        ("comment_id", "create_time", "note_id", "content", "creator_hash", "nickname", "sub_comment_count",
+         "pictures", "parent_comment_id", "last_modify_ts", "like_count"),
+    ),
+    ("xhs", "creator"): (
+        ("user_id", "nickname", "gender", "avatar", "desc", "ip_location", "follows", "fans", "interaction",
+         "tag_list", "last_modify_ts"),
+    ),
+    ("douyin", "content"): (
+        ("aweme_id", "aweme_type", "title", "desc", "create_time", "user_id", "sec_uid", "short_user_id",
+         "user_unique_id", "user_signature", "nickname", "avatar", "liked_count", "collected_count",
+         "comment_count", "share_count", "ip_location", "last_modify_ts", "aweme_url", "cover_url",
+         "video_download_url", "music_download_url", "note_download_url", "source_keyword"),
+        ("aweme_id", "aweme_type", "title", "desc", "create_time", "creator_hash", "nickname", "liked_count",
+         "collected_count", "comment_count", "share_count", "last_modify_ts", "aweme_url", "cover_url",
+         "video_download_url", "music_download_url", "note_download_url", "source_keyword"),
+    ),
+    ("douyin", "comment"): (
+        ("comment_id", "create_time", "ip_location", "aweme_id", "content", "user_id", "sec_uid",
+         "short_user_id", "user_unique_id", "user_signature", "nickname", "avatar", "sub_comment_count",
+         "like_count", "last_modify_ts", "parent_comment_id", "pictures"),
+        ("comment_id", "create_time", "aweme_id", "content", "creator_hash", "nickname", "sub_comment_count",
+         "like_count", "last_modify_ts", "parent_comment_id", "pictures"),
+    ),
+    ("douyin", "creator"): (
+        ("user_id", "nickname", "gender", "avatar", "desc", "ip_location", "follows", "fans", "interaction",
+         "videos_count", "last_modify_ts"),
+    ),
+    ("bilibili", "content"): (
+        ("video_id", "video_type", "title", "desc", "create_time", "user_id", "nickname", "avatar",
+         "liked_count", "disliked_count", "video_play_count", "video_favorite_count", "video_share_count",
+         "video_coin_count", "video_danmaku", "video_comment", "last_modify_ts", "video_url",
+         "video_cover_url", "source_keyword"),
+        ("video_id", "video_type", "title", "desc", "create_time", "creator_hash", "nickname", "liked_count",
+         "disliked_count", "video_play_count", "video_favorite_count", "video_share_count",
+         "video_coin_count", "video_danmaku", "video_comment", "last_modify_ts", "video_url",
+         "video_cover_url", "source_keyword"),
+    ),
+    ("bilibili", "comment"): (
+        ("comment_id", "parent_comment_id", "create_time", "video_id", "content", "user_id", "nickname",
+         "sex", "sign", "avatar", "sub_comment_count", "like_count", "last_modify_ts"),
+        ("comment_id", "parent_comment_id", "create_time", "video_id", "content", "creator_hash", "nickname",
+         "sub_comment_count", "like_count", "last_modify_ts"),
+    ),
+    ("bilibili", "creator"): (
+        ("user_id", "nickname", "sex", "sign", "avatar", "last_modify_ts", "total_fans", "total_liked",
+         "user_rank", "is_official"),
+    ),
+    ("bilibili", "dynamic"): (
+        ("dynamic_id", "user_id", "user_name", "text", "type", "pub_ts", "total_comments", "total_forwards",
+         "total_liked", "last_modify_ts"),
+        ("dynamic_id", "creator_hash", "user_name", "text", "type", "pub_ts", "total_comments",
+         "total_forwards", "total_liked", "last_modify_ts"),
+    ),
+    ("bilibili", "contact"): (
+        ("up_id", "fan_id", "up_name", "fan_name", "up_sign", "fan_sign", "up_avatar", "fan_avatar",
+         "last_modify_ts"),
+    ),
+}
+
+_WEIBO_TOPIC = re.compile(r"#([^#\n]{1,60})#")
+_DOUYIN_TOPIC = re.compile(r"#([^#\s]{1,40})")
+_XHS_NOTE_URL = re.compile(r"/(?:explore|discovery/item|item)/([0-9a-f]{24})")
+
+
+def item_type(platform: str, keys: set[str]) -> str | None:
+    """What a MediaCrawler record of ``platform`` is, from its keys (None when it is none of them)."""
+    if platform == "weibo":
+        if {"comment_id", "note_id", "comment_like_count"} <= keys:
+            return "comment"
+        if {"note_id", "content"} <= keys and keys & {"create_date_time", "shared_count", "note_url"}:
+            return "content"
+    elif platform == "xhs":
+        if {"comment_id", "note_id", "like_count"} <= keys:
+            return "comment"
+        if {"desc", "collected_count", "liked_count"} <= keys and keys & {"note_id", "note_url"} and (
+                "time" in keys or "last_update_time" in keys):
+            return "content"
+    elif platform == "douyin":
+        if {"comment_id", "aweme_id"} <= keys:
+            return "comment"
+        if "aweme_id" in keys and keys & {"aweme_type", "aweme_url", "desc"}:
+            return "content"
+    elif platform == "bilibili":
+        if {"comment_id", "video_id"} <= keys:
+            return "comment"
+        if "video_id" in keys and keys & {"video_type", "video_play_count", "video_url"}:
+            return "content"
+        if {"dynamic_id", "pub_ts"} <= keys:
+            return "dynamic"
+        if {"up_id", "fan_id"} <= keys:
+            return "contact"
+        if {"total_fans", "user_rank"} <= keys:
+            return "creator"
+    if platform in ("weibo", "xhs", "douyin") and {"user_id", "nickname", "follows", "fans"} <= keys:
+        creator_of = ("douyin" if "videos_count" in keys else "xhs" if "interaction" in keys
+                      else "weibo" if "tag_list" in keys else None)
+        if creator_of == platform:
+            return "creator"
+    return None
+
+
+def _present(value: object) -> bool:
+    return value is not None and not (isinstance(value, str) and not value.strip()) and not (
+        isinstance(value, float) and np.isnan(value))
+
+
+def _get(record: dict, *keys: str) -> object:
+    for key in keys:
+        value = record.get(key)
+        if _present(value):
+            return value.strip() if isinstance(value, str) else value
+    return None
+
+
+class MediaCrawlerReader(Reader):
+    """Shared logic of the four platform readers (subclasses set ``name`` and ``platform``)."""
+
+    platform: ClassVar[str] = ""
+    sheet_names: ClassVar[tuple[str, ...]] = ("Contents", "Comments", "Creators", "Contacts", "Dynamics")
+
+    # -- detection ---------------------------------------------------------------------------------
+
+    def sniff(self, source: SourceFile) -> float:
+        if source.kind == "xlsx":
+            headers = xlsx_headers(source)
+            kinds = [item_type(self.platform, set(keys)) for keys in headers.values()]
+            return 0.9 if any(kinds) else 0.0
+        if source.text is None:
+            return 0.0
+        if is_json_text(source):
+            objects = first_objects(source)
+            kinds = [item_type(self.platform, set(obj)) for obj in objects]
+            return 0.9 if kinds and sum(k is not None for k in kinds) * 2 >= len(kinds) else 0.0
+        header = set(header_of(source))
+        return 0.9 if item_type(self.platform, header) else 0.0
+
+    # -- reading -----------------------------------------------------------------------------------
+
+    def read(self, source: SourceFile) -> ReadResult:
+        if source.kind == "xlsx":
+            records = xlsx_records(source)
+        elif is_json_text(source):
+            records = json_records(source)
+        else:
+            records = self._csv_records(source)
+        return self._convert(records, source)
+
+    def _csv_records(self, source: SourceFile) -> Records:
+        table = read_csv_table(source)
+        out = Records(rejected=list(table.rejected), warnings=list(table.warnings))
+        header = table.header
+        if table.rows is None:
+            columns = [table.frame[name].to_numpy(dtype=object, na_value=None)
+                       for name in table.frame.columns]
+            for i, record in enumerate(table.record):
+                out.items.append((int(record), {h: col[i] for h, col in zip(header, columns, strict=True)}))
+            return out
+        realigned = 0
+        for record, row in zip(table.record, table.rows, strict=True):
+            if len(row) == len(header):
+                out.items.append((int(record), dict(zip(header, row, strict=True))))
+                continue
+            keys = self._field_set_of_length(len(row), header)
+            if keys is None:
+                out.rejected.append(Rejection(
+                    int(record), f"{len(row)} values for the {len(header)}-column header and no MediaCrawler "
+                    f"{self.platform} field list has {len(row)} keys (rows of mixed versions?)",
+                    ",".join(row)))
+                continue
+            realigned += 1
+            out.items.append((int(record), dict(zip(keys, row, strict=True))))
+        if realigned:
+            out.warnings.append(f"{realigned} row(s) written by another MediaCrawler version realigned "
+                                "with that version's field list")
+        return out
+
+    def _field_set_of_length(self, n: int, header: list[str]) -> tuple[str, ...] | None:
+        kind = item_type(self.platform, set(header))
+        kinds = [kind] if kind else [k for p, k in FIELD_SETS if p == self.platform]
+        candidates = {keys for k in kinds for keys in FIELD_SETS.get((self.platform, k), ())
+                      if len(keys) == n}
+        return candidates.pop() if len(candidates) == 1 else None
+
+    def _convert(self, records: Records, source: SourceFile) -> ReadResult:
+        posts_rows: list[dict] = []
+        author_rows: list[dict] = []
+        rejected = list(records.rejected)
+        for number, record in records.items:
+            kind = item_type(self.platform, set(record))
+            if kind in ("content", "comment", "dynamic"):
+                posts_rows.append(self._post_row(kind, number, record))
+            elif kind in ("creator", "contact"):
+                author_rows.append(self._author_row(kind, number, record))
+            else:
+                keys = ", ".join(list(record)[:8])
+                rejected.append(Rejection(number, f"not a MediaCrawler {self.platform} content, comment or "
+                                          f"creator record (keys: {keys})", _json(record)))
+        posts, time_rejections = self._posts(posts_rows, source)
+        rejected.extend(time_rejections)
+        authors = authors_frame(author_rows) if author_rows else None
+        return ReadResult(posts=posts, records=records.count,
+                          rejected=sorted(rejected, key=lambda r: r.record),
+                          warnings=records.warnings, authors=authors)
+
+    def _posts(self, rows: list[dict], source: SourceFile) -> tuple[pd.DataFrame, list[Rejection]]:
+        if not rows:
+            return pd.DataFrame(), []
+        crawl = parse_times(pd.Series([r.pop("_crawl") for r in rows], dtype=object)).times
+        if source.crawl_time is not None:
+            crawl = crawl.fillna(source.crawl_time)
+        posts, rejections = build_posts(rows, pd.DatetimeIndex(crawl),
+                                        topics_in_text=self.platform == "weibo")
+        if len(posts) and self.platform == "douyin":
+            texts = posts["text"].fillna("")
+            posts["topics"] = pd.Series([_DOUYIN_TOPIC.findall(t) for t in texts], index=posts.index,
+                                        dtype=STRING_LIST)
+        if len(posts) and self.platform in ("weibo", "douyin", "bilibili"):
+            posts["mentions"] = mentions_from_text(posts["text"])
+        return posts, rejections
+
+    # -- one record --------------------------------------------------------------------------------
+
+    def _post_row(self, kind: str, number: int, record: dict) -> dict:
+        row = {"record": number, "raw": record, "_crawl": _get(record, "last_modify_ts"),
+               "author_id": _get(record, "user_id", "creator_hash"),
+               "author_name": _get(record, "nickname", "user_name"),
+               "ip_location": _get(record, "ip_location")}
+        row.update(self._fields(kind, record))
+        return row
+
+    def _fields(self, kind: str, record: dict) -> dict:
+        raise NotImplementedError
+
+    def _author_row(self, kind: str, number: int, record: dict) -> dict:
+        if kind == "contact":
+            return {"record": number, "raw": record, "author_id": _get(record, "fan_id"),
+                    "author_name": _get(record, "fan_name"), "description": _get(record, "fan_sign")}
+        return {"record": number, "raw": record, "author_id": _get(record, "user_id", "creator_hash"),
+                "author_name": _get(record, "nickname"), "gender": _get(record, "gender", "sex"),
+                "ip_location": _get(record, "ip_location"), "description": _get(record, "desc", "sign"),
+                "followers": _get(record, "fans", "total_fans"), "following": _get(record, "follows"),
+                "verified": _get(record, "is_official")}
+
+
+def _json(record: dict) -> str:
+    import json
+
+    return json.dumps(record, ensure_ascii=False, default=str)
+
+
+@register_reader
+class WeiboMediaCrawlerReader(MediaCrawlerReader):
+    """MediaCrawler Weibo contents, comments and creators."""
+
+    name = "mediacrawler-weibo"
+    platform = "weibo"
+
+    def _fields(self, kind: str, record: dict) -> dict:
+        created = _get(record, "create_time", "create_date_time")
+        if kind == "comment":
+            return {"post_id": _get(record, "comment_id"), "kind": "comment",
+                    "parent_post_id": _get(record, "note_id"), "text": _get(record, "content"),
+                    "created_at": created, "likes": _get(record, "comment_like_count"),
+                    "comments": _get(record, "sub_comment_count")}
+        note_id = _get(record, "note_id")
+        return {"post_id": note_id, "kind": "post", "text": _get(record, "content"), "created_at": created,
+                "likes": _get(record, "liked_count"), "comments": _get(record, "comments_count"),
+                "reposts": _get(record, "shared_count"),
+                "url": _get(record, "note_url")
+                or (f"https://m.weibo.cn/detail/{note_id}" if note_id else None)}
+
+
+@register_reader
+class XhsMediaCrawlerReader(MediaCrawlerReader):
+    """MediaCrawler Xiaohongshu (RedNote) notes, comments and creators."""
+
+    name = "mediacrawler-xhs"
+    platform = "xhs"
+
+    def _fields(self, kind: str, record: dict) -> dict:
+        if kind == "comment":
+            return {"post_id": _get(record, "comment_id"), "kind": "comment",
+                    "parent_post_id": _get(record, "note_id"), "text": _get(record, "content"),
+                    "created_at": _get(record, "create_time"), "likes": _get(record, "like_count"),
+                    "comments": _get(record, "sub_comment_count")}
+        url = _get(record, "note_url")
+        note_id = _get(record, "note_id")
+        if note_id is None and isinstance(url, str) and (match := _XHS_NOTE_URL.search(url)):
+            note_id = match.group(1)
+        tags = _get(record, "tag_list")
+        return {"post_id": note_id, "kind": "post", "title": _get(record, "title"),
+                "text": _get(record, "desc"), "created_at": _get(record, "time", "last_update_time"),
+                "likes": _get(record, "liked_count"), "comments": _get(record, "comment_count"),
+                "reposts": _get(record, "share_count"), "url": url,
+                "topics": tags if isinstance(tags, list) else (tags or "")}
+
+
+@register_reader
+class DouyinMediaCrawlerReader(MediaCrawlerReader):
+    """MediaCrawler Douyin videos (awemes), comments and creators."""
+
+    name = "mediacrawler-douyin"
+    platform = "douyin"
+
+    def _fields(self, kind: str, record: dict) -> dict:
+        if kind == "comment":
+            return {"post_id": _get(record, "comment_id"), "kind": "comment",
+                    "parent_post_id": _get(record, "aweme_id"), "text": _get(record, "content"),
+                    "created_at": _get(record, "create_time"), "likes": _get(record, "like_count"),
+                    "comments": _get(record, "sub_comment_count")}
+        aweme_id = _get(record, "aweme_id")
+        return {"post_id": aweme_id, "kind": "post", "title": _get(record, "title"),
+                "text": _get(record, "desc", "title"), "created_at": _get(record, "create_time"),
+                "likes": _get(record, "liked_count"), "comments": _get(record, "comment_count"),
+                "reposts": _get(record, "share_count"),
+                "url": _get(record, "aweme_url") or (f"https://www.douyin.com/video/{aweme_id}" if aweme_id
+                                                     else None)}
+
+
+@register_reader
+class BilibiliMediaCrawlerReader(MediaCrawlerReader):
+    """MediaCrawler Bilibili (``bili``) videos, comments, dynamics, up info and contacts."""
+
+    name = "mediacrawler-bilibili"
+    platform = "bilibili"
+
+    def _fields(self, kind: str, record: dict) -> dict:
+        if kind == "comment":
+            return {"post_id": _get(record, "comment_id"), "kind": "comment",
+                    "parent_post_id": _get(record, "video_id"), "text": _get(record, "content"),
+                    "created_at": _get(record, "create_time"), "likes": _get(record, "like_count"),
+                    "comments": _get(record, "sub_comment_count")}
+        if kind == "dynamic":
+            return {"post_id": _get(record, "dynamic_id"), "kind": "post", "text": _get(record, "text"),
+                    "created_at": _get(record, "pub_ts"), "likes": _get(record, "total_liked"),
+                    "comments": _get(record, "total_comments"), "reposts": _get(record, "total_forwards"),
+                    "author_name": _get(record, "user_name")}
+        video_id = _get(record, "video_id")
+        return {"post_id": video_id, "kind": "post", "title": _get(record, "title"),
+                "text": _get(record, "desc"), "created_at": _get(record, "create_time"),
+                "likes": _get(record, "liked_count"), "comments": _get(record, "video_comment"),
+                "reposts": _get(record, "video_share_count"),
+                "url": _get(record, "video_url")
+                or (f"https://www.bilibili.com/video/av{video_id}" if video_id else None)}

@@ -1,0 +1,189 @@
+"""Records of JSON, JSON Lines and Excel files as ``(record number, dict)`` pairs, damage counted.
+
+Used by the MediaCrawler and generic readers. A JSON file may be a list of objects (MediaCrawler
+writes ``indent=4``) or one object; a truncated list keeps every complete item and rejects the rest
+with the reason. In JSON Lines every non-blank line is one record; a broken line is rejected alone.
+Excel workbooks are read with openpyxl, one header row per sheet.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+
+from textkit.ingest.base import Rejection, SourceFile
+
+
+@dataclass
+class Records:
+    """Parsed records of one file (``items``: record number, object, and the sheet it came from)."""
+
+    items: list[tuple[int, dict]] = field(default_factory=list)
+    rejected: list[Rejection] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    sheets: dict[int, str] = field(default_factory=dict)  # record number -> sheet name (Excel)
+
+    @property
+    def count(self) -> int:
+        return len(self.items) + len(self.rejected)
+
+
+def is_json_text(source: SourceFile) -> bool:
+    """True when the file's text starts like JSON (``[`` or ``{``)."""
+    return source.text is not None and source.head(64).lstrip("\ufeff \t\r\n")[:1] in ("[", "{")
+
+
+def first_objects(source: SourceFile, n: int = 5) -> list[dict]:
+    """Up to ``n`` objects from the start of a JSON or JSON Lines file (for sniffing)."""
+    if not is_json_text(source):
+        return []
+    head = source.head(65536).lstrip("\ufeff \t\r\n")
+    decoder = json.JSONDecoder()
+    objects: list[dict] = []
+    if head.startswith("["):
+        pos = 1
+        while len(objects) < n:
+            pos = _skip(head, pos, ",")
+            try:
+                obj, pos = decoder.raw_decode(head, pos)
+            except json.JSONDecodeError:
+                break
+            if isinstance(obj, dict):
+                objects.append(obj)
+        return objects
+    for line in head.splitlines():
+        if len(objects) == n:
+            break
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(obj, dict):
+            objects.append(obj)
+    return objects
+
+
+def json_records(source: SourceFile) -> Records:
+    """Every record of a JSON (list or object) or JSON Lines file."""
+    text = (source.text or "").lstrip("\ufeff \t\r\n")
+    out = Records()
+    if text.startswith("["):
+        _json_list(text, out)
+        return out
+    try:  # one pretty-printed object
+        obj = json.loads(text)
+    except json.JSONDecodeError:
+        obj = None
+    if isinstance(obj, dict) and "\n" in text.strip() and not _all_lines_are_objects(text):
+        _add(out, 1, obj, text)
+        return out
+    record = 0
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        record += 1
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as error:
+            reason = f"broken JSON line: {error.msg} at column {error.colno}"
+            out.rejected.append(Rejection(record, reason, line))
+            continue
+        _add(out, record, obj, line)
+    return out
+
+
+def _all_lines_are_objects(text: str) -> bool:
+    lines = [line for line in text.splitlines() if line.strip()]
+    return all(line.lstrip().startswith("{") and line.rstrip().endswith("}") for line in lines)
+
+
+def _add(out: Records, record: int, obj: object, raw: str) -> None:
+    if isinstance(obj, dict):
+        out.items.append((record, obj))
+    else:
+        out.rejected.append(Rejection(record, f"not a JSON object but {type(obj).__name__}", raw))
+
+
+def _skip(text: str, pos: int, separators: str) -> int:
+    while pos < len(text) and (text[pos].isspace() or text[pos] in separators):
+        pos += 1
+    return pos
+
+
+def _json_list(text: str, out: Records) -> None:
+    decoder = json.JSONDecoder()
+    pos, record = 1, 0
+    while True:
+        pos = _skip(text, pos, ",")
+        if pos >= len(text) or text[pos] == "]":
+            break
+        record += 1
+        try:
+            obj, end = decoder.raw_decode(text, pos)
+        except json.JSONDecodeError as error:
+            out.rejected.append(Rejection(record, f"broken JSON from this item on: {error.msg} "
+                                          f"(line {error.lineno}); the file is probably truncated",
+                                          text[pos:]))
+            out.warnings.append(f"JSON list broken after {record - 1} item(s)")
+            return
+        _add(out, record, obj, text[pos:end])
+        pos = end
+    if pos >= len(text):
+        out.warnings.append("JSON list has no closing ']' (truncated file?); every complete item was kept")
+
+
+def xlsx_records(source: SourceFile, sheets: tuple[str, ...] | None = None) -> Records:
+    """Rows of the sheets of an Excel workbook as dicts keyed by each sheet's header row.
+
+    Record numbers run on across sheets in workbook order; ``sheets`` limits which are read.
+    """
+    from openpyxl import load_workbook
+
+    out = Records()
+    workbook = load_workbook(source.path, read_only=True, data_only=True)
+    try:
+        record = 0
+        for sheet in workbook.worksheets:
+            if sheets is not None and sheet.title not in sheets:
+                continue
+            rows = sheet.iter_rows(values_only=True)
+            header = next(rows, None)
+            if header is None:
+                continue
+            names = [str(h).strip() if h is not None else f"column_{i + 1}" for i, h in enumerate(header)]
+            for row in rows:
+                if row is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in row):
+                    continue
+                record += 1
+                values = dict(zip(names, (_cell(v) for v in row), strict=False))
+                if len(row) > len(names):
+                    values["_unnamed_extra_values"] = [_cell(v) for v in row[len(names):]]
+                out.items.append((record, values))
+                out.sheets[record] = sheet.title
+    finally:
+        workbook.close()
+    return out
+
+
+def xlsx_headers(source: SourceFile) -> dict[str, list[str]]:
+    """The header row of every sheet of a workbook (for sniffing)."""
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(source.path, read_only=True, data_only=True)
+    try:
+        headers = {}
+        for sheet in workbook.worksheets:
+            first = next(sheet.iter_rows(values_only=True, max_row=1), None) or ()
+            headers[sheet.title] = [str(h).strip() for h in first if h is not None]
+        return headers
+    finally:
+        workbook.close()
+
+
+def _cell(value: object) -> object:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat(sep=" ") if isinstance(value, dt.datetime) else value.isoformat()
+    return value
