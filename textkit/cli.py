@@ -18,6 +18,7 @@ COMMANDS: dict[str, str] = {
     "ingest": "textkit.ingest.cli",
     "timeline": "textkit.timeline",
     "synth": "textkit.synth.cli",
+    "news": "textkit.news",
 }
 
 
