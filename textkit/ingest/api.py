@@ -129,7 +129,7 @@ def _finish_posts(result: ReadResult, source: SourceFile, reader, report: FileRe
         name = source.path.name
         records = posts["source_record"].to_numpy()
         texts = posts["text"].astype(object).to_numpy()
-        values = ids.astype(object).to_numpy()
+        values = ids.astype(object).to_numpy().copy()
         for i in np.flatnonzero(need):
             values[i] = _surrogate(name, int(records[i]), texts[i] if isinstance(texts[i], str) else None)
         ids = pd.Series(values, dtype=STRING)
