@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 
 from textkit.complaints import CATEGORIES, NONE, ComplaintClassifier, detect
 from textkit.io import read_json, record_stage, write_csv, write_json, write_parquet
@@ -123,6 +124,21 @@ def read_timeline(path: str | os.PathLike) -> pd.DataFrame:
     return table
 
 
+def read_columns(path: Path, columns: tuple[str, ...], required: int | None = None) -> pd.DataFrame:
+    """Read the named Parquet columns (the first ``required`` of them must exist; default all).
+
+    Reads through pyarrow without the pandas metadata, which pandas 3 cannot turn back into
+    ``list<string>`` dtypes; list columns come back as object columns of arrays.
+    """
+    present = set(pq.read_schema(path).names)
+    needed = columns if required is None else columns[:required]
+    missing = [c for c in needed if c not in present]
+    if missing:
+        raise ValueError(f"{path}: missing column(s) {', '.join(missing)}")
+    table = pq.read_table(path, columns=[c for c in columns if c in present])
+    return table.to_pandas(ignore_metadata=True)
+
+
 _PREPARED_COLUMNS = ("platform", "post_id", "created_at", "author_id", "text_clean", "tokens", "dup_group",
                      "is_canonical", "dup_kind", "kind")
 
@@ -149,10 +165,7 @@ def timeline_dir(
     prepared_path = folder / "prepared.parquet"
     if not prepared_path.exists():
         raise FileNotFoundError(f"{prepared_path} not found: run `textkit prepare {folder}` first")
-    prepared = pd.read_parquet(prepared_path)
-    missing = [c for c in _PREPARED_COLUMNS if c not in prepared.columns]
-    if missing:
-        raise ValueError(f"{prepared_path}: missing column(s) {', '.join(missing)}")
+    prepared = read_columns(prepared_path, _PREPARED_COLUMNS)
     model = ComplaintClassifier.load(classifier) if classifier is not None else None
     complaints = detect(prepared, classifier=model)
     write_parquet(folder / "complaints.parquet", complaints)
@@ -192,7 +205,7 @@ def _read_clusters(folder: Path) -> pd.DataFrame | None:
     path = folder / "clusters.parquet"
     if not path.exists():
         return None
-    clusters = pd.read_parquet(path)
+    clusters = read_columns(path, ("platform", "post_id", "cluster", "cluster_label"), required=3)
     labels_path = folder / "cluster_labels.csv"
     if "cluster_label" not in clusters.columns and labels_path.exists():
         labels = pd.read_csv(labels_path)[["cluster", "label_zh"]]
