@@ -6,9 +6,10 @@
 """
 
 from textkit.ingest import corpora, dataabc, nghuyong  # noqa: F401  (register the readers)
-from textkit.ingest.api import crawl_time_from_name, expand_paths, ingest_dir, read_posts
+from textkit.ingest.api import crawl_time_from_name, expand_paths, ingest_dir, load_posts, read_posts
 from textkit.ingest.base import READERS, Reader, ReadResult, Rejection, SourceFile, register_reader
 from textkit.ingest.report import FileReport, IngestReport
 
 __all__ = ["READERS", "FileReport", "IngestReport", "ReadResult", "Reader", "Rejection", "SourceFile",
-           "crawl_time_from_name", "expand_paths", "ingest_dir", "read_posts", "register_reader"]
+           "crawl_time_from_name", "expand_paths", "ingest_dir", "load_posts", "read_posts",
+           "register_reader"]
