@@ -353,9 +353,12 @@ def _parse_numbers(parsed: _Parsed, idx: np.ndarray, numbers: np.ndarray) -> Non
     """Unix seconds (9–10 integer digits) or milliseconds (12–13)."""
     seconds = (numbers >= 1e8) & (numbers < 1e10)
     millis = (numbers >= 1e11) & (numbers < 1e13)
-    ns = np.where(seconds, numbers * 1e9, numbers * 1e6)
     ok = seconds | millis
-    parsed.utc_ns[idx[ok]] = np.round(ns[ok]).astype(np.int64)
+    scale = np.where(seconds, 10**9, 10**6)[ok]
+    whole = np.floor(numbers[ok])
+    # integer arithmetic for the whole part: float64 ns would be off by up to ~100 ns
+    parsed.utc_ns[idx[ok]] = whole.astype(np.int64) * scale + np.round((numbers[ok] - whole) * scale).astype(
+        np.int64)
     parsed.precision[idx[ok]] = "second"
     for i, value in zip(idx[~ok], numbers[~ok], strict=True):
         if not np.isnan(value):
