@@ -12,7 +12,7 @@ from pathlib import Path
 
 from textkit.io import write_json
 from textkit.synth.build import CRAWL_TIME, build
-from textkit.synth.writers import TRUTH_FILE, write_all
+from textkit.synth.writers import TRUTH_COLUMNS, TRUTH_FILE, write_all
 
 MARKER = "textkit_synthetic.json"
 DEFAULT_N = 30_000
@@ -44,8 +44,9 @@ def generate(out_dir: str | os.PathLike, n: int = DEFAULT_N, seed: int = DEFAULT
     out.joinpath(TRUTH_README).write_text(_TRUTH_DOC, encoding="utf-8")
     malformed = sum(f["malformed"] for f in files.values())
     themes: dict[str, int] = {}
+    theme_at = TRUTH_COLUMNS.index("theme")
     for row in truth:
-        themes[row["theme"]] = themes.get(row["theme"], 0) + 1
+        themes[row[theme_at]] = themes.get(row[theme_at], 0) + 1
     marker = {
         "synthetic": True,
         "generator": "textkit.synth",

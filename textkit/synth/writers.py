@@ -165,9 +165,12 @@ class _Writer:
         self.out = out_dir
         self.by_idx = {r.idx: r for r in corpus.records}
         self.paths = file_paths(corpus)
-        self.truth: list[dict] = []
+        self.truth: list[tuple] = []
         self.files: dict[str, dict] = {}
-        self.referenced = {r.parent for r in corpus.records} | {r.dup_of for r in corpus.records}
+        # posts that reposts or copies point at are never the ones broken (comments may lose their note)
+        self.referenced = {r.parent for r in corpus.records if r.kind == "repost"} | {
+            r.dup_of for r in corpus.records
+        }
 
     # --- helpers -------------------------------------------------------------------------------------
     def name(self, r: Record) -> str:
@@ -191,29 +194,28 @@ class _Writer:
 
     def add_truth(self, key: str, number: int, r: Record, written_text: str) -> None:
         parent = self.by_idx.get(r.dup_of)
+        complaint = r.complaint
         self.truth.append(
-            {
-                "platform": PLATFORM,
-                "post_id": r.post_id,
-                "source_file": self.paths[key],
-                "source_format": FORMATS[key],
-                "source_record": number,
-                "kind": r.kind,
-                "created_at": _dt(r.time).isoformat(),
-                "author_id": self.uid(r),
-                "theme": r.theme,
-                "complaint": r.complaint,
-                "category": r.theme if r.complaint else "none",
-                "help_request": r.help_request,
-                "duplicate_of": parent.post_id if parent is not None else "",
-                "dup_kind": r.dup_kind,
-                "pii": json.dumps(_spans(written_text, r.pii), ensure_ascii=False),
-                "decoys": json.dumps(
-                    _spans(written_text, [("decoy", v) for v in r.decoys]), ensure_ascii=False
-                ),
-                "malformed": r.malformed,
-                "sentiment": r.sentiment,
-            }
+            (
+                PLATFORM,
+                r.post_id,
+                self.paths[key],
+                FORMATS[key],
+                number,
+                r.kind,
+                _dt(r.time).isoformat(),
+                self.uid(r),
+                r.theme,
+                complaint,
+                r.theme if complaint else "none",
+                r.help_request,
+                parent.post_id if parent is not None else "",
+                r.dup_kind,
+                _spans_json(written_text, r.pii),
+                _spans_json(written_text, [("decoy", v) for v in r.decoys]),
+                r.malformed,
+                r.sentiment,
+            )
         )
 
     def finish(self, key: str, data: bytes, records: int, malformed: int) -> None:
@@ -556,10 +558,10 @@ class _Writer:
 
     # --- ground truth and marker ---------------------------------------------------------------------
     def write_truth(self) -> None:
-        rows = sorted(self.truth, key=lambda t: (t["source_file"], t["source_record"]))
+        rows = sorted(self.truth, key=lambda t: (t[2], t[4]))  # source_file, source_record
         buf = io.StringIO()
-        writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
-        writer.writeheader()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(TRUTH_COLUMNS)
         writer.writerows(rows)
         raw = io.BytesIO()
         with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=6) as gz:
@@ -570,6 +572,26 @@ class _Writer:
 
 
 TRUTH_FILE = "truth/ground_truth.csv.gz"
+TRUTH_COLUMNS = (
+    "platform",
+    "post_id",
+    "source_file",
+    "source_format",
+    "source_record",
+    "kind",
+    "created_at",
+    "author_id",
+    "theme",
+    "complaint",
+    "category",
+    "help_request",
+    "duplicate_of",
+    "dup_kind",
+    "pii",
+    "decoys",
+    "malformed",
+    "sentiment",
+)
 
 
 def _spans_json(text: str, items: list[tuple[str, str]]) -> str:
@@ -588,8 +610,8 @@ def _spans(text: str, items: list[tuple[str, str]]) -> list[dict]:
     return spans
 
 
-def write_all(corpus: Corpus, out_dir: Path) -> tuple[dict[str, dict], list[dict]]:
-    """Write every scraper file and the ground truth; return (file summary, truth rows)."""
+def write_all(corpus: Corpus, out_dir: Path) -> tuple[dict[str, dict], list[tuple]]:
+    """Write every scraper file and the ground truth; return (file summary, truth rows, see TRUTH_COLUMNS)."""
     w = _Writer(corpus, out_dir)
     w.write_search("search1", wide=False)
     w.write_search("search2", wide=True)
