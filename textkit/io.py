@@ -26,6 +26,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 PROVENANCE_FILE = "provenance.json"
 
@@ -66,9 +68,20 @@ def write_jsonl(path: str | os.PathLike, records: list[dict]) -> Path:
 
 
 def write_parquet(path: str | os.PathLike, df: pd.DataFrame) -> Path:
-    """Write a DataFrame to Parquet atomically (pyarrow, zstd, no index)."""
+    """Write a DataFrame to Parquet atomically (pyarrow, zstd, no index).
+
+    pandas records a list column's dtype as ``list<item: string>[pyarrow]``, which a plain
+    ``pd.read_parquet`` cannot parse back; such entries are recorded as ``object`` so the file opens
+    anywhere (:func:`textkit.schema.conform` restores the list dtype).
+    """
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    meta = json.loads(table.schema.metadata[b"pandas"])
+    for column in meta["columns"]:
+        if str(column.get("numpy_type", "")).startswith("list<"):
+            column["numpy_type"] = "object"
+    table = table.replace_schema_metadata({**table.schema.metadata, b"pandas": json.dumps(meta).encode()})
     with atomic_path(path) as tmp:
-        df.to_parquet(tmp, engine="pyarrow", compression="zstd", index=False)
+        pq.write_table(table, tmp, compression="zstd")
     return Path(path)
 
 
