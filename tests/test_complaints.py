@@ -127,3 +127,11 @@ def test_detect_contract_and_repost_amplification():
 def test_detect_names_missing_columns():
     with pytest.raises(ValueError, match="text_clean"):
         detect(pd.DataFrame({"platform": [], "post_id": [], "created_at": []}))
+
+
+def test_fast_features_equal_sklearn_transform():
+    model = ComplaintClassifier().fit(load_training())
+    texts = ["一码通  打不开！！", "Ａbc 测试文本，没有  意义", "", "排队排队排队"]
+    fast = model._features(texts)
+    reference = model.vectorizer_.transform(texts)
+    assert abs(fast - reference).max() < 1e-6

@@ -29,10 +29,10 @@ from pathlib import Path
 import joblib
 import numpy as np
 import pandas as pd
+from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import make_pipeline
 from tqdm.auto import tqdm
 
 from textkit.paths import LEXICON_DIR
@@ -47,6 +47,7 @@ OUTPUT_COLUMNS = (
 NEGATION_WINDOW = 4  # characters before a term, within the same clause, searched for negators
 DEGREE_WINDOW = 3
 VADER_ALPHA = 15.0  # sentiment = raw / sqrt(raw² + alpha), as in VADER
+_WHITESPACE = re.compile(r"\s\s+")
 _CLAUSE_BREAK = re.compile(r"[，。！？；、,.!?;:：\s…~～]")
 
 
@@ -220,46 +221,71 @@ class ComplaintClassifier(ClassifierMixin, BaseEstimator):
         self.C = C
         self.random_state = random_state
 
-    def _model(self):
-        return make_pipeline(
-            TfidfVectorizer(analyzer="char", ngram_range=self.ngram_range, min_df=self.min_df,
-                            sublinear_tf=True),
-            LogisticRegression(C=self.C, class_weight="balanced", max_iter=2000,
-                               random_state=self.random_state),
-        )
+    def _head(self) -> LogisticRegression:
+        return LogisticRegression(C=self.C, class_weight="balanced", max_iter=2000,
+                                  random_state=self.random_state)
 
     def fit(self, X, y=None):
-        """Fit on a labelled DataFrame (``text``, ``complaint``, ``category``, ``help_request``)."""
+        """Fit on a labelled DataFrame (``text``, ``complaint``, ``category``, ``help_request``).
+
+        One TF-IDF vocabulary is shared by three logistic-regression heads (complaint, category
+        among complaints, help request), so predicting vectorises each text once.
+        """
         table = _check_training_table(X)
-        texts = table["text"].tolist()
-        self.complaint_model_ = self._model().fit(texts, table["complaint"].to_numpy())
-        complaints = table[table["complaint"] == 1]
-        self.category_model_ = self._model().fit(
-            complaints["text"].tolist(), complaints["category"].to_numpy())
+        self.vectorizer_ = TfidfVectorizer(analyzer="char", ngram_range=self.ngram_range, min_df=self.min_df,
+                                           sublinear_tf=True, dtype=np.float32)
+        self.vectorizer_.fit(table["text"].tolist())
+        features = self._features(table["text"].tolist())
+        self.complaint_model_ = self._head().fit(features, table["complaint"].to_numpy())
+        is_complaint = (table["complaint"] == 1).to_numpy()
+        self.category_model_ = self._head().fit(features[is_complaint], table.loc[is_complaint, "category"])
         if table["help_request"].nunique() == 2:
-            self.help_model_ = self._model().fit(texts, table["help_request"].to_numpy())
+            self.help_model_ = self._head().fit(features, table["help_request"].to_numpy())
         else:
             self.help_model_ = None
         self.classes_ = np.array([0, 1])
         self.categories_ = np.array(self.category_model_.classes_)
         return self
 
+    def _features(self, texts: list[str]):
+        """TF-IDF features, same values as ``vectorizer_.transform`` but counting only n-grams of the
+        fitted vocabulary (sklearn's transform is slow when most n-grams of a text are unknown)."""
+        vocabulary = self.vectorizer_.vocabulary_
+        low, high = self.ngram_range
+        indices: list[int] = []
+        indptr = [0]
+        for text in texts:
+            text = _WHITESPACE.sub(" ", text.lower())
+            get = vocabulary.get
+            for n in range(low, high + 1):
+                for i in range(len(text) - n + 1):
+                    j = get(text[i:i + n])
+                    if j is not None:
+                        indices.append(j)
+            indptr.append(len(indices))
+        counts = sparse.csr_matrix(
+            (np.ones(len(indices), dtype=np.float32), np.array(indices, dtype=np.int64), np.array(indptr)),
+            shape=(len(texts), len(vocabulary)))
+        counts.sum_duplicates()
+        return self.vectorizer_._tfidf.transform(counts, copy=False)
+
     def predict_proba(self, texts) -> np.ndarray:
         """Probability of [not complaint, complaint] per text."""
-        return self.complaint_model_.predict_proba(list(texts))
+        return self.complaint_model_.predict_proba(self._features(list(texts)))
 
     def predict(self, texts) -> np.ndarray:
         return (self.predict_proba(texts)[:, 1] >= 0.5).astype(int)
 
     def predict_table(self, texts) -> pd.DataFrame:
         """Complaint, per-category and help probabilities (columns ``complaint``, the six, ``help``)."""
-        texts = list(texts)
-        table = pd.DataFrame({"complaint": self.predict_proba(texts)[:, 1]})
-        probs = self.category_model_.predict_proba(texts)
+        features = self._features(list(texts))
+        table = pd.DataFrame({"complaint": self.complaint_model_.predict_proba(features)[:, 1]})
+        probs = self.category_model_.predict_proba(features)
         for category in CATEGORIES:
             index = np.flatnonzero(self.categories_ == category)
             table[category] = probs[:, index[0]] if len(index) else 0.0
-        table["help"] = self.help_model_.predict_proba(texts)[:, 1] if self.help_model_ is not None else 0.0
+        has_help = self.help_model_ is not None
+        table["help"] = self.help_model_.predict_proba(features)[:, 1] if has_help else 0.0
         return table
 
     def save(self, path: str | os.PathLike) -> Path:
