@@ -128,9 +128,9 @@ def _texts(
             )
     else:
         if median is not None and median >= 0:
-            title = f"新闻报道跟在投诉之后：首篇报道在投诉激增后{median:.0f}小时出现（中位数）"
+            title = f"新闻报道晚于投诉：首篇报道在投诉激增后约{median:.0f}小时出现"
         elif median is not None:
-            title = f"首篇报道比投诉激增早{-median:.0f}小时（中位数）"
+            title = f"首篇报道比投诉激增早约{-median:.0f}小时"
         else:
             title = f"投诉在{cp}达到高峰，新闻报道在{pp}"
         subtitle = (
