@@ -5,11 +5,11 @@ Each bin's count ``c`` is tested against its baseline ``μ`` (from
 variance ``d·μ``. The dispersion ``d ≥ 1`` is estimated robustly from the whole series (median of
 ``(c − μ)² / μ`` over the median of χ²₁), so a noisy series needs a bigger excess to count; it is
 widened where the baseline rests on few days. A bin is *significant* when its upper-tail p-value is
-below ``alpha``, it exceeds the baseline by at least ``min_excess`` posts and ``min_ratio`` times. A
-spike is a run of bins above ``μ + z_edge·√(d·μ)`` that holds at least one significant bin; runs
-separated by at most ``merge_gap`` quiet bins are merged. Each spike has start, peak, end (bin starts),
-``size`` (posts above baseline over the window), ``baseline`` (expected posts over the window),
-``posts`` and ``ratio`` = posts / baseline.
+below ``alpha`` (default 0.05 / bins), it exceeds the baseline by at least ``min_excess`` posts and
+``min_ratio`` times. A spike is a run of bins above ``μ + z_edge·√(d·μ)`` that holds at least one
+significant bin; runs separated by at most ``merge_gap`` quiet bins are merged. Each spike has start,
+peak, end (bin starts), ``size`` (posts above baseline over the window), ``baseline`` (expected posts
+over the window), ``posts`` and ``ratio`` = posts / baseline.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def find_spikes(
     counts: pd.Series,
     baseline: pd.Series,
     *,
-    alpha: float = 1e-4,
+    alpha: float | None = None,
     min_excess: float = 5.0,
     min_ratio: float = 1.5,
     z_edge: float = 2.0,
@@ -59,6 +59,7 @@ def find_spikes(
 ) -> pd.DataFrame:
     """Spikes of one count series (index: bin starts) against its baseline, largest first.
 
+    ``alpha`` defaults to 0.05 / number of bins (Bonferroni over the series).
     ``support`` (per bin, see :func:`baseline_support`) is how many past values each baseline median
     rests on; a median of k values adds variance ≈ π/(2k)·μ, so young baselines need bigger excesses.
 
@@ -70,6 +71,7 @@ def find_spikes(
     mu = np.maximum(baseline.reindex(counts.index).to_numpy(float), min_baseline)
     if len(c) == 0:
         return pd.DataFrame(columns=columns)
+    alpha = 0.05 / len(c) if alpha is None else alpha
     disp = dispersion(c, mu)
     if support is not None:
         disp = disp * (1.0 + np.pi / (2.0 * np.asarray(support, dtype=float)))
