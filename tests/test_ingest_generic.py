@@ -10,7 +10,7 @@ import pytest
 
 import textkit.ingest.generic  # noqa: F401  (registers the built-in mappings)
 from textkit.ingest import read_posts
-from textkit.ingest.generic import ColumnMapping, GenericReader
+from textkit.ingest.generic import ColumnMapping, GenericReader, register_mapping
 from textkit.ingest.sources import open_source
 from textkit.schema import COLUMN_NAMES, conform
 
@@ -84,6 +84,17 @@ def test_the_files_own_crawl_time_wins_over_the_mapping_default():
     source = open_source(GENERIC / "custom_forum.jsonl", crawl_time=china("2022-02-01 12:00"))
     posts = reader.read(source).posts
     assert posts["created_at"].iloc[2] == china("2022-02-01 09:00")
+
+
+def test_registered_mapping_is_detected_by_ingest():
+    reader_class = register_mapping(GENERIC / "custom_mapping.json")
+    assert register_mapping(GENERIC / "custom_mapping.json") is reader_class
+    posts, report, rejected = read([GENERIC / "custom_forum.jsonl"])
+    assert report.files[0].format == "custom-forum"
+    assert len(posts) == 3 and len(rejected) == 2
+    clash = ColumnMapping(name="custom-forum", columns={"text": "t", "created_at": "c"})
+    with pytest.raises(ValueError, match="exists already"):
+        register_mapping(clash)
 
 
 def test_dict_mapping_on_an_excel_file(tmp_path):
@@ -209,6 +220,18 @@ def test_real_ncov_gb18030_with_a_mapping_file(shared):
     expected = pd.to_datetime(derived["datetime"]).dt.tz_localize(CHINA)
     assert (posts["post_id"].to_numpy() == derived["weibo_id"].str.strip().to_numpy()).all()
     assert (posts["created_at"].to_numpy() == expected.to_numpy()).all()
+
+
+@pytest.mark.shared
+def test_real_helpseeking_posts_with_a_dict_mapping(shared):
+    path = shared / "data/real/wuhan-helpseeking-2020/helpseeking_posts_2020_masked.csv"
+    reader = GenericReader(mapping={"created_at": "datetime", "text": "post"}, platform="weibo")
+    result = reader.read(open_source(path))
+    posts = conform(result.posts)
+    assert result.records == 380 and result.rejected == [] and len(posts) == 380
+    assert posts["created_at"].min() == china("2020-01-29 22:46")
+    assert posts["created_at"].max() == china("2020-03-30 10:00")
+    assert (posts["time_precision"] == "minute").all()
 
 
 def test_posts_have_the_schema_columns():

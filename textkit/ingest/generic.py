@@ -38,7 +38,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from textkit.ingest.base import Reader, ReadResult, SourceFile, register_reader
+from textkit.ingest.base import READERS, Reader, ReadResult, SourceFile, register_reader
 from textkit.ingest.common import (
     as_string,
     clean_ids,
@@ -258,6 +258,25 @@ def _table(source: SourceFile) -> tuple[pd.DataFrame, np.ndarray, pd.Series, lis
         return frame, records, raw, list(parsed.rejected), list(parsed.warnings)
     table = read_csv_table(source)
     return table.frame, table.record, table.raw, list(table.rejected), list(table.warnings)
+
+
+def register_mapping(mapping: ColumnMapping | str | os.PathLike) -> type[GenericReader]:
+    """Register a mapping (or a mapping JSON file) as a reader named ``mapping.name``.
+
+    Afterwards ingest detects files with the mapped columns and ``--format NAME`` selects it.
+    Registering the same mapping again is a no-op; another mapping under a taken name is an error.
+    """
+    if not isinstance(mapping, ColumnMapping):
+        mapping = ColumnMapping.from_json(mapping)
+    existing = READERS.get(mapping.name)
+    if existing is not None:
+        if getattr(existing, "default_mapping", None) == mapping:
+            return existing
+        raise ValueError(f"a reader named {mapping.name!r} exists already; give the mapping another name")
+    reader = type(f"MappedReader_{len(READERS)}", (GenericReader,),
+                  {"name": mapping.name, "platform": mapping.platform, "default_mapping": mapping,
+                   "__doc__": f"Column mapping {mapping.name!r}."})
+    return register_reader(reader)
 
 
 ZHENGWU = ColumnMapping(
