@@ -179,3 +179,44 @@ def test_lags_on_a_constructed_example():
     assert (crash["articles"], crash["stories"]) == (2, 1)
     assert pd.isna(unrelated["first_spike_id"]) and pd.isna(unrelated["lag_hours"])
     assert unrelated["articles"] == 0
+
+
+def test_news_dir_writes_every_artefact_deterministically(tmp_path):
+    from textkit.ingest import ingest_dir
+    from textkit.io import read_provenance
+
+    corpus, folder = tmp_path / "corpus", tmp_path / "analysis"
+    synth_news.generate_articles(corpus, n_stories=40)
+    ingest_dir([corpus / "news"], folder)
+    complaints = pd.DataFrame({
+        "platform": ["weibo"] * 3, "post_id": ["p1", "p2", "p3"],
+        "created_at": pd.to_datetime(["2021-12-20T08:00:00+08:00", "2021-12-20T08:10:00+08:00",
+                                      "2022-01-04T09:05:00+08:00"]).tz_convert("Asia/Shanghai"),
+        "complaint": [1, 1, 1],
+    })
+    complaints.to_parquet(folder / "complaints.parquet")
+    spikes = [{"id": "s1", "series": "all_complaints", "start": "2021-12-20T07:00:00+08:00",
+               "peak": "2021-12-20T08:00:00+08:00", "end": "2021-12-20T12:00:00+08:00"}]
+    (folder / "spikes.json").write_text(json.dumps(spikes), encoding="utf-8")
+
+    report = news.news_dir(folder)
+    outputs = ("articles.parquet", "syndication.csv", "coverage.csv", "coverage_lags.csv")
+    first = {name: (folder / name).read_bytes() for name in outputs}
+    assert news.news_dir(folder) == report
+    assert {name: (folder / name).read_bytes() for name in outputs} == first
+
+    articles = pd.read_parquet(folder / "articles.parquet")
+    assert report["articles"] == len(articles) and report["article_records"] == 2 * len(articles)
+    assert report["complaints_used"] and report["spikes_used"]
+    zh = articles[articles["language"] == "zh"].iloc[0]
+    en = articles[articles["language"] == "en"].iloc[0]
+    assert len(zh["tokens"]) and news.detect_language("".join(zh["tokens"])) == "zh"
+    assert len(en["tokens"]) and not {"the", "and", "of"} & set(en["tokens"])
+    coverage = pd.read_csv(folder / "coverage.csv")
+    assert coverage["placements"].sum() == len(articles) and coverage["complaints"].sum() == 3
+    lags = pd.read_csv(folder / "coverage_lags.csv")
+    crash = lags[lags["label_en"].str.startswith("One Code Pass health-code system crashes")].iloc[0]
+    assert crash["first_spike_id"] == "s1"
+    lag = pd.Timestamp(crash["first_article_at"]) - pd.Timestamp(spikes[0]["start"])
+    assert crash["lag_hours"] == round(lag.total_seconds() / 3600, 2) > 0
+    assert read_provenance(folder)["stages"]["news"]["articles"] == len(articles)
