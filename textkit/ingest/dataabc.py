@@ -76,8 +76,7 @@ class WeiboSearchCsv(Reader):
         retweet = clean_ids(get("retweet_id"))
         is_repost = retweet.notna()
         text = get("微博正文")
-        parent_text = retweet.map(pd.Series(text.to_numpy(), index=post_id.to_numpy())
-                                  .loc[lambda s: ~s.index.duplicated()].to_dict())
+        parent_text = _lookup(retweet, post_id, text)
         user = clean_ids(get("user_id"))
         bid = get("bid").str.strip()
         url = ("https://weibo.com/" + user.fillna("") + "/" + bid).astype(STRING)
@@ -103,6 +102,16 @@ class WeiboSearchCsv(Reader):
         })
         return ReadResult(drop_rejected(posts, bad), table.records, table.rejected + rejections,
                           table.warnings)
+
+
+def _lookup(keys: pd.Series, ids: pd.Series, values: pd.Series) -> pd.Series:
+    """``values`` of the first row whose id equals each key (missing when none), vectorised."""
+    index = pd.Index(ids.to_numpy())
+    first = ~index.duplicated()
+    position = pd.Index(index[first]).get_indexer(keys.to_numpy())
+    found = values.to_numpy()[first][np.maximum(position, 0)] if len(values) else np.array([], dtype=object)
+    out = pd.Series(found, index=keys.index, dtype=STRING)
+    return out.mask(position < 0, None)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -14,7 +14,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -27,7 +26,6 @@ from textkit.ingest.base import Rejection, SourceFile
 from textkit.schema import STRING
 
 EXTRA_KEY = "_unnamed_extra_values"
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 @dataclass
@@ -197,14 +195,23 @@ def _read_robust(source: SourceFile, header: list[str]) -> CsvTable:
                     rejected=rejected, warnings=warnings, rows=rows, fast=False)
 
 
-def _escape(values: pa.ChunkedArray | pa.Array) -> pa.Array:
+_NEEDS_ESCAPE = r'[\x00-\x1f"\\]'
+_OTHER_CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"
+
+
+def _escape(values: pa.ChunkedArray | pa.Array) -> tuple[pa.ChunkedArray | pa.Array, object]:
+    """JSON-escape a string column; also return a mask of rows holding control characters that
+    need ``\\uXXXX`` escapes (None when there are none)."""
     values = pc.fill_null(values, "")
+    if not pc.any(pc.match_substring_regex(values, _NEEDS_ESCAPE)).as_py():
+        return values, None
+    other = pc.match_substring_regex(values, _OTHER_CONTROL)
     for old, new in (("\\", "\\\\"), ('"', '\\"'), ("\n", "\\n"), ("\r", "\\r"), ("\t", "\\t")):
         values = pc.replace_substring(values, old, new)
-    return values
+    return values, (other if pc.any(other).as_py() else None)
 
 
-def json_objects(keys: list[str], columns: list[pa.ChunkedArray | pa.Array]) -> list[str] | pa.Array:
+def json_objects(keys: list[str], columns: list[pa.ChunkedArray | pa.Array]) -> pa.Array | pa.ChunkedArray:
     """One JSON object string per row, ``{key: value}`` over string columns, built column-wise.
 
     Equal to ``json.dumps(dict(zip(keys, row)), ensure_ascii=False)`` for every row.
@@ -212,21 +219,16 @@ def json_objects(keys: list[str], columns: list[pa.ChunkedArray | pa.Array]) -> 
     if not columns or len(columns[0]) == 0:
         return pa.array([], pa.string())
     pieces: list[object] = []
+    needs_exact = None
     for i, (key, column) in enumerate(zip(keys, columns, strict=True)):
         prefix = "{" if i == 0 else ", "
-        pieces.append(prefix + json.dumps(key, ensure_ascii=False) + ': "')
-        pieces.append(_escape(column))
-        pieces.append('"')
-    pieces.append("}")
-    n = len(columns[0])
-    arrays = [pa.array(np.full(n, p, dtype=object), pa.string()) if isinstance(p, str) else p
-              for p in pieces]
-    out = pc.binary_join_element_wise(*arrays, "")
-    needs_exact = None
-    for column in columns:
-        flag = pc.match_substring_regex(pc.fill_null(column, ""), r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-        needs_exact = flag if needs_exact is None else pc.or_(needs_exact, flag)
-    if needs_exact is not None and pc.any(needs_exact).as_py():
+        escaped, control = _escape(column)
+        if control is not None:
+            needs_exact = control if needs_exact is None else pc.or_(needs_exact, control)
+        pieces += [pa.scalar(prefix + json.dumps(key, ensure_ascii=False) + ': "'), escaped, pa.scalar('"')]
+    pieces.append(pa.scalar("}"))
+    out = pc.binary_join_element_wise(*pieces, "")
+    if needs_exact is not None:
         values = out.to_pylist()
         for i in np.flatnonzero(needs_exact.to_numpy(zero_copy_only=False)):
             values[i] = json.dumps({k: c[int(i)].as_py() for k, c in zip(keys, columns, strict=True)},

@@ -1,0 +1,192 @@
+"""Ingest throughput on a large generated weibo-search CSV against plain ``pandas.read_csv`` of it.
+
+    .venv/bin/python bench/ingest_throughput.py [--rows 1000000] [--repeat 1]
+
+The CSV is generated here (invented text, fake ids, the 21-column weibo-search header, list-literal
+picture fields, ``1.2万``/``10万+`` counts, reposts with ``retweet_id``). Both contenders read the same
+file in the same run; the baseline is ``pd.read_csv(path, dtype=str, keep_default_na=False)``, which
+only splits the file into strings. ``read_posts`` does everything ingest does: encoding detection,
+format detection, time and count parsing, repost links, topics/mentions, the ``raw`` JSON of every
+row, de-duplication and the accounting. Prints a table and writes ``bench/results/ingest_throughput.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from textkit.ingest import read_posts
+
+HEADER = [
+    "id",
+    "bid",
+    "user_id",
+    "用户昵称",
+    "微博正文",
+    "头条文章url",
+    "发布位置",
+    "艾特用户",
+    "话题",
+    "转发数",
+    "评论数",
+    "点赞数",
+    "发布时间",
+    "发布工具",
+    "微博图片url",
+    "微博视频url",
+    "retweet_id",
+    "ip",
+    "user_authentication",
+    "会员类型",
+    "会员等级",
+]
+WORDS = np.array(
+    [
+        "一码通",
+        "又崩了",
+        "排队",
+        "核酸",
+        "西安",
+        "扫码",
+        "打不开",
+        "等了",
+        "两个小时",
+        "志愿者",
+        "辛苦",
+        "封控",
+        "物资",
+        "菜",
+        "送到",
+        "小区",
+        "医院",
+        "求助",
+        "官方",
+        "回应",
+        "恢复",
+        "正常",
+        "希望",
+        "加油",
+        "今天",
+        "还是",
+        "没有",
+        "结果",
+        "绿码",
+        "弹窗",
+    ]
+)
+GOALS = {"ratio_vs_pandas": 0.5, "posts_per_second": 200_000}
+
+
+def generate(path: Path, rows: int, seed: int = 20211220) -> None:
+    """Write a weibo-search CSV of ``rows`` invented posts (UTF-8 with BOM, CRLF, like the scraper)."""
+    rng = np.random.default_rng(seed)
+    ids = 4_720_000_000_000_000 + np.arange(rows, dtype=np.int64) * 7
+    words = WORDS[rng.integers(0, len(WORDS), size=(rows, 6))]
+    text = pd.Series(["".join(w) for w in words])
+    text = text.where(rng.random(rows) > 0.2, "#西安一码通#" + text)
+    text = text.where(rng.random(rows) > 0.05, text + "\n第二行，带“引号”和,逗号")
+    minutes = rng.integers(0, 40 * 24 * 60, size=rows)
+    times = (pd.Timestamp("2021-12-10") + pd.to_timedelta(minutes, unit="min")).strftime("%Y-%m-%d %H:%M")
+    counts = rng.integers(0, 3000, size=(rows, 3)).astype(str)
+    big = rng.random(rows) < 0.01
+    counts[big, 2] = np.where(rng.random(big.sum()) < 0.5, "1.2万", "10万+")
+    retweet = np.where(rng.random(rows) < 0.1, (ids - 7).astype(str), "")
+    pics = np.where(
+        rng.random(rows) < 0.3, "['http://example.invalid/large/a.jpg', 'http://example.invalid/b.jpg']", ""
+    )
+    users = rng.integers(1_000_000_000, 1_000_100_000, size=rows).astype(str)
+    frame = pd.DataFrame(
+        {
+            "id": ids.astype(str),
+            "bid": "Fake" + pd.Series(ids % 100000).astype(str),
+            "user_id": users,
+            "用户昵称": "用户" + pd.Series(users).str[-5:],
+            "微博正文": text,
+            "头条文章url": "",
+            "发布位置": np.where(rng.random(rows) < 0.05, "西安·雁塔区", ""),
+            "艾特用户": np.where(rng.random(rows) < 0.1, "某甲,某乙", ""),
+            "话题": np.where(text.str.startswith("#"), "西安一码通", ""),
+            "转发数": counts[:, 0],
+            "评论数": counts[:, 1],
+            "点赞数": counts[:, 2],
+            "发布时间": times,
+            "发布工具": "iPhone客户端",
+            "微博图片url": pics,
+            "微博视频url": "",
+            "retweet_id": retweet,
+            "ip": "陕西",
+            "user_authentication": "普通用户",
+            "会员类型": "非会员",
+            "会员等级": "0",
+        },
+        columns=HEADER,
+    )
+    frame.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\r\n")
+
+
+def best_of(repeat: int, func) -> tuple[float, object]:
+    best, result = float("inf"), None
+    for _ in range(repeat):
+        started = time.perf_counter()
+        result = func()
+        best = min(best, time.perf_counter() - started)
+    return best, result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=1, help="runs per contender (best time counts)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="textkit-bench-") as tmp:
+        path = Path(tmp) / "西安一码通.csv"
+        started = time.perf_counter()
+        generate(path, args.rows)
+        size = path.stat().st_size
+        print(
+            f"generated {args.rows:,} rows, {size / 2**20:.0f} MiB in {time.perf_counter() - started:.1f} s"
+        )
+        pandas_s, frame = best_of(args.repeat, lambda: pd.read_csv(path, dtype=str, keep_default_na=False))
+        assert len(frame) == args.rows
+        del frame
+        ingest_s, (posts, report) = best_of(args.repeat, lambda: read_posts([path]))
+        report.check()
+        assert report.total["records"] == args.rows
+    result = {
+        "rows": args.rows,
+        "bytes": size,
+        "pandas_read_csv_s": round(pandas_s, 3),
+        "read_posts_s": round(ingest_s, 3),
+        "pandas_rows_per_s": round(args.rows / pandas_s),
+        "ingest_posts_per_s": round(len(posts) / ingest_s),
+        "ratio_vs_pandas": round(pandas_s / ingest_s, 3),
+        "accepted": report.total["accepted"],
+        "duplicates": report.total["duplicates"],
+        "rejected": report.total["rejected"],
+        "goals": GOALS,
+    }
+    result["meets_goals"] = (
+        result["ratio_vs_pandas"] >= GOALS["ratio_vs_pandas"]
+        and result["ingest_posts_per_s"] >= GOALS["posts_per_second"]
+    )
+    print(f"{'contender':<34}{'seconds':>10}{'rows/s':>14}")
+    print(f"{'pandas.read_csv(dtype=str)':<34}{pandas_s:>10.2f}{result['pandas_rows_per_s']:>14,}")
+    print(f"{'textkit read_posts (full ingest)':<34}{ingest_s:>10.2f}{result['ingest_posts_per_s']:>14,}")
+    print(
+        f"speed relative to pandas: {result['ratio_vs_pandas']:.2f}x (goal >= {GOALS['ratio_vs_pandas']}x); "
+        f"goal >= {GOALS['posts_per_second']:,} posts/s: {'met' if result['meets_goals'] else 'NOT met'}"
+    )
+    out = Path(__file__).parent / "results" / "ingest_throughput.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(result, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
