@@ -5,7 +5,15 @@
 ``rejected.jsonl`` into an analysis folder. Importing this package registers every reader.
 """
 
-from textkit.ingest import corpora, dataabc, nghuyong  # noqa: F401  (register the readers)
+from textkit.ingest import (  # noqa: F401  (importing a reader module registers its readers)
+    corpora,
+    dataabc,
+    generic,
+    mediacrawler,
+    news,
+    nghuyong,
+    zeeschuimer,
+)
 from textkit.ingest.api import crawl_time_from_name, expand_paths, ingest_dir, load_posts, read_posts
 from textkit.ingest.base import READERS, Reader, ReadResult, Rejection, SourceFile, register_reader
 from textkit.ingest.report import FileReport, IngestReport
