@@ -132,34 +132,28 @@ def merge_articles(posts: pd.DataFrame) -> pd.DataFrame:
     if records.empty:
         return _empty_articles()
     records = records.sort_values(["source_file", "source_record", "post_id"], kind="stable")
-    keys = records["url"].map(normalise_url)
+    keys = records["url"].astype(object).map(normalise_url)
     records["_key"] = keys.where(keys.notna(), "id:" + records["post_id"].astype(str))
     records["_rank"] = records["time_precision"].map(_PRECISION_RANK).fillna(3)
-    rows = []
-    for key, group in records.groupby("_key", sort=False):
-        timed = group.sort_values(["_rank", "created_at"], kind="stable").iloc[0]
-        texts = group["text"].dropna().astype(str)
-        title = group["title"].dropna()
-        outlet = group["outlet"].dropna()
-        text = max(texts, key=len) if len(texts) else None
-        title_text = str(title.iloc[0]) if len(title) else None
-        stated = group["language"].dropna()
-        language = detect_language(" ".join(p for p in (title_text, text) if p))
-        rows.append(
-            {
-                "article_id": str(group["post_id"].iloc[0]),
-                "url": key if not str(key).startswith("id:") else None,
-                "outlet": str(outlet.iloc[0]) if len(outlet) else None,
-                "title": title_text,
-                "language": language if language != "und" or not len(stated) else str(stated.iloc[0]),
-                "created_at": timed["created_at"],
-                "time_precision": timed["time_precision"],
-                "text": text,
-                "record_ids": [str(v) for v in group["post_id"]],
-                "source_formats": sorted(set(group["source_format"].astype(str))),
-            }
-        )
-    articles = pd.DataFrame(rows)
+    grouped = records.groupby("_key", sort=False)
+    articles = grouped.agg(article_id=("post_id", "first"), title=("title", "first"),
+                           outlet=("outlet", "first"), stated=("language", "first"))
+    lengths = records["text"].str.len().astype("float64").fillna(-1)
+    longest = lengths.groupby(records["_key"], sort=False).idxmax()
+    articles["text"] = records.loc[longest.to_numpy(), "text"].to_numpy()
+    timed = records.sort_values(["_rank", "created_at"], kind="stable").groupby("_key", sort=False)
+    articles["created_at"] = timed["created_at"].first()
+    articles["time_precision"] = timed["time_precision"].first()
+    articles["record_ids"] = grouped["post_id"].agg(lambda ids: [str(v) for v in ids])
+    articles["source_formats"] = grouped["source_format"].agg(lambda names: sorted(set(map(str, names))))
+    articles["url"] = [None if key.startswith("id:") else key for key in articles.index]
+    pairs = zip(articles["title"].astype(object), articles["text"].astype(object), strict=True)
+    detected = [detect_language(" ".join(p for p in pair if isinstance(p, str))) for pair in pairs]
+    articles["language"] = [lang if lang != "und" or pd.isna(stated) else stated
+                            for lang, stated in zip(detected, articles["stated"], strict=True)]
+    articles = articles.reset_index(drop=True)[
+        ["article_id", "url", "outlet", "title", "language", "created_at", "time_precision", "text",
+         "record_ids", "source_formats"]]
     articles = articles.sort_values(["created_at", "article_id"], kind="stable").reset_index(drop=True)
     for column in ("article_id", "url", "outlet", "title", "language", "time_precision", "text"):
         articles[column] = articles[column].astype(STRING)
@@ -391,10 +385,10 @@ _ENGLISH_SUFFIX = re.compile(r"(?:es|s|ed|ing)$")
 def event_keywords(
     events: pd.DataFrame, extra_path: str | os.PathLike | None = EVENT_KEYWORDS_CSV
 ) -> list[list[str]]:
-    """Keywords per event: the tokens of ``label_zh`` (jieba path) and ``label_en`` (English analyzer,
-    suffixes ``s/es/ed/ing`` cut), plus the ``|``-separated ``keywords`` listed for the event's
-    ``label_en`` in ``data/lexicon/news_event_keywords.csv`` (editable). Single Han characters and
-    English words under 4 letters are dropped."""
+    """Keywords per event: the ``|``-separated ``keywords`` listed for the event's ``label_en`` in
+    ``data/lexicon/news_event_keywords.csv`` (editable); for an event not listed there, the tokens of
+    ``label_zh`` (jieba path, single characters dropped) and ``label_en`` (English analyzer, words under
+    4 letters dropped, suffixes ``s/es/ed/ing`` cut from longer words)."""
     from sklearn.feature_extraction.text import CountVectorizer
 
     from textkit.tokenize import tokenize
@@ -410,9 +404,11 @@ def event_keywords(
     chinese = tokenize(events["label_zh"].astype(str).tolist())
     keywords = []
     for zh_tokens, label_en in zip(chinese, events["label_en"].astype(str), strict=True):
+        if label_en.strip() in extra:
+            keywords.append(sorted(set(extra[label_en.strip()])))
+            continue
         words = [t for t in zh_tokens if len(t) >= 2 and _HAN.search(t)]
         words += [_ENGLISH_SUFFIX.sub("", w) if len(w) > 5 else w for w in english(label_en) if len(w) >= 4]
-        words += extra.get(label_en.strip(), [])
         keywords.append(sorted(set(words)))
     return keywords
 
