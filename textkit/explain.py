@@ -71,12 +71,16 @@ def _clusters(window: pd.DataFrame, before: pd.DataFrame, clusters: pd.DataFrame
 
 
 def _amplified_posts(window: pd.DataFrame, frame: pd.DataFrame, top: int) -> list[dict]:
-    sizes = window.groupby("dup_group").agg(
-        posts=("post_id", "size"), authors=("author_id", "nunique"),
-        reposts=("dup_kind", lambda s: int((s == "repost").sum())),
-        exact=("dup_kind", lambda s: int((s == "exact").sum())),
-        near=("dup_kind", lambda s: int((s == "near").sum())),
-    )
+    kind = window["dup_kind"].astype(str)
+    flags = pd.DataFrame({
+        "dup_group": window["dup_group"].to_numpy(), "author_id": window["author_id"].to_numpy(),
+        "reposts": (kind == "repost").to_numpy(int), "exact": (kind == "exact").to_numpy(int),
+        "near": (kind == "near").to_numpy(int),
+    })
+    grouped = flags.groupby("dup_group")
+    sizes = grouped[["reposts", "exact", "near"]].sum()
+    sizes["posts"] = grouped.size()
+    sizes["authors"] = grouped["author_id"].nunique()
     sizes = sizes[sizes["posts"] >= 2].sort_values(["posts", "authors"], ascending=False).head(top)
     if sizes.empty:
         return []
