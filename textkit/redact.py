@@ -1,0 +1,220 @@
+"""Personal data → typed placeholders, and keyed pseudonyms for authors.
+
+Placeholders (:data:`PLACEHOLDERS`), applied in this order so that a longer match wins:
+
+============  ===========================================================================================
+``<EMAIL>``   e-mail addresses (``name@host.tld``)
+``<ID>``      18-digit 居民身份证 numbers whose ISO 7064 MOD 11-2 check character is right and whose
+              birth date (digits 7–14) is a real date between 1900 and today
+``<CARD>``    bank-card numbers: 16–19 digits (optionally in groups of 4) starting 3–6 that pass Luhn
+``<PHONE>``   mobile numbers (``1[3-9]x``, with or without ``+86``/``0086``, spaces or dashes) and landlines
+              with an area code (``029-8xxxxxxx``, ``(029) …``)
+``<QQ>``      5–11 digit numbers after a QQ word (``QQ``, ``扣扣``, ``企鹅号`` …)
+``<WECHAT>``  WeChat ids (6–20 characters, starting with a letter) after a WeChat word (``微信``, ``vx`` …)
+``<PLATE>``   licence plates, incl. 8-character new-energy plates (``陕A·12345``, ``陕AD12345``)
+============  ===========================================================================================
+
+Numbers right after ``订单号``, ``快递单号``, ``编号`` … are never taken for ID or card numbers, and a
+wrong checksum, an impossible birth date or a failed Luhn check keeps a number as it is (order numbers,
+sample-tube numbers, dates survive).
+
+Pseudonyms: ``pseudonymize(values, key)`` maps an author id or name to ``u_`` + the first 16 hex digits of
+HMAC-SHA256(key, value). The key comes from :func:`pseudonym_key`: the ``TEXTKIT_PSEUDONYM_KEY``
+environment variable, else the file ``.textkit-key`` (created with a random key on first use) in the
+given folder. The same key gives the same pseudonyms across runs and stages; without the key a
+pseudonym cannot be linked back to the account (and is not reversible with it either).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import re
+import secrets
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from textkit.schema import STRING, STRING_LIST
+
+PLACEHOLDERS = ("EMAIL", "ID", "CARD", "PHONE", "QQ", "WECHAT", "PLATE")
+KEY_ENV = "TEXTKIT_PSEUDONYM_KEY"
+KEY_FILE = ".textkit-key"
+
+ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+ID_CHECK = "10X98765432"
+PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
+NOT_PERSONAL = (
+    r"(?:订单|单号|编号|流水号|运单|快递|采样管|条码|批号|工单|交易号|No\.?|NO\.?)[号码]?[:：]?[ ]?"
+)
+
+# A text that matches none of these cannot contain PII: most posts skip the slow path.
+SCREEN = r"[0-9]{5}|@|[A-Za-z0-9]{6}|[" + PROVINCES + r"][A-Z]"
+
+
+def id_check_char(first17: str) -> str:
+    """The 18th character of a 身份证 number (ISO 7064 MOD 11-2)."""
+    return ID_CHECK[sum(int(c) * w for c, w in zip(first17, ID_WEIGHTS, strict=True)) % 11]
+
+
+def valid_id_number(number: str) -> bool:
+    """True for an 18-character 身份证 number with a right check character and a real birth date."""
+    if len(number) != 18 or not number[:17].isdigit():
+        return False
+    if id_check_char(number[:17]) != number[17].upper():
+        return False
+    try:
+        born = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        return False
+    return date(1900, 1, 1) <= born <= date.today()
+
+
+def luhn_valid(number: str) -> bool:
+    """True when a digit string passes the Luhn check."""
+    total = 0
+    for i, ch in enumerate(reversed(number)):
+        d = int(ch)
+        if i % 2 == 1:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+@dataclass(frozen=True)
+class _Pattern:
+    kind: str
+    regex: re.Pattern
+    group: int = 0  # the group that holds the personal data (the rest is context)
+    check: object = None  # callable(digits) -> bool
+    numbering_context_vetoes: bool = False  # skip numbers right after 订单号, 编号 …
+
+    def spans(self, text: str) -> Iterable[tuple[int, int]]:
+        for match in self.regex.finditer(text):
+            start, end = match.span(self.group)
+            if self.check is not None and not self.check(re.sub(r"[^0-9Xx]", "", match.group(self.group))):
+                continue
+            if self.numbering_context_vetoes and _NUMBERING.search(text[max(0, start - 8):start]):
+                continue
+            yield start, end
+
+
+_NUMBERING = re.compile(NOT_PERSONAL + "$")
+
+PATTERNS: tuple[_Pattern, ...] = (
+    _Pattern("EMAIL", re.compile(
+        r"[A-Za-z0-9][A-Za-z0-9._%+\-]*@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")),
+    _Pattern("ID", re.compile(r"(?<![0-9A-Za-z])[1-9][0-9]{16}[0-9Xx](?![0-9A-Za-z])"),
+             check=valid_id_number, numbering_context_vetoes=True),
+    _Pattern("CARD", re.compile(
+        r"(?<![0-9A-Za-z])(?:[3-6][0-9]{15,18}|[3-6][0-9]{3}(?:[ \-][0-9]{4}){3}(?:[ \-]?[0-9]{1,3})?)"
+        r"(?![0-9A-Za-z])"),
+        check=lambda d: 16 <= len(d) <= 19 and luhn_valid(d), numbering_context_vetoes=True),
+    _Pattern("PHONE", re.compile(
+        r"(?<![0-9A-Za-z])(?:(?:\+|00)86[ \-]?)?1[3-9][0-9](?:[ \-]?[0-9]{4}){2}(?![0-9])")),
+    _Pattern("PHONE", re.compile(
+        r"(?<![0-9A-Za-z])(?:\+?86[ \-]?)?(?:\(0[1-9][0-9]{1,2}\)|0[1-9][0-9]{1,2})[ \-]?"
+        r"[2-9][0-9]{2,3}[ \-]?[0-9]{4}(?:-[0-9]{1,4})?(?![0-9])")),
+    _Pattern("QQ", re.compile(
+        r"(?i)(?:QQ|扣扣|企鹅号|Q号)(?:号码|号)?[ ]*(?:是|为)?[ ]*[:：]?[ ]*([1-9][0-9]{4,10})(?![0-9])"),
+        group=1),
+    _Pattern("WECHAT", re.compile(
+        r"(?i)(?:微信|威信|薇信|v信|vx|wx|weixin|wechat)(?:号码|号|id)?[ ]*(?:是|为)?[ ]*[:：]?[ ]*"
+        r"([A-Za-z][A-Za-z0-9_\-]{5,19})(?![A-Za-z0-9_\-])"), group=1),
+    _Pattern("PLATE", re.compile(
+        rf"[{PROVINCES}][A-HJ-NP-Z][·•・\. ]?"
+        r"(?:[A-HJ-NP-Z0-9]{5}|[DF][A-HJ-NP-Z0-9][0-9]{4}|[0-9]{5}[DF])(?![A-Za-z0-9])")),
+)
+
+
+def find_pii(text: str) -> list[tuple[str, int, int]]:
+    """Personal data in ``text`` as ``(type, start, end)`` spans, sorted, non-overlapping."""
+    taken: list[tuple[str, int, int]] = []
+    for pattern in PATTERNS:
+        for start, end in pattern.spans(text):
+            if any(start < t_end and t_start < end for _, t_start, t_end in taken):
+                continue
+            taken.append((pattern.kind, start, end))
+    return sorted(taken, key=lambda span: span[1])
+
+
+def redact_text(text: str) -> tuple[str, list[str]]:
+    """``text`` with personal data replaced by ``<TYPE>`` placeholders, and the types replaced in order."""
+    spans = find_pii(text)
+    if not spans:
+        return text, []
+    pieces, last = [], 0
+    for kind, start, end in spans:
+        pieces += [text[last:start], f"<{kind}>"]
+        last = end
+    pieces.append(text[last:])
+    return "".join(pieces), [kind for kind, _, _ in spans]
+
+
+def redact(text: str) -> str:
+    """``text`` with personal data replaced by typed placeholders."""
+    return redact_text(text)[0]
+
+
+def redact_series(texts: pd.Series) -> tuple[pd.Series, pd.Series, Counter]:
+    """Redact a column: (redacted texts, list of placeholder types per text, counts per type).
+
+    Only texts that pass a cheap vectorised screen (5 digits in a row, ``@``, a 6-character ASCII word
+    or a province letter) go through the regexes; each distinct text is redacted once.
+    """
+    array = pa.chunked_array([pa.array(texts.astype(STRING).array, type=pa.large_string())])
+    hits = pc.fill_null(pc.match_substring_regex(array, SCREEN), False).to_numpy(zero_copy_only=False)
+    values = array.to_pylist()
+    types: list[list[str]] = [[] for _ in values]
+    counts: Counter = Counter()
+    cache: dict[str, tuple[str, list[str]]] = {}
+    for i in hits.nonzero()[0]:
+        value = values[i]
+        if value not in cache:
+            cache[value] = redact_text(value)
+        values[i], types[i] = cache[value]
+        counts.update(types[i])
+    redacted = pd.Series(pd.array(values, dtype=STRING), index=texts.index, name=texts.name)
+    found = pd.Series(pd.array([sorted(set(t)) for t in types], dtype=STRING_LIST), index=texts.index)
+    return redacted, found, counts
+
+
+# ---------------------------------------------------------------- pseudonyms
+
+
+def pseudonym_key(folder: str | os.PathLike | None = None) -> bytes:
+    """The pseudonym key: ``$TEXTKIT_PSEUDONYM_KEY``, else ``<folder>/.textkit-key`` (created on first use).
+
+    ``folder`` defaults to the current working directory. Keep the key file out of version control
+    and out of anything you publish: whoever has it can test a guessed account against a pseudonym.
+    """
+    env = os.environ.get(KEY_ENV)
+    if env:
+        return env.encode("utf-8")
+    path = Path(folder if folder is not None else Path.cwd()) / KEY_FILE
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(secrets.token_hex(32) + "\n")
+    return path.read_text(encoding="utf-8").strip().encode("utf-8")
+
+
+def pseudonym(value: str, key: bytes, prefix: str = "u_") -> str:
+    """``prefix`` + first 16 hex digits of HMAC-SHA256(key, value)."""
+    return prefix + hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()[:16]
+
+
+def pseudonymize(values: pd.Series, key: bytes, prefix: str = "u_") -> pd.Series:
+    """Pseudonyms for a column (missing stays missing); each distinct value is hashed once."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    mapped = [pseudonym(str(v), key, prefix) for v in uniques]
+    out = pd.array([mapped[c] if c >= 0 else None for c in codes], dtype=STRING)
+    return pd.Series(out, index=values.index, name=values.name)

@@ -1,0 +1,303 @@
+"""Chinese word segmentation with jieba (reference) or jieba-rs (fast), same tokens either way.
+
+``tokenize(texts, backend="fast", n_jobs=None) -> list[list[str]]`` segments texts and filters the
+tokens; :class:`Tokenizer` holds the options. Both backends load the same incident user dictionary
+(``data/lexicon/userdict.txt``, jieba format ``word freq tag``, explicit frequencies so that both
+weigh words alike) on top of jieba's default dictionary, and both use the HMM for unknown words.
+
+Before segmentation a text is split around ``[表情]`` codes, which become tokens of their own
+(``"[泪]"``), and around redaction placeholders (``<PHONE>`` …), which are dropped. After it, tokens are
+lower-cased (ASCII) and dropped when they are a stop word (``data/lexicon/stopwords.txt``),
+punctuation or symbols, a number, or a single character not on the allow-list
+(``data/lexicon/single_chars.txt``: 崩, 卡, 慢, 饿 …).
+
+jieba and jieba-rs segment Chinese identically, but they treat runs that mix ASCII letters or digits with
+``. _ % + # & -`` differently (jieba cuts ``t.cn`` into ``t . cn``, jieba-rs keeps it whole). The fast
+backend therefore hands the few texts containing such a run to jieba, so the tokens are identical to
+the reference everywhere (``tests/test_tokenize.py`` checks it on real posts).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import re
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from pathlib import Path
+
+import pyarrow as pa
+
+from textkit.clean import EMOTION
+from textkit.paths import LEXICON_DIR
+
+USERDICT = LEXICON_DIR / "userdict.txt"
+STOPWORDS = LEXICON_DIR / "stopwords.txt"
+SINGLE_CHARS = LEXICON_DIR / "single_chars.txt"
+BACKENDS = ("fast", "jieba")
+PARALLEL_MIN_TEXTS = 20_000
+
+TOTAL_BALANCE_WORD = "\U0010fffd\U0010fffd"  # two private-use characters outside the BMP
+# jieba's block regex (jieba.re_han_default): segmentation never crosses a block boundary
+HAN_BLOCK = re.compile(r"([\u4E00-\u9FD5a-zA-Z0-9+#&\._%\-]+)")
+SPACE = re.compile(r"(\r\n|\s)")
+SPECIAL = re.compile(r"(\[[\u4e00-\u9fffA-Za-z0-9]{1,8}\])|<(?:EMAIL|ID|CARD|PHONE|QQ|WECHAT|PLATE)>")
+# jieba splits ASCII runs the HMM meets with this regex (finalseg.re_skip); jieba-rs keeps them whole
+JIEBA_SKIP = re.compile(r"([a-zA-Z0-9]+(?:\.\d+)?%?)")
+# Texts where the two break ties differently (a character repeated 3+ times) or treat characters
+# outside the Basic Multilingual Plane differently: these go to jieba itself.
+REFERENCE_ONLY = re.compile(r"([\u3400-\u9fff])\1\1|[\U00010000-\U0010ffff]")
+_ASCII_PUNCT_RUN = re.compile(r"[A-Za-z0-9][!-/:-@\[-`{-~]|[!-/:-@\[-`{-~][A-Za-z0-9]")
+NUMBER = re.compile(r"^[0-9０-９]+(?:[.,:：/][0-9]+)*[%％万亿kKwW]?$|^[0-9]+(?:号|点|天|岁|个)?$")
+HAS_WORD_CHAR = re.compile(r"[0-9A-Za-z\u3400-\u9fff\uf900-\ufaff]")
+_EMOTION_TOKEN = re.compile(r"^" + r"\[" + EMOTION[2:-2] + r"\]$")
+
+
+def read_word_list(path: str | os.PathLike) -> list[str]:
+    """Words of a one-per-line list (``#`` comments and blank lines skipped)."""
+    words = []
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            words.append(line)
+    return words
+
+
+def read_userdict(path: str | os.PathLike) -> list[tuple[str, int | None, str | None]]:
+    """Entries of a jieba user dictionary: ``word [freq] [tag]`` per line."""
+    entries = []
+    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
+        parts = line.split()
+        if not parts or parts[0].startswith("#"):
+            continue
+        freq = None
+        if len(parts) > 1:
+            if not parts[1].isdigit():
+                raise ValueError(f"{path}, line {number}: frequency {parts[1]!r} is not a whole number")
+            freq = int(parts[1])
+        entries.append((parts[0], freq, parts[2] if len(parts) > 2 else None))
+    return entries
+
+
+@lru_cache(maxsize=4)
+def _jieba(userdict: str | None):
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    tokenizer = jieba.Tokenizer()
+    tokenizer.initialize()
+    if userdict:
+        for word, freq, tag in read_userdict(userdict):
+            tokenizer.add_word(word, freq, tag)
+    return tokenizer
+
+
+@lru_cache(maxsize=4)
+def _rjieba(userdict: str | None):
+    import rjieba
+
+    tokenizer = rjieba.Jieba()
+    if userdict:
+        base = _jieba(None).FREQ
+        reference = _jieba(userdict).FREQ  # jieba's suggested frequency for entries without one
+        overwritten = 0
+        for word, freq, tag in read_userdict(userdict):
+            overwritten += base.get(word, 0)
+            tokenizer.add_word(word, reference[word] if freq is None else freq, tag)
+        # jieba's add_word adds a new frequency to the total without taking the replaced one off;
+        # jieba-rs takes it off. A word that cannot occur in text restores jieba's total.
+        if overwritten:
+            tokenizer.add_word(TOTAL_BALANCE_WORD, overwritten, None)
+    return tokenizer
+
+
+class Tokenizer:
+    """Segment and filter Chinese text.
+
+    Parameters: ``backend`` ``"fast"`` (jieba-rs via rjieba) or ``"jieba"`` (reference); ``userdict``,
+    ``stopwords`` and ``single_chars`` paths (``None`` = none); ``lowercase`` ASCII; ``keep_emotions``
+    (``[泪]`` tokens); ``drop_numbers``; ``hmm`` (jieba's HMM for unknown words).
+    """
+
+    def __init__(
+        self,
+        *,
+        backend: str = "fast",
+        userdict: str | os.PathLike | None = USERDICT,
+        stopwords: str | os.PathLike | None = STOPWORDS,
+        single_chars: str | os.PathLike | None = SINGLE_CHARS,
+        lowercase: bool = True,
+        keep_emotions: bool = True,
+        drop_numbers: bool = True,
+        hmm: bool = True,
+    ):
+        if backend not in BACKENDS:
+            raise ValueError(f"unknown tokenizer backend {backend!r}; choose one of {BACKENDS}")
+        self.backend = backend
+        self.userdict = str(userdict) if userdict is not None else None
+        self.stopwords = frozenset(read_word_list(stopwords)) if stopwords is not None else frozenset()
+        self.single_chars = (frozenset(read_word_list(single_chars)) if single_chars is not None
+                             else frozenset())
+        self.lowercase = lowercase
+        self.keep_emotions = keep_emotions
+        self.drop_numbers = drop_numbers
+        self.hmm = hmm
+        self._keep_cache: dict[str, bool] = {}
+
+    # -- segmentation -------------------------------------------------------------------------
+
+    def cut(self, text: str) -> list[str]:
+        """Raw segmentation of one text (no filters, no special-token handling)."""
+        if self.backend == "jieba":
+            return _jieba(self.userdict).lcut(text, HMM=self.hmm)
+        if REFERENCE_ONLY.search(text):
+            return self._cut_by_block(text)
+        return self._cut_fast(text)
+
+    def _cut_by_block(self, text: str) -> list[str]:
+        """jieba's own block loop; blocks where the backends break ties differently go to jieba."""
+        out: list[str] = []
+        for i, block in enumerate(HAN_BLOCK.split(text)):
+            if not block:
+                continue
+            if i % 2:
+                out += (_jieba(self.userdict).lcut(block, HMM=self.hmm) if REFERENCE_ONLY.search(block)
+                        else self._cut_fast(block))
+                continue
+            for piece in SPACE.split(block):
+                if SPACE.fullmatch(piece):
+                    out.append(piece)
+                else:
+                    out += list(piece)
+        return out
+
+    def _cut_fast(self, text: str) -> list[str]:
+        tokens = _rjieba(self.userdict).cut(text, self.hmm)
+        if not text.isascii() and not _ASCII_PUNCT_RUN.search(text):
+            return tokens
+        out: list[str] = []
+        words = _jieba(self.userdict).FREQ
+        for token in tokens:
+            if len(token) > 1 and token.isascii() and not token.isalnum() and not token.isspace() \
+                    and not words.get(token):
+                out += [piece for piece in JIEBA_SKIP.split(token) if piece]
+            else:
+                out.append(token)
+        return out
+
+    def segments(self, text: str) -> list[str]:
+        """Segmentation with ``[表情]`` codes kept whole and placeholders removed (no filters)."""
+        if "[" not in text and "<" not in text:
+            return self.cut(text)
+        out: list[str] = []
+        last = 0
+        for match in SPECIAL.finditer(text):
+            if match.start() > last:
+                out += self.cut(text[last:match.start()])
+            if match.group(1) and self.keep_emotions:
+                out.append(match.group(1))
+            last = match.end()
+        if last < len(text):
+            out += self.cut(text[last:])
+        return out
+
+    # -- filters ----------------------------------------------------------------------------
+
+    def keep(self, token: str) -> bool:
+        """Whether a segmented token survives the filters."""
+        cached = self._keep_cache.get(token)
+        if cached is None:
+            cached = self._keep(token)
+            if len(self._keep_cache) < 1_000_000:
+                self._keep_cache[token] = cached
+        return cached
+
+    def _keep(self, token: str) -> bool:
+        if token.startswith("[") and _EMOTION_TOKEN.match(token):
+            return self.keep_emotions
+        word = token.strip()
+        if not word or not HAS_WORD_CHAR.search(word):
+            return False
+        if self.lowercase:
+            word = word.lower()
+        if word in self.stopwords:
+            return False
+        if self.drop_numbers and NUMBER.match(word):
+            return False
+        return not (len(word) == 1 and word not in self.single_chars)
+
+    def tokenize(self, text: str | None) -> list[str]:
+        """Filtered tokens of one text (``None`` → ``[]``)."""
+        if not text:
+            return []
+        keep = self.keep
+        if self.lowercase:
+            return [t.strip().lower() if t.isascii() else t.strip() for t in self.segments(text) if keep(t)]
+        return [t.strip() for t in self.segments(text) if keep(t)]
+
+    def tokenize_many(self, texts: Iterable[str | None], *, n_jobs: int | None = None) -> list[list[str]]:
+        """Filtered tokens of many texts, in parallel over ``n_jobs`` processes for large inputs."""
+        return self.tokenize_arrow(list(texts), n_jobs=n_jobs).to_pylist()
+
+    def tokenize_arrow(self, texts: Sequence[str | None], *, n_jobs: int | None = None) -> pa.ChunkedArray:
+        """Like :meth:`tokenize_many`, returning a pyarrow ``list<string>`` array (cheap to ship, store)."""
+        jobs = _jobs(n_jobs, len(texts))
+        if jobs == 1:
+            return pa.chunked_array([_tokenize_chunk(self, texts)], type=pa.list_(pa.string()))
+        self._warm()
+        chunk = -(-len(texts) // (jobs * 4))
+        pieces = [texts[i:i + chunk] for i in range(0, len(texts), chunk)]
+        global _WORKER_TOKENIZER
+        _WORKER_TOKENIZER = self
+        try:
+            with multiprocessing.get_context("fork").Pool(jobs) as pool:
+                arrays = pool.map(_tokenize_piece, pieces)
+        finally:
+            _WORKER_TOKENIZER = None
+        return pa.chunked_array(arrays, type=pa.list_(pa.string()))
+
+    def _warm(self) -> None:
+        """Load dictionaries before forking so workers share them."""
+        if self.backend == "fast":
+            _rjieba(self.userdict)
+        _jieba(self.userdict)
+
+
+_WORKER_TOKENIZER: Tokenizer | None = None
+
+
+def _tokenize_piece(texts: Sequence[str | None]) -> pa.Array:
+    assert _WORKER_TOKENIZER is not None
+    return _tokenize_chunk(_WORKER_TOKENIZER, texts)
+
+
+def _tokenize_chunk(tokenizer: Tokenizer, texts: Sequence[str | None]) -> pa.Array:
+    return pa.array([tokenizer.tokenize(t) for t in texts], type=pa.list_(pa.string()))
+
+
+def _jobs(n_jobs: int | None, n_texts: int) -> int:
+    cores = os.cpu_count() or 1
+    if n_jobs is None:
+        return cores if n_texts >= PARALLEL_MIN_TEXTS else 1
+    if n_jobs < 0:
+        return max(1, cores + 1 + n_jobs)
+    return max(1, min(n_jobs, max(1, n_texts)))
+
+
+@lru_cache(maxsize=2)
+def default_tokenizer(backend: str = "fast") -> Tokenizer:
+    """The shared tokenizer with the project's lexicons."""
+    return Tokenizer(backend=backend)
+
+
+def tokenize(
+    texts: Iterable[str | None], *, backend: str = "fast", n_jobs: int | None = None
+) -> list[list[str]]:
+    """Filtered jieba tokens of each text (user dictionary, stop words and filters applied).
+
+    ``backend="fast"`` (jieba-rs) gives the same tokens as ``backend="jieba"``; ``n_jobs`` processes
+    (default: all cores when there are at least 20,000 texts).
+    """
+    return default_tokenizer(backend).tokenize_many(texts, n_jobs=n_jobs)
