@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from textkit.cli import main as cli_main
-from textkit.ingest import ingest_dir, load_posts, read_posts
+from textkit.ingest import crawl_time_from_name, ingest_dir, load_posts, read_posts
 from textkit.ingest.common import bid_to_mid
 from textkit.ingest.tables import json_objects
 
@@ -561,6 +561,12 @@ def test_cli_ingest_and_format_override(tmp_path, capsys):
     assert report["files"][0]["format"] == "weibo-crawler-comments-csv"
     with pytest.raises(SystemExit):
         cli_main(["ingest", str(path), "--out", str(tmp_path / "o3"), "--format", "no-such-format"])
+
+
+def test_crawl_time_from_file_name():
+    stamp = crawl_time_from_name("tweet_spider_by_keyword_20220104210000.jsonl")
+    assert stamp == T("2022-01-04 21:00", tz=TZ)
+    assert crawl_time_from_name("search.csv") is None
 
 
 def test_bid_to_mid():

@@ -214,7 +214,8 @@ def read_posts(
                 crawl = china_time(marker["crawl_time"])
             if crawl is None:
                 crawl = crawl_time_from_name(path.name)
-            _read_one(path, display, crawl, fmt, file_report, frames, author_frames, rejected)
+            _read_one(path, display, crawl, fmt, file_report, frames, author_frames, rejected,
+                      crawl_given=given_crawl is not None)
             bar.update(path.stat().st_size)
     posts = pd.concat(frames, ignore_index=True) if frames else empty_posts()
     posts = _dedupe(posts, ["platform", "post_id"], report, "posts")
@@ -245,9 +246,10 @@ def _dedupe(frame: pd.DataFrame, key: list[str], report: IngestReport, what: str
 
 
 def _read_one(path: Path, display: str, crawl, fmt, file_report: FileReport, frames, author_frames,
-              rejected: list[dict]) -> None:
+              rejected: list[dict], crawl_given: bool = False) -> None:
     try:
         source = open_source(path, display, crawl)
+        source.crawl_time_given = crawl_given
     except UnreadableFile as error:
         _file_failed(file_report, str(error), rejected, counts_as_record="empty file" not in str(error))
         return

@@ -33,6 +33,7 @@ class SourceFile:
     nul_bytes: int = 0
     crawl_time: pd.Timestamp | None = None
     kind: str = "text"  # text | sqlite | xlsx
+    crawl_time_given: bool = False  # True when crawl_time came from --crawl-time: it beats the records'
 
     def head(self, n_chars: int = 8192) -> str:
         """The first characters of the decoded text ('' for binary files)."""

@@ -157,11 +157,13 @@ POST_FIELDS = ("post_id", "kind", "author_id", "author_name", "text", "is_repost
                "parent_text", "location", "ip_location", "url", "title", "platform")
 
 
-def build_posts(rows: list[dict], crawl_time, *, capped: bool = False, topics_in_text: bool = False):
+def build_posts(rows: list[dict], crawl_time, *, capped: bool = False, topics_in_text: bool = False,
+                record_crawl_times: bool = True):
     """Posts (schema columns) and rejections from per-record dicts with the schema's names.
 
     Each dict holds ``record`` (1-based), ``raw`` (dict or JSON string), ``created_at`` (as written),
-    optional ``crawl_time`` (from the record), ``likes``/``comments``/``reposts`` as written, ``topics``
+    optional ``crawl_time`` (from the record; ignored when ``record_crawl_times`` is False, i.e. the
+    user gave ``--crawl-time``), ``likes``/``comments``/``reposts`` as written, ``topics``
     and ``mentions`` (list or comma-joined string) and any of :data:`POST_FIELDS`.
     """
     if not rows:
@@ -172,7 +174,7 @@ def build_posts(rows: list[dict], crawl_time, *, capped: bool = False, topics_in
     frame = pd.DataFrame({"_time": pd.Series([r.get("created_at") for r in rows], dtype=object)})
     row_crawl = [r.get("crawl_time") for r in rows]
     crawl = crawl_time
-    if any(c is not None for c in row_crawl):
+    if record_crawl_times and any(c is not None for c in row_crawl):
         from textkit.timeparse import china_time
 
         codes, uniques = pd.factorize(pd.Series(row_crawl, dtype=object), use_na_sentinel=True)

@@ -147,6 +147,7 @@ class NghuyongJsonl(Reader):
                 users.append({"record": record, "raw": item, **_user(user if isinstance(user, dict) else {})})
             else:
                 rejected.append(Rejection(record, "not a tweet, comment, repost or user item", raw))
-        posts, rejections = build_posts(rows, source.crawl_time)
+        posts, rejections = build_posts(rows, source.crawl_time,
+                                        record_crawl_times=not source.crawl_time_given)
         return ReadResult(posts, len(items) + sum(r.reason.startswith("line is not") for r in rejected),
                           rejected + rejections, [], authors=authors_frame(users) if users else None)
