@@ -48,7 +48,7 @@ def _export(coverage, lags, out, lang):
 
 def test_chinese_chart_bundle(coverage, lags, tmp_path):
     chart, paths = _export(coverage, lags, tmp_path / "a", "zh")
-    assert chart.title.startswith("新闻报道晚于投诉") and "7小时" in chart.title  # median lag 7.25 h
+    assert chart.title.startswith("新闻报道晚于投诉") and "7.2小时" in chart.title  # median lag 7.25 h
     assert chart.texts["source"].startswith("来源：合成示例数据")
     pdf_text = "".join(page.extract_text() for page in PdfReader(paths[".pdf"]).pages)
     assert chart.title.replace(" ", "")[:10] in pdf_text.replace(" ", "").replace("\n", "")

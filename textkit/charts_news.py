@@ -103,12 +103,9 @@ def _texts(
     median = float(known["lag_hours"].median()) if len(known) else None
     if lang == "en":
         if median is not None and median >= 0:
-            title = (
-                f"The press followed the complaints: first articles came a median {median:.0f} hours "
-                f"after complaints spiked"
-            )
+            title = f"The press followed the complaints, a median {_hours(median, lang)} after they spiked"
         elif median is not None:
-            title = f"First articles came a median {-median:.0f} hours before complaints spiked"
+            title = f"The press came first, a median {_hours(-median, lang)} before complaints spiked"
         else:
             title = f"Complaints peaked on {cp}, news coverage on {pp}"
         subtitle = (
@@ -122,15 +119,16 @@ def _texts(
             f"{format_count(placements, lang)} placements, {per_day:.1f} per story on the days it ran."
         )
         for row in known.itertuples():
+            lag = float(row.lag_hours)
+            side = "after" if lag >= 0 else "before"
             alt += (
-                f" {row.label_en}: first article {float(row.lag_hours):.0f} hours after the complaint "
-                "spike began."
+                f" {row.label_en}: first article {_hours(abs(lag), lang)} {side} the complaint spike began."
             )
     else:
         if median is not None and median >= 0:
-            title = f"新闻报道晚于投诉：首篇报道在投诉激增后约{median:.0f}小时出现"
+            title = f"新闻报道晚于投诉：首篇报道在投诉激增后{_hours(median, lang)}出现（中位数）"
         elif median is not None:
-            title = f"首篇报道比投诉激增早约{-median:.0f}小时"
+            title = f"新闻报道先于投诉：首篇报道比投诉激增早{_hours(-median, lang)}（中位数）"
         else:
             title = f"投诉在{cp}达到高峰，新闻报道在{pp}"
         subtitle = (
@@ -143,8 +141,18 @@ def _texts(
             f"{format_count(placements, lang)}篇，每条报道在刊发当天平均{per_day:.1f}篇。"
         )
         for row in known.itertuples():
-            alt += f"{row.label_zh}：首篇报道在投诉激增开始后{float(row.lag_hours):.0f}小时出现。"
+            lag = float(row.lag_hours)
+            side = "后" if lag >= 0 else "前"
+            alt += f"{row.label_zh}：首篇报道在投诉激增开始{side}{_hours(abs(lag), lang)}出现。"
     return title, subtitle, alt
+
+
+def _hours(value: float, lang: str) -> str:
+    """1.3 hours / 1.3小时 (whole hours from 10 on)."""
+    number = f"{value:.1f}" if abs(value) < 10 else f"{value:.0f}"
+    if lang == "zh":
+        return f"{number}小时"
+    return f"{number} hour" + ("" if number == "1.0" else "s")
 
 
 def coverage_chart(
