@@ -30,6 +30,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 CHINA_TZ = "Asia/Shanghai"
 TIME_DTYPE = pd.DatetimeTZDtype("ns", CHINA_TZ)
@@ -39,11 +40,9 @@ _ISO_NAIVE = r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?"
 _ISO_ZONED = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})"
 _UNIX = r"\d{9,13}(?:\.\d+)?"
 _CLOCK = r"(?:\s*(?P<hour>\d{1,2})[:：](?P<minute>\d{2})(?:[:：](?P<second>\d{2})(?:\.(?P<frac>\d{1,9}))?)?)?"
-_YMD = re.compile(
-    r"(?P<year>\d{4})\s*(?:[-/.]|年)\s*(?P<month>\d{1,2})\s*(?:[-/.]|月)\s*(?P<day>\d{1,2})\s*日?"
-    r"(?:T|\s)*" + _CLOCK + r"\s*(?P<zone>Z|UTC|GMT|[+-]\d{2}:?\d{2})?"
-)
-_YEARLESS = re.compile(r"(?P<month>\d{1,2})\s*(?:月\s*(?P<day>\d{1,2})\s*日|-(?P<day2>\d{1,2}))" + _CLOCK)
+_YMD_RE2 = (r"(?P<year>\d{4})\s*(?:[-/.]|年)\s*(?P<month>\d{1,2})\s*(?:[-/.]|月)\s*(?P<day>\d{1,2})\s*日?"
+            r"(?:T|\s)*" + _CLOCK + r"\s*(?P<zone>Z|UTC|GMT|[+-]\d{2}:?\d{2})?")
+_YEARLESS_RE2 = r"(?P<month>\d{1,2})\s*(?:月\s*(?P<day>\d{1,2})\s*日|-(?P<day2>\d{1,2}))" + _CLOCK
 _API = re.compile(
     r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun),?\s+(?P<mon>[A-Za-z]{3})\s+(?P<day>\d{1,2})\s+"
     r"(?P<hour>\d{1,2}):(?P<minute>\d{2}):(?P<second>\d{2})\s+(?P<zone>[+-]\d{4})\s+(?P<year>\d{4})",
@@ -105,6 +104,8 @@ def parse_times(values: Iterable[Any], crawl_time: Any = None) -> TimeParse:
     index = series.index
     if pd.api.types.is_bool_dtype(series.dtype):
         series = series.astype(object)
+    elif pd.api.types.is_numeric_dtype(series.dtype):
+        return _numeric_column(series)
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
     parsed = _parse_unique(uniques)
     n = len(series)
@@ -117,6 +118,39 @@ def parse_times(values: Iterable[Any], crawl_time: Any = None) -> TimeParse:
         else:
             return _per_row(parsed, codes, crawl, index)
     return _assemble(parsed, codes, index)
+
+
+def _numeric_column(series: pd.Series) -> TimeParse:
+    """Unix seconds/milliseconds column, fully vectorised (no per-value objects)."""
+    numbers = series.to_numpy(dtype=float, na_value=np.nan)
+    ns, ok = _unix_ns(numbers)
+    times = pd.DatetimeIndex(ns.view("M8[ns]")).tz_localize("UTC").tz_convert(CHINA_TZ)
+    text = pa.large_string()
+    precision = pc.if_else(pa.array(ok), pa.scalar("second", text), pa.scalar(None, text))
+    bad = np.flatnonzero(~ok & ~np.isnan(numbers))
+    errors = np.full(len(numbers), None, dtype=object)
+    errors[bad] = [_unix_error(numbers[i]) for i in bad]
+    error_array = pa.array(errors, text) if len(bad) else pa.nulls(len(numbers), text)
+    return TimeParse(pd.Series(times, index=series.index).astype(TIME_DTYPE),
+                     pd.Series(pd.arrays.ArrowStringArray(precision), index=series.index),
+                     pd.Series(pd.arrays.ArrowStringArray(error_array), index=series.index))
+
+
+def _unix_ns(numbers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(UTC ns, ok) of unix seconds (9–10 integer digits) or milliseconds (12–13); NaT elsewhere."""
+    seconds = (numbers >= 1e8) & (numbers < 1e10)
+    ok = seconds | ((numbers >= 1e11) & (numbers < 1e13))
+    scale = np.where(seconds, 10**9, 10**6)
+    valid = np.where(ok, numbers, 0)
+    whole = np.floor(valid)
+    # integer arithmetic for the whole part: float64 ns would be off by up to ~100 ns
+    ns = whole.astype(np.int64) * scale + np.round((valid - whole) * scale).astype(np.int64)
+    ns[~ok] = np.iinfo(np.int64).min
+    return ns, ok
+
+
+def _unix_error(value: float) -> str:
+    return f"number {value:.0f} is neither unix seconds (10 digits) nor milliseconds (13 digits)"
 
 
 def parse_time(value: Any, crawl_time: Any = None) -> tuple[pd.Timestamp, str]:
@@ -171,7 +205,8 @@ def _resolve(parsed: _Parsed, idx: np.ndarray, crawl: pd.Timestamp | pd.Datetime
             parsed.errors[i] = f"{what} ({_show(parsed.text[i])}) needs a crawl time (pass crawl_time)"
         return
     if isinstance(crawl, pd.Timestamp):
-        crawl = pd.DatetimeIndex([crawl] * len(idx))
+        stamp = crawl.tz_convert("UTC").as_unit("ns").value
+        crawl = pd.DatetimeIndex(np.full(len(idx), stamp).view("M8[ns]")).tz_localize("UTC")
     crawl = crawl.tz_convert(CHINA_TZ).as_unit("ns")
     missing = crawl.isna()
     crawl_ns = crawl.asi8
@@ -214,13 +249,19 @@ def _resolve(parsed: _Parsed, idx: np.ndarray, crawl: pd.Timestamp | pd.Datetime
                             if missing[pos] else f"invalid date or time: {_show(parsed.text[i])}")
 
 
-def _wall_to_utc_ns(years, months, days, clock_ns) -> np.ndarray:
+def _wall_to_utc_ns(years, months, days, clock_ns, zone_offset_ns=None) -> np.ndarray:
+    """UTC ns of wall-clock dates + time of day, in China time or at given UTC offsets (NaT if invalid)."""
     frame = pd.DataFrame({"year": years, "month": months, "day": days})
-    naive = pd.to_datetime(frame, errors="coerce")
-    local = pd.DatetimeIndex(naive).tz_localize(CHINA_TZ, ambiguous="NaT", nonexistent="NaT").as_unit("ns")
-    ns = local.asi8.copy()
-    ok = ~local.isna()
+    naive = pd.DatetimeIndex(pd.to_datetime(frame, errors="coerce")).as_unit("ns")
+    nat = np.iinfo(np.int64).min
+    if zone_offset_ns is None:
+        local = naive.tz_localize(CHINA_TZ, ambiguous="NaT", nonexistent="NaT").as_unit("ns")
+        ns, ok = local.asi8.copy(), ~local.isna()
+    else:
+        ns, ok = naive.asi8.copy(), ~naive.isna()
+        ns[ok] -= zone_offset_ns[ok]
     ns[ok] += clock_ns[ok]
+    ns[~ok] = nat
     return ns
 
 
@@ -278,14 +319,24 @@ def _parse_unique(uniques: pd.Index | np.ndarray) -> _Parsed:
     texts = _texts(parsed, uniques)
     parsed.text[:] = texts
     todo = np.flatnonzero((texts != "") & (parsed.precision == None) & (parsed.errors == None))  # noqa: E711
-    strings = pd.Series(texts, dtype=_TEXT)
+    strings = pa.array(texts, type=pa.large_string())
     for pattern, handler in ((_ISO_NAIVE, _parse_iso_naive), (_ISO_ZONED, _parse_iso_zoned),
                              (_UNIX, _parse_unix_strings)):
         if not len(todo):
             break
-        hit = strings.iloc[todo].str.fullmatch(pattern).to_numpy(dtype=bool, na_value=False)
+        hit = pc.match_substring_regex(strings.take(todo), f"^(?:{pattern})$").to_numpy(zero_copy_only=False)
         if hit.any():
-            handler(parsed, todo[hit], strings.iloc[todo[hit]])
+            handler(parsed, todo[hit], pd.Series(pd.arrays.ArrowStringArray(strings.take(todo[hit]))))
+            todo = todo[~hit]
+    for pattern, handler in ((_YMD_RE2, _parse_ymd), (_YEARLESS_RE2, _parse_yearless)):
+        if not len(todo):
+            break
+        groups = pc.extract_regex(strings.take(todo), f"^(?:{pattern})$")
+        hit = groups.is_valid().to_numpy(zero_copy_only=False)
+        if hit.any():
+            fields = groups.filter(pa.array(hit))
+            handler(parsed, todo[hit], {name: fields.field(name).to_numpy(zero_copy_only=False)
+                                        for name in _group_names(pattern)})
             todo = todo[~hit]
     canonical: dict[int, str] = {}
     for i in todo:
@@ -296,6 +347,65 @@ def _parse_unique(uniques: pd.Index | np.ndarray) -> _Parsed:
         times = pd.to_datetime(values, format="ISO8601", utc=True, errors="coerce")
         parsed.set_times(idx, times, parsed.precision[idx])
     return parsed
+
+
+def _group_names(pattern: str) -> list[str]:
+    return re.findall(r"\(\?P<(\w+)>", pattern)
+
+
+def _ints(values: np.ndarray) -> np.ndarray:
+    """Digit strings to int64 ('' → -1)."""
+    return np.array([int(v) if v else -1 for v in values], dtype=np.int64)
+
+
+def _clock_columns(groups: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(time-of-day ns or -1, invalid-clock mask, precision) from hour/minute/second/frac groups."""
+    hour, minute, second = _ints(groups["hour"]), _ints(groups["minute"]), _ints(groups["second"])
+    frac = np.array([int(f.ljust(9, "0")[:9]) if f else 0 for f in groups["frac"]], dtype=np.int64)
+    has_clock = hour >= 0
+    invalid = has_clock & ((hour > 23) | (minute > 59) | (second > 60))
+    clock = np.where(has_clock, ((hour * 60 + minute) * 60 + np.maximum(second, 0)) * 10**9 + frac, -1)
+    precision = np.where(~has_clock, "day", np.where(second >= 0, "second", "minute")).astype(object)
+    return clock, invalid, precision
+
+
+def _parse_ymd(parsed: _Parsed, idx: np.ndarray, groups: dict[str, np.ndarray]) -> None:
+    """Dates with a year in any separator style (``2019/2/28 11:25:05``, ``2023年12月23日 17:12``)."""
+    clock, invalid, precision = _clock_columns(groups)
+    offsets = np.array([_zone_offset_ns(z) for z in groups["zone"]], dtype=np.int64)
+    local = _wall_to_utc_ns(_ints(groups["year"]), _ints(groups["month"]), _ints(groups["day"]),
+                            np.maximum(clock, 0), zone_offset_ns=offsets)
+    nat = np.iinfo(np.int64).min
+    ok = (local != nat) & ~invalid
+    parsed.utc_ns[idx[ok]] = local[ok]
+    parsed.precision[idx[ok]] = precision[ok]
+    for i in idx[~ok]:
+        parsed.errors[i] = f"invalid date or time: {_show(parsed.text[i])}"
+
+
+def _parse_yearless(parsed: _Parsed, idx: np.ndarray, groups: dict[str, np.ndarray]) -> None:
+    """``12月20日 09:15`` and ``12-20 [09:15]``: components kept until the crawl time is known."""
+    clock, invalid, precision = _clock_columns(groups)
+    days = np.where(groups["day"] != "", groups["day"], groups["day2"])
+    good = ~invalid
+    parsed.kind[idx[good]] = _YEARLESS_KIND
+    parsed.month[idx[good]] = _ints(groups["month"])[good]
+    parsed.day[idx[good]] = _ints(days)[good]
+    parsed.clock_ns[idx[good]] = clock[good]
+    parsed.precision[idx[good]] = precision[good]
+    for i in idx[invalid]:
+        parsed.errors[i] = f"invalid time of day: {_show(parsed.text[i])}"
+
+
+def _zone_offset_ns(zone: str) -> int:
+    """UTC offset of a zone suffix in ns; no zone means China time (+08:00)."""
+    if not zone:
+        return 8 * 3600 * 10**9
+    if zone.upper() in ("Z", "UTC", "GMT"):
+        return 0
+    digits = zone[1:].replace(":", "")
+    minutes = int(digits[:2]) * 60 + int(digits[2:4])
+    return (1 if zone[0] == "+" else -1) * minutes * 60 * 10**9
 
 
 def _texts(parsed: _Parsed, uniques) -> np.ndarray:
@@ -351,19 +461,12 @@ def _parse_unix_strings(parsed: _Parsed, idx: np.ndarray, strings: pd.Series) ->
 
 def _parse_numbers(parsed: _Parsed, idx: np.ndarray, numbers: np.ndarray) -> None:
     """Unix seconds (9–10 integer digits) or milliseconds (12–13)."""
-    seconds = (numbers >= 1e8) & (numbers < 1e10)
-    millis = (numbers >= 1e11) & (numbers < 1e13)
-    ok = seconds | millis
-    scale = np.where(seconds, 10**9, 10**6)[ok]
-    whole = np.floor(numbers[ok])
-    # integer arithmetic for the whole part: float64 ns would be off by up to ~100 ns
-    parsed.utc_ns[idx[ok]] = whole.astype(np.int64) * scale + np.round((numbers[ok] - whole) * scale).astype(
-        np.int64)
+    ns, ok = _unix_ns(numbers)
+    parsed.utc_ns[idx[ok]] = ns[ok]
     parsed.precision[idx[ok]] = "second"
     for i, value in zip(idx[~ok], numbers[~ok], strict=True):
         if not np.isnan(value):
-            parsed.errors[i] = (f"number {value:.0f} is neither unix seconds (10 digits) "
-                                f"nor milliseconds (13 digits)")
+            parsed.errors[i] = _unix_error(value)
 
 
 def _clock_ns(match: re.Match) -> int:
@@ -385,14 +488,7 @@ def _clock_precision(match: re.Match) -> str:
 
 def _parse_odd(parsed: _Parsed, i: int, text: str, canonical: dict[int, str]) -> None:
     """Value-by-value parsing of the less common shapes."""
-    if (m := _YMD.fullmatch(text)) is not None:
-        clock = f" {int(m['hour']):02d}:{m['minute']}:{m['second'] or '00'}" if m["hour"] else " 00:00:00"
-        frac = f".{m['frac']}" if m["frac"] else ""
-        zone = m["zone"] or "+08:00"
-        zone = "+00:00" if zone.upper() in ("Z", "UTC", "GMT") else zone
-        canonical[i] = f"{m['year']}-{int(m['month']):02d}-{int(m['day']):02d}{clock}{frac}{zone}"
-        parsed.precision[i] = _clock_precision(m)
-    elif (m := _API.fullmatch(text)) is not None:
+    if (m := _API.fullmatch(text)) is not None:
         month = _MONTHS.get(m["mon"].lower())
         if month is None:
             parsed.errors[i] = f"unknown month name in {_show(text)}"
@@ -411,23 +507,18 @@ def _parse_odd(parsed: _Parsed, i: int, text: str, canonical: dict[int, str]) ->
     elif (m := _DAYWORD.fullmatch(text)) is not None:
         _set_clock(parsed, i, text, m, _DAYWORD_KIND)
         parsed.delta_ns[i] = _DAYWORD_DAYS[m["word"]]
-    elif (m := _YEARLESS.fullmatch(text)) is not None:
-        if _set_clock(parsed, i, text, m, _YEARLESS_KIND):
-            parsed.month[i] = int(m["month"])
-            parsed.day[i] = int(m["day"] or m["day2"])
     else:
         parsed.errors[i] = f"unrecognised time format: {_show(text)}"
 
 
-def _set_clock(parsed: _Parsed, i: int, text: str, match: re.Match, kind: int) -> bool:
+def _set_clock(parsed: _Parsed, i: int, text: str, match: re.Match, kind: int) -> None:
     clock = _clock_ns(match)
     if clock == -2:
         parsed.errors[i] = f"invalid time of day: {_show(text)}"
-        return False
+        return
     parsed.kind[i] = kind
     parsed.clock_ns[i] = clock
     parsed.precision[i] = _clock_precision(match)
-    return True
 
 
 def _show(text: str, limit: int = 40) -> str:
