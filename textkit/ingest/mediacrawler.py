@@ -235,6 +235,8 @@ class MediaCrawlerReader(Reader):
 
     def _csv_records(self, source: SourceFile) -> Records:
         table = read_csv_table(source)
+        if table.rows is None and table.rejected:  # a short last row may be another version's item
+            table = read_csv_table(source, force_robust=True)
         out = Records(rejected=list(table.rejected), warnings=list(table.warnings))
         header = table.header
         if table.rows is None:
