@@ -9,6 +9,7 @@ Excel workbooks are read with openpyxl, one header row per sheet.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from dataclasses import dataclass, field
 
@@ -167,16 +168,22 @@ def xlsx_records(source: SourceFile, sheets: tuple[str, ...] | None = None) -> R
 
 
 def xlsx_headers(source: SourceFile) -> dict[str, list[str]]:
-    """The header row of every sheet of a workbook (for sniffing)."""
+    """The header row of every sheet of a workbook (for sniffing; cached, every reader asks)."""
+    stat = source.path.stat()
+    return dict(_xlsx_headers(str(source.path), stat.st_mtime_ns, stat.st_size))
+
+
+@functools.lru_cache(maxsize=32)
+def _xlsx_headers(path: str, mtime_ns: int, size: int) -> tuple[tuple[str, list[str]], ...]:
     from openpyxl import load_workbook
 
-    workbook = load_workbook(source.path, read_only=True, data_only=True)
+    workbook = load_workbook(path, read_only=True, data_only=True)
     try:
-        headers = {}
+        headers = []
         for sheet in workbook.worksheets:
             first = next(sheet.iter_rows(values_only=True, max_row=1), None) or ()
-            headers[sheet.title] = [str(h).strip() for h in first if h is not None]
-        return headers
+            headers.append((sheet.title, [str(h).strip() for h in first if h is not None]))
+        return tuple(headers)
     finally:
         workbook.close()
 
