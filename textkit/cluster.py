@@ -270,23 +270,27 @@ class PostClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
             labels = self._kmeans(min(k, n), n).fit_predict(lsa)
         labels = self._em(binary, labels)
 
-        # order by size, ties by first post; drop clusters EM emptied
-        ids, first, sizes = np.unique(labels, return_index=True, return_counts=True)
-        order = ids[np.lexsort((first, -sizes))]
-        remap = np.empty(ids.max() + 1, dtype=np.int64)
-        remap[order] = np.arange(len(order))
-        labels = remap[labels]
-        self.n_clusters_ = len(order)
-        self.nb_ = MultinomialNB(alpha=self.alpha).fit(binary, labels)
-        centroids = np.vstack([lsa[labels == c].mean(axis=0) for c in range(self.n_clusters_)])
+        # centroids of the clusters EM kept, outliers, then ids ordered by size (ties: first post)
+        _, labels = np.unique(labels, return_inverse=True)
+        centroids = np.vstack([lsa[labels == c].mean(axis=0) for c in range(labels.max() + 1)])
         self.cluster_centers_ = normalize(centroids).astype(np.float32)
-        distance = self._distance(lsa, labels)
         nearest = self._nearest_distance(lsa)
         if self.outlier_quantile is None:
             self.outlier_distance_ = np.inf
         else:
             self.outlier_distance_ = float(np.quantile(nearest[~empty], self.outlier_quantile))
-        labels = np.where(empty | (nearest > self.outlier_distance_), OUTLIER, labels)
+        outlier = empty | (nearest > self.outlier_distance_)
+        ids, first, sizes = np.unique(labels[~outlier], return_index=True, return_counts=True)
+        order = ids[np.lexsort((first, -sizes))]
+        remap = np.full(len(centroids), OUTLIER, dtype=np.int64)
+        remap[order] = np.arange(len(order))
+        self.cluster_centers_ = self.cluster_centers_[order]
+        self.n_clusters_ = len(order)
+        labels = remap[labels]
+        outlier |= labels == OUTLIER
+        distance = self._distance(lsa, labels)
+        labels[outlier] = OUTLIER
+        self.nb_ = MultinomialNB(alpha=self.alpha).fit(binary[~outlier], labels[~outlier])
         self.fit_rows_ = fit_rows
         if len(fit_rows) == len(tokens):
             self.labels_ = labels
@@ -524,8 +528,9 @@ def apply_curation(
             for c in matched:
                 if target is not None and c != target:
                     merged_to[c] = target
-        for c in [target] if target is not None else matched:
-            names[c] = (row["label_zh"], row["label_en"])
+        if row["label_zh"] or row["label_en"]:
+            for c in [target] if target is not None else matched:
+                names[c] = (row["label_zh"], row["label_en"])
         report.append(entry)
     for source, target in merged_to.items():
         while target in merged_to and merged_to[target] != source:
