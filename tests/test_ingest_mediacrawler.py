@@ -226,3 +226,31 @@ def test_sniff_does_not_claim_other_platforms_files():
     scores = {name: READERS[name]().sniff(source) for name in READERS if name.startswith("mediacrawler")}
     assert scores == {"mediacrawler-weibo": 0.0, "mediacrawler-xhs": 0.9, "mediacrawler-douyin": 0.0,
                       "mediacrawler-bilibili": 0.0}
+
+
+def test_sqlite_database_with_several_platforms(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "sqlite_tables.db"
+    with sqlite3.connect(path) as db:
+        tables = (("weibo_note", "weibo", "content"), ("xhs_note_comment", "xhs", "comment"),
+                  ("bilibili_up_info", "bilibili", "creator"))
+        for table, platform, item in tables:
+            fields = FIELD_SETS[(platform, item)][0]
+            db.execute(f'CREATE TABLE "{table}" (id INTEGER PRIMARY KEY AUTOINCREMENT, '
+                       + ", ".join(f'"{f}"' for f in fields) + ", add_ts INTEGER)")
+            for row in MAKER.records(platform, item, fields, False):
+                values = [int(row[f]) if f in ("note_id", "create_time", "user_id") and str(row[f]).isdigit()
+                          else row[f] for f in fields]
+                db.execute(f'INSERT INTO "{table}" ({", ".join(fields)}, add_ts) VALUES '
+                           f'({", ".join("?" * len(fields))}, 1641254400000)', values)
+        db.execute("CREATE TABLE unrelated (x INTEGER)")
+    posts, report, rejected, authors = read(path)
+    assert report.files[0].format == "mediacrawler-sqlite"
+    assert report.files[0].records == 9 and rejected == []
+    assert posts.groupby("platform")["kind"].first().to_dict() == {"weibo": "post", "xhs": "comment"}
+    weibo = posts[posts["platform"] == "weibo"]
+    assert weibo["post_id"].tolist() == [MAKER.post_id("weibo", i) for i in range(3)]
+    assert weibo["created_at"].iloc[0] == FIRST_TIME
+    assert "add_ts" in json.loads(weibo["raw"].iloc[0])
+    assert authors["platform"].eq("bilibili").all() and len(authors) == 3

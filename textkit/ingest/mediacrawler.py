@@ -2,7 +2,8 @@
 
 One reader per platform (``mediacrawler-weibo``, ``mediacrawler-xhs``, ``mediacrawler-douyin``,
 ``mediacrawler-bilibili``), each reading CSV (``utf-8-sig``), JSON (a list, ``indent=4``), JSON Lines
-and Excel workbooks (sheets ``Contents``, ``Comments``, ``Creators``…). What a record is (content,
+and Excel workbooks (sheets ``Contents``, ``Comments``, ``Creators``…); ``mediacrawler-sqlite`` reads
+its SQLite database (``weibo_note``, ``xhs_note_comment``… tables). What a record is (content,
 comment, creator, Bilibili dynamic or contact) is told by its keys, record by record, so a daily file
 that mixes MediaCrawler versions still reads. Both field sets are understood: the one before
 2026-07-01 (``user_id``, ``nickname``, ``avatar``, ``ip_location``…) and the anonymised one after
@@ -26,6 +27,7 @@ Topics: Xiaohongshu ``tag_list``, Weibo ``#话题#`` and Douyin ``#话题`` in t
 
 from __future__ import annotations
 
+import contextlib
 import re
 from typing import ClassVar
 
@@ -432,3 +434,69 @@ class BilibiliMediaCrawlerReader(MediaCrawlerReader):
                 "reposts": _get(record, "video_share_count"),
                 "url": _get(record, "video_url")
                 or (f"https://www.bilibili.com/video/av{video_id}" if video_id else None)}
+
+
+# MediaCrawler's SQLite tables (database/models.py) → (platform, reader of that platform)
+SQLITE_TABLES: dict[str, str] = {
+    "weibo_note": "weibo", "weibo_note_comment": "weibo", "weibo_creator": "weibo",
+    "xhs_note": "xhs", "xhs_note_comment": "xhs", "xhs_creator": "xhs",
+    "douyin_aweme": "douyin", "douyin_aweme_comment": "douyin", "dy_creator": "douyin",
+    "bilibili_video": "bilibili", "bilibili_video_comment": "bilibili", "bilibili_up_info": "bilibili",
+    "bilibili_contact_info": "bilibili", "bilibili_up_dynamic": "bilibili",
+}
+_PLATFORM_READERS = {"weibo": WeiboMediaCrawlerReader, "xhs": XhsMediaCrawlerReader,
+                     "douyin": DouyinMediaCrawlerReader, "bilibili": BilibiliMediaCrawlerReader}
+
+
+def _sqlite_tables(source: SourceFile) -> list[str]:
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(f"file:{source.path}?mode=ro", uri=True)) as db:
+        return [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+
+
+@register_reader
+class SqliteMediaCrawlerReader(Reader):
+    """MediaCrawler's SQLite database (``weibo_note``, ``xhs_note_comment``, ``douyin_aweme`` … tables).
+
+    Every known table is read; the extra ``id`` and ``add_ts`` columns stay in ``raw``. Record numbers
+    run on across tables in the order of :data:`SQLITE_TABLES`.
+    """
+
+    name = "mediacrawler-sqlite"
+    platform = "weibo"
+
+    def sniff(self, source: SourceFile) -> float:
+        if source.kind != "sqlite":
+            return 0.0
+        return 0.95 if set(_sqlite_tables(source)) & set(SQLITE_TABLES) else 0.0
+
+    def read(self, source: SourceFile) -> ReadResult:
+        import sqlite3
+
+        present = set(_sqlite_tables(source))
+        per_platform: dict[str, Records] = {}
+        record = 0
+        with contextlib.closing(sqlite3.connect(f"file:{source.path}?mode=ro", uri=True)) as db:
+            db.row_factory = sqlite3.Row
+            for table, platform in SQLITE_TABLES.items():
+                if table not in present:
+                    continue
+                records = per_platform.setdefault(platform, Records())
+                for row in db.execute(f'SELECT * FROM "{table}" ORDER BY rowid'):  # table names are ours
+                    record += 1
+                    records.items.append((record, dict(row)))
+        posts, authors, rejected, warnings, total = [], [], [], [], 0
+        for platform, records in per_platform.items():
+            result = _PLATFORM_READERS[platform]()._convert(records, source)
+            total += result.records
+            rejected += result.rejected
+            warnings += result.warnings
+            if result.posts is not None and len(result.posts):
+                posts.append(result.posts.assign(platform=platform))
+            if result.authors is not None and len(result.authors):
+                authors.append(result.authors.assign(platform=platform))
+        return ReadResult(posts=pd.concat(posts, ignore_index=True) if posts else pd.DataFrame(),
+                          records=total, rejected=sorted(rejected, key=lambda r: r.record),
+                          warnings=warnings,
+                          authors=pd.concat(authors, ignore_index=True) if authors else None)
