@@ -34,7 +34,7 @@ def china(text: str) -> pd.Timestamp:
 @pytest.fixture(scope="module")
 def ingested():
     rejected: list[dict] = []
-    posts, report = read_posts([NEWS], rejected_out=rejected)
+    posts, report = read_posts([NEWS / name for name in sorted(FORMATS)], rejected_out=rejected)
     return posts.set_index("post_id"), report.to_dict(), rejected
 
 
@@ -164,3 +164,21 @@ def test_iso_times_with_a_zone_keep_their_instant(moment):
     moment = moment.replace(microsecond=0)
     parsed, _ = news_readers.parse_published(moment.isoformat(), dt.timezone(dt.timedelta(hours=3)))
     assert parsed == pd.Timestamp(moment) and str(parsed.tz) == "Asia/Shanghai"
+
+
+def test_generic_csv_with_a_column_mapping_lands_as_articles():
+    from textkit.ingest.generic import GenericReader
+    from textkit.news import merge_articles
+
+    mapping = {"post_id": "文章编号", "created_at": "发布时间", "title": "标题", "text": "正文",
+               "outlet": "媒体", "url": "链接", "language": "语种"}
+    reader = GenericReader(mapping=mapping, platform="news", kind="article")
+    result = reader.read(open_source(NEWS / "articles_mapped.csv"))
+    assert result.records == 2 and not result.rejected
+    posts = result.posts.assign(platform="news", source_format="generic", source_file="articles_mapped.csv",
+                                source_record=[1, 2])
+    assert set(posts["kind"]) == {"article"}
+    assert posts["outlet"].tolist() == ["演示晨报", "Example Daily"]
+    articles = merge_articles(posts).set_index("article_id")
+    assert articles.loc["fake-002", "language"] == "en"  # the file says zh; the text is English
+    assert articles.loc["fake-001", "created_at"] == china("2022-01-04T11:20:00+08:00")  # generic: China time
