@@ -143,8 +143,72 @@ def test_guangzhou_real_data_run_completes(shared, tmp_path):
     source = shared / "data" / "real" / "guangzhou-2022-weibo" / "guangzhou_weibo_2022.csv"
     ingest.ingest_dir([source], tmp_path, crawl_time="2022-12-01T00:00:00+08:00")
     prepare.prepare_dir(tmp_path)
-    report = timeline_dir(tmp_path, freq="D")
+    report = timeline_dir(tmp_path, freq="H")
     assert report["posts"] > 30_000
+    assert 0 < report["complaints"] < report["posts"]
+    spikes = [s for s in read_json(tmp_path / "spikes.json") if s["series"] == "all_complaints"]
+    assert spikes, "the Haizhu lockdown weeks hold hourly complaint spikes"
+    assert all(s["explanation"]["terms"] for s in spikes)
+    assert all("2022-09-01" <= s["peak"][:10] <= "2022-11-30" for s in spikes)
+
+
+def _handmade_prepared(folder):
+    """Two invented weeks: steady chatter and testing complaints, then an outage burst with a repost storm."""
+    from textkit.io import write_parquet
+
+    rng = np.random.default_rng(3)
+    quiet = ["今天在家做饭，一切都好", "核酸检测点排长队，等了两个小时", "小区里很安静，大家注意安全"]
+    rows = []
+    for hour in pd.date_range("2021-12-06", "2021-12-20 08:00", freq="h", tz="Asia/Shanghai"):
+        for _ in range(rng.poisson(3)):
+            rows.append((hour + pd.Timedelta(minutes=int(rng.integers(60))), quiet[int(rng.integers(3))]))
+    burst = pd.Timestamp("2021-12-20 09:00", tz="Asia/Shanghai")
+    for i in range(40):
+        rows.append((burst + pd.Timedelta(minutes=i), f"测试码又崩了，打不开，一直转圈，第{i}次刷"))
+    table = pd.DataFrame(rows, columns=["created_at", "text_clean"])
+    n = len(table)
+    table["platform"] = "weibo"
+    table["post_id"] = [f"fake-{i}" for i in range(n)]
+    table["author_id"] = [f"fake-author-{i % 300}" for i in range(n)]
+    table["kind"] = "post"
+    table["own_text"] = table["text_clean"]
+    table["tokens"] = [[w for w in ("测试码", "崩", "打不开", "核酸", "排长队", "做饭") if w in t]
+                       for t in table["text_clean"]]
+    table["dup_group"] = pd.array(range(n), dtype="Int64")
+    table["is_canonical"] = True
+    table["dup_kind"] = "unique"
+    storm = table.iloc[[-40] * 60].copy()  # 60 reposts of the first burst post
+    storm["post_id"] = [f"fake-repost-{i}" for i in range(60)]
+    storm["author_id"] = [f"fake-reposter-{i}" for i in range(60)]
+    storm["created_at"] = [burst + pd.Timedelta(minutes=i % 50) for i in range(60)]
+    storm["kind"], storm["is_canonical"], storm["dup_kind"] = "repost", False, "repost"
+    storm["text_clean"] = "转发微博//@测试用户:" + storm["text_clean"]
+    write_parquet(folder / "prepared.parquet", pd.concat([table, storm], ignore_index=True))
+
+
+def test_timeline_cli_on_a_handmade_folder(tmp_path):
+    from textkit.cli import main
+    from textkit.io import read_json, read_provenance
+
+    _handmade_prepared(tmp_path)
+    assert main(["timeline", str(tmp_path), "--freq", "H"]) == 0
+    complaints = pd.read_parquet(tmp_path / "complaints.parquet")
+    assert len(complaints) == len(pd.read_parquet(tmp_path / "prepared.parquet"))
     spikes = read_json(tmp_path / "spikes.json")
-    assert any(s["series"] == "all_complaints" for s in spikes)
-    assert all(s["explanation"]["terms"] for s in spikes if s["series"] == "all_complaints")
+    top = next(s for s in spikes if s["series"] == "all_complaints")
+    assert top["peak"] == "2021-12-20T09:00:00+08:00"
+    assert {t["term"] for t in top["explanation"]["terms"][:3]} >= {"测试码", "崩"}
+    assert top["explanation"]["category_mix"]["outage"] >= 90
+    assert top["amplified"] == 60 and top["explanation"]["amplified_posts"][0]["reposts"] == 60
+    assert any("一码通" in e["label_zh"] for e in top["events"])
+    assert read_provenance(tmp_path)["stages"]["timeline"]["freq"] == "H"
+    first = (tmp_path / "spikes.json").read_bytes()
+    main(["timeline", str(tmp_path)])
+    assert (tmp_path / "spikes.json").read_bytes() == first  # deterministic output
+
+
+def test_timeline_dir_names_a_missing_prepared_table(tmp_path):
+    from textkit.timeline import timeline_dir
+
+    with pytest.raises(FileNotFoundError, match=r"prepared\.parquet"):
+        timeline_dir(tmp_path)
