@@ -7,6 +7,8 @@ import json
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import textkit.ingest.news  # noqa: F401  (registers the article readers)
 from textkit import news, synth_news
@@ -114,6 +116,25 @@ def test_unrelated_texts_stay_apart_and_edited_copies_group():
              "volunteers now delivered bread to sealed compounds twice a week.")
     labels = news.group_syndicated([base, edited, shortened, other], ["en"] * 4, min_shingles=10)
     assert labels[0] == labels[1] == labels[2] != labels[3]
+
+
+_SMALL = synth_news.build_articles(seed=5, n_stories=30)
+_SMALL_BASES = [news.syndication_basis(a.title, "\n".join(a.paragraphs)) for a in _SMALL]
+
+
+def _partition(labels) -> set[frozenset[int]]:
+    groups: dict[int, set[int]] = {}
+    for index, label in enumerate(labels):
+        groups.setdefault(int(label), set()).add(index)
+    return {frozenset(g) for g in groups.values()}
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.permutations(range(len(_SMALL))))
+def test_grouping_does_not_depend_on_input_order(order):
+    expected = _partition(news.group_syndicated(_SMALL_BASES, [a.language for a in _SMALL]))
+    shuffled = news.group_syndicated([_SMALL_BASES[i] for i in order], [_SMALL[i].language for i in order])
+    assert {frozenset(order[i] for i in group) for group in _partition(shuffled)} == expected
 
 
 def _articles(rows: list[tuple[str, str, str, int, str]]) -> pd.DataFrame:
