@@ -225,7 +225,7 @@ def test_sniff_does_not_claim_other_platforms_files():
     source = open_source(ROOT / "old/xhs/csv/search_contents_2022-01-04.csv")
     scores = {name: READERS[name]().sniff(source) for name in READERS if name.startswith("mediacrawler")}
     assert scores == {"mediacrawler-weibo": 0.0, "mediacrawler-xhs": 0.9, "mediacrawler-douyin": 0.0,
-                      "mediacrawler-bilibili": 0.0}
+                      "mediacrawler-bilibili": 0.0, "mediacrawler-sqlite": 0.0}
 
 
 def test_sqlite_database_with_several_platforms(tmp_path):
