@@ -110,8 +110,13 @@ def _read_fast(source: SourceFile, header: list[str]) -> CsvTable | None:
         )
     except (pa.ArrowInvalid, UnicodeDecodeError):
         return None
+    tail = None
     if bad_rows:
-        return None
+        # only a damaged last record (a truncated file) stays on the fast path
+        last = bad_rows[-1].text.rstrip("\r\n")
+        if len(bad_rows) > 1 or not last or not source.text.rstrip("\r\n").endswith(last):
+            return None
+        tail = bad_rows[0]
     # a repeated header row is not a record
     repeated = None
     for name, title in list(zip(names, header, strict=True))[:3]:
@@ -125,8 +130,16 @@ def _read_fast(source: SourceFile, header: list[str]) -> CsvTable | None:
     raw = json_objects(header, [table[n] for n in names])
     frame = table.to_pandas(types_mapper=lambda t: STRING if t == pa.string() else None)
     frame.columns = names
+    rejected = []
+    if tail is not None:
+        text = tail.text.rstrip("\r\n")
+        reason = ("unterminated quote: the record runs to the end of the file (truncated file?)"
+                  if text.count('"') % 2 else
+                  f"{tail.actual_columns} values where the header has {tail.expected_columns} "
+                  "(truncated file?)")
+        rejected.append(Rejection(len(frame) + 1, reason, text))
     return CsvTable(header, frame, np.arange(1, len(frame) + 1), pd.Series(raw, dtype=STRING),
-                    warnings=warnings, fast=True)
+                    rejected=rejected, warnings=warnings, fast=True)
 
 
 def _read_robust(source: SourceFile, header: list[str]) -> CsvTable:
