@@ -165,12 +165,15 @@ def timeline_dir(
     prepared_path = folder / "prepared.parquet"
     if not prepared_path.exists():
         raise FileNotFoundError(f"{prepared_path} not found: run `textkit prepare {folder}` first")
-    prepared = read_columns(prepared_path, _PREPARED_COLUMNS)
+    prepared = read_columns(prepared_path, (*_PREPARED_COLUMNS, "author_name"),
+                            required=len(_PREPARED_COLUMNS))
     model = ComplaintClassifier.load(classifier) if classifier is not None else None
     complaints = detect(prepared, classifier=model)
     write_parquet(folder / "complaints.parquet", complaints)
 
     frame = prepared[list(_PREPARED_COLUMNS)].reset_index(drop=True)
+    if "author_name" in prepared.columns:  # some scrapers give only a (pseudonymised) name
+        frame["author_id"] = frame["author_id"].fillna(prepared["author_name"].reset_index(drop=True))
     frame = pd.concat([frame, complaints.drop(columns=["platform", "post_id", "created_at"])], axis=1)
     timeline = build_timeline(frame, freq=freq)
     write_csv(folder / "timeline.csv", timeline)
