@@ -208,6 +208,8 @@ def group_syndicated(
     jaccard: float = 0.45,
     containment: float = 0.8,
     min_shingles: int = 20,
+    max_df: float = 0.05,
+    min_df_cap: int = 50,
     block: int = 2000,
 ) -> np.ndarray:
     """Group near-duplicate texts (republished copies of one story); return a group label per text.
@@ -215,7 +217,9 @@ def group_syndicated(
     Two texts are copies when the Jaccard similarity of their shingle sets (:func:`shingles`) is at least
     ``jaccard``, or when at least ``containment`` of the smaller set lies in the larger (a shortened
     copy; both sets need ``min_shingles`` pieces). Groups are the connected components of that relation.
-    Exact, no sampling: intersections come from a sparse product, ``block`` rows at a time.
+    Pieces found in more than ``max_df`` of the texts (and in more than ``min_df_cap`` texts) are stock
+    phrases and boilerplate, not evidence of copying: they are left out of both sets. Exact, no sampling:
+    intersections come from a sparse product, ``block`` rows at a time.
     """
     n = len(bases)
     if n == 0:
@@ -230,6 +234,10 @@ def group_syndicated(
     matrix = csr_matrix(
         (np.ones(len(indices), dtype=np.int32), indices, indptr), shape=(n, max(1, len(vocabulary)))
     )
+    document_frequency = np.bincount(matrix.indices, minlength=matrix.shape[1])
+    common = document_frequency > max(min_df_cap, max_df * n)
+    if common.any():
+        matrix = matrix[:, np.flatnonzero(~common)].tocsr()
     sizes = np.diff(matrix.indptr)
     transposed = matrix.T.tocsr()
     rows, cols = [], []
