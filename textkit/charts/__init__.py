@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from textkit.charts.export import export_chart
+from textkit.charts.export import charts_dir, export_chart
 from textkit.charts.fonts import FontError, register_cjk_fonts
 from textkit.charts.kinds import (
     KINDS,
@@ -31,6 +31,7 @@ __all__ = [
     "FontError",
     "Labels",
     "amplification_chart",
+    "charts_dir",
     "clusters_chart",
     "export_chart",
     "load_labels",

@@ -308,7 +308,8 @@ def timeline_chart(
         else:
             title = f"Complaints peaked on {peak_date}, most often about {names[top_cat].lower()}"
         what = "complaint posts incl. reposts" if measure == "posts" else "unique complaint voices"
-        subtitle = f"Number of {what} per {unit}, by category" + (f", {place}" if place else "") + f", {period}"
+        subtitle = (f"Number of {what} per {unit}, by category" + (f", {place}" if place else "")
+                    + f", {period}")
         alt = (f"Stacked area chart of {what} per {unit} by category, {period}. Complaints peak on "
                f"{peak_date} at {format_count(total[peak], lang)} posts, {_pct(top_share)} of them about "
                f"{names[top_cat].lower()}. Over the whole period {names[overall_top].lower()} is the largest "
@@ -404,9 +405,11 @@ def amplification_chart(
             title = f"{peak_date}高峰时，{_pct(peak_share)}的{noun}是转发或重复内容"
         else:
             title = f"{peak_date}高峰时，{_pct(1 - peak_share)}的{noun}是独立发声"
-        subtitle = (place or "") + f"每{unit}{noun}数：独立发声（每组转发和近似重复只计一次）及其上叠加的转发与重复，{period}"
+        subtitle = ((place or "") + f"每{unit}{noun}数：独立发声（每组转发和近似重复只计一次）"
+                    f"及其上叠加的转发与重复，{period}")
         alt = (f"堆叠面积图：{period}每{unit}{noun}数，分为独立发声与转发或重复内容。{peak_date}高峰时共"
-               f"{format_count(total[peak], lang)}条，来自{format_count(wide.loc[peak, 'unique_voices'], lang)}"
+               f"{format_count(total[peak], lang)}条，来自"
+               f"{format_count(wide.loc[peak, 'unique_voices'], lang)}"
                f"个独立发声；转发与重复占高峰的{_pct(peak_share)}，占整个时期的{_pct(overall)}。")
     spec = spec.with_defaults(title=title, subtitle=subtitle)
     notes = _notes(spec, UI["tz_note"][lang])
@@ -561,7 +564,8 @@ def top_terms(tokens: pd.Series, *, n: int = 30) -> pd.DataFrame:
             continue
         for term in set(post_tokens):
             counts[term] = counts.get(term, 0) + 1
-    table = pd.DataFrame(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:n], columns=["term", "posts"])
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:n]
+    table = pd.DataFrame(ranked, columns=["term", "posts"])
     return table.astype({"posts": "int64"})
 
 
@@ -600,7 +604,8 @@ def terms_chart(
                "from the glossary are shown in Chinese."
         alt = (f"Bar chart of the {len(words)} words used in the most {corpus['en']}"
                + (f", {when}" if when else "") + ". The top three are "
-               + ", ".join(f"{shown[i]} ({format_count(values[i], lang)} posts)" for i in range(min(3, len(words))))
+               + ", ".join(f"{shown[i]} ({format_count(values[i], lang)} posts)"
+                           for i in range(min(3, len(words))))
                + ".")
     else:
         title = f"{corpus['zh']}中出现最多的词是“{first}”"
@@ -608,7 +613,8 @@ def terms_chart(
                     + (f"，{when}" if when else ""))
         note = "每条帖子每个词只计一次；转发和近似重复只计一次。"
         alt = (f"条形图：{when + '，' if when else ''}{corpus['zh']}中使用最多的{len(words)}个词。前三位是"
-               + "、".join(f"{shown[i]}（{format_count(values[i], lang)}条）" for i in range(min(3, len(words))))
+               + "、".join(f"{shown[i]}（{format_count(values[i], lang)}条）"
+                          for i in range(min(3, len(words))))
                + "。")
     spec = spec.with_defaults(title=title, subtitle=subtitle)
     notes = _notes(spec, note)
@@ -623,7 +629,8 @@ def terms_chart(
     time_range = None
     if period:
         time_range = tuple(_iso(np.array([pd.Timestamp(p).to_datetime64()]))[0] for p in period)
-    return Chart("terms", spec, frame.fig, data, frame.texts, alt, {"n": n, "corpus": dict(corpus)}, time_range)
+    return Chart("terms", spec, frame.fig, data, frame.texts, alt, {"n": n, "corpus": dict(corpus)},
+                 time_range)
 
 
 # --- clusters over time ---------------------------------------------------------------------------
@@ -678,18 +685,19 @@ def clusters_chart(
         subtitle = (f"Number of {what[0]} per {unit} in the {len(chosen)} largest topic clusters "
                     f"(of {len(totals)})" + (f", {place}" if place else "") + f", {period}; same scale in "
                     "every panel")
-        note = ("Topics are clusters of similar posts (TF-IDF and k-means, textkit); each is named by its most "
-                "characteristic words.")
-        alt = (f"Small-multiple area charts of {what[0]} per {unit} in the {len(chosen)} largest topic clusters, "
-               f"{period}. The biggest, {names[biggest]}, holds {_pct(share)} of clustered posts and peaks on "
-               f"{peak_date}. The others are " + ", ".join(names[c] for c in chosen[1:]) + ".")
+        note = ("Topics are clusters of similar posts (TF-IDF and k-means, textkit); each is named by its "
+                "most characteristic words.")
+        alt = (f"Small-multiple area charts of {what[0]} per {unit} in the {len(chosen)} largest topic "
+               f"clusters, {period}. The biggest, {names[biggest]}, holds {_pct(share)} of clustered posts "
+               f"and peaks on {peak_date}. The others are " + ", ".join(names[c] for c in chosen[1:]) + ".")
     else:
         title = f"讨论最多的话题“{names[biggest]}”在{peak_date}达到高峰"
         subtitle = ((place or "") + f"帖子最多的{len(chosen)}个话题（共{len(totals)}个）每{unit}{what[1]}，"
                     f"{period}；各图刻度相同")
         note = "话题为相似帖子的聚类（TF-IDF 与 k-means，textkit），以其最具代表性的词命名。"
-        alt = (f"小多图面积图：{period}帖子最多的{len(chosen)}个话题每{unit}{what[1]}。最大的话题“{names[biggest]}”"
-               f"占聚类帖子的{_pct(share)}，于{peak_date}达到高峰。其余为" + "、".join(names[c] for c in chosen[1:])
+        alt = (f"小多图面积图：{period}帖子最多的{len(chosen)}个话题每{unit}{what[1]}。"
+               f"最大的话题“{names[biggest]}”占聚类帖子的{_pct(share)}，于{peak_date}达到高峰。其余为"
+               + "、".join(names[c] for c in chosen[1:])
                + "。")
     spec = spec.with_defaults(title=title, subtitle=subtitle)
     notes = _notes(spec, note, UI["tz_note"][lang])

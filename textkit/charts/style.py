@@ -60,7 +60,7 @@ class Preset:
 
     @property
     def png_pixels(self) -> tuple[int, int]:
-        return round(self.width_in * self.dpi * 2), round(self.height_in * self.dpi * 2)
+        return int(self.width_in * self.dpi * 2), int(self.height_in * self.dpi * 2)
 
 
 PRESETS: dict[str, Preset] = {
@@ -224,7 +224,8 @@ def format_period(start: pd.Timestamp, end: pd.Timestamp, lang: str) -> str:
     if lang == "zh":
         right = format_date(end, lang, year=end.year != start.year)
         return f"{format_date(start, lang, year=True)}至{right}"
-    return f"{format_date(start, lang, year=start.year != end.year)}\u00a0– {format_date(end, lang, year=True)}"
+    left = format_date(start, lang, year=start.year != end.year)
+    return f"{left}\u00a0– {format_date(end, lang, year=True)}"
 
 
 def local_naive(times: pd.Series | pd.Index) -> np.ndarray:
