@@ -66,11 +66,13 @@ _WORDLIKE = re.compile(r"\w")
 
 def _csr_from_codes(codes: np.ndarray, lengths: np.ndarray, n_columns: int) -> sp.csr_matrix:
     """Count matrix from the flat column codes of each row's items (code -1 = skip)."""
-    rows = np.repeat(np.arange(len(lengths)), lengths)
     known = codes >= 0
-    matrix = sp.csr_matrix(
-        (np.ones(int(known.sum()), np.float32), (rows[known], codes[known])),
-        shape=(len(lengths), n_columns))
+    row_ends = np.cumsum(lengths)
+    kept_before = np.concatenate([[0], np.cumsum(known)])
+    indptr = np.concatenate([[0], kept_before[row_ends]]).astype(np.int64)
+    indices = codes[known].astype(np.int32)
+    shape = (len(lengths), n_columns)
+    matrix = sp.csr_matrix((np.ones(len(indices), np.float32), indices, indptr), shape=shape)
     matrix.sum_duplicates()
     return matrix
 
@@ -85,13 +87,15 @@ def as_token_lists(data) -> list[list[str]]:
             raise ValueError("PostClusterer needs a DataFrame with a `tokens` column (list of strings)")
         data = data["tokens"]
     items = data.tolist() if isinstance(data, pd.Series) else list(data)
-    if items and all(isinstance(x, str) or x is None for x in items):
+    if items and isinstance(items[0], str) and all(isinstance(x, str) or x is None for x in items):
         from textkit.tokenize import tokenize
 
         return tokenize(items)
     out = []
     for i, tokens in enumerate(items):
-        if tokens is None or (isinstance(tokens, float) and np.isnan(tokens)):
+        if type(tokens) is list:
+            out.append(tokens)
+        elif tokens is None or (isinstance(tokens, float) and np.isnan(tokens)):
             out.append([])
         elif isinstance(tokens, str):
             raise ValueError(f"record {i}: tokens must be a list of strings, got a string")
@@ -191,7 +195,10 @@ class PostClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
         """Posts × known words count matrix (unknown words are skipped)."""
         flat = list(chain.from_iterable(tokens))
         lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
-        codes = self.vocabulary_.get_indexer(flat) if flat else np.zeros(0, np.int64)
+        n_words = len(self.vocabulary_)
+        codes, _ = pd.factorize(np.concatenate([self.vocabulary_, np.array(flat, dtype=object)]), sort=False)
+        codes = codes[n_words:]
+        codes[codes >= n_words] = -1
         return _csr_from_codes(codes, lengths, len(self.vocabulary_))
 
     def _features(self, tokens: list[list[str]]) -> tuple[sp.csr_matrix, sp.csr_matrix, np.ndarray]:
@@ -207,8 +214,8 @@ class PostClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
         """Fit the word vocabulary and the word→feature expansion; return the fit posts' counts."""
         flat = list(chain.from_iterable(tokens))
         lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
-        codes, words = pd.factorize(pd.Series(flat, dtype=object), sort=False)
-        self.vocabulary_ = pd.Index(words, dtype=object)
+        codes, words = pd.factorize(np.array(flat, dtype=object), sort=False)
+        self.vocabulary_ = np.asarray(words, dtype=object)
         word_counts = _csr_from_codes(codes, lengths, len(words))
         rows, cols, names = [], [], {}
         for i, word in enumerate(words):
@@ -445,7 +452,7 @@ def top_terms(
     flat = list(chain.from_iterable(tokens))
     if not flat:
         return {int(c): [] for c in clusters}
-    codes, words = pd.factorize(pd.Series(flat, dtype=object), sort=True)
+    codes, words = pd.factorize(np.array(flat, dtype=object), sort=True)
     row_of = np.searchsorted(clusters, labels)
     lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
     rows = np.repeat(row_of, lengths)
