@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import unicodedata
 
 from textkit.ingest.api import ingest_dir
 from textkit.ingest.base import READERS
@@ -37,10 +38,10 @@ def _main(args: argparse.Namespace) -> int:
     total = report["total"]
     rows.append(["TOTAL", "", "", *(str(total[n]) for n in COUNT_FIELDS), str(total["warnings"])])
     head = ["file", "format", "encoding", *COUNT_FIELDS, "warnings"]
-    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
+    widths = [max(_width(r[i]) for r in [head, *rows]) for i in range(len(head))]
     for row in [head, *rows]:
-        print("  ".join(v.ljust(w) if i < 3 else v.rjust(w) for i, (v, w) in enumerate(zip(row, widths,
-                                                                                           strict=True))))
+        cells = [_pad(v, w, left=i < 3) for i, (v, w) in enumerate(zip(row, widths, strict=True))]
+        print("  ".join(cells))
     for f in report["files"]:
         if f["error"]:
             print(f"error: {f['error']}", file=sys.stderr)
@@ -51,3 +52,13 @@ def _main(args: argparse.Namespace) -> int:
     print(f"wrote {args.out}/posts.parquet ({total['posts']} posts), ingest_report.json, rejected.jsonl"
           f" ({total['rejected']} rejected)")
     return 0
+
+
+def _width(text: str) -> int:
+    """Display width in a terminal (CJK characters take two columns)."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _pad(text: str, width: int, *, left: bool) -> str:
+    fill = " " * (width - _width(text))
+    return text + fill if left else fill + text
