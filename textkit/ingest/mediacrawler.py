@@ -28,6 +28,7 @@ Topics: Xiaohongshu ``tag_list``, Weibo ``#话题#`` and Douyin ``#话题`` in t
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 from typing import ClassVar
 
@@ -35,7 +36,17 @@ import numpy as np
 import pandas as pd
 
 from textkit.ingest.base import Reader, ReadResult, Rejection, SourceFile, register_reader
-from textkit.ingest.common import authors_frame, build_posts, mentions_from_text
+from textkit.ingest.common import (
+    as_string,
+    authors_frame,
+    clean_ids,
+    counts_block,
+    drop_rejected,
+    mentions_from_text,
+    parse_time_column,
+    split_list,
+    topics_from_text,
+)
 from textkit.ingest.records import (
     Records,
     first_objects,
@@ -45,7 +56,7 @@ from textkit.ingest.records import (
     xlsx_records,
 )
 from textkit.ingest.tables import header_of, read_csv_table
-from textkit.schema import STRING_LIST
+from textkit.schema import INT, STRING, STRING_LIST
 from textkit.timeparse import parse_times
 
 # Field lists in MediaCrawler's key order (store/<platform>/__init__.py), before and after 2026-07-01.
@@ -202,11 +213,62 @@ def _get(record: dict, *keys: str) -> object:
     return None
 
 
+# Posts columns ← MediaCrawler fields (the first non-empty one wins), per (platform, record type).
+POST_FIELDS: dict[tuple[str, str], dict[str, tuple[str, ...]]] = {
+    ("weibo", "content"): {"post_id": ("note_id",), "text": ("content",),
+                           "created_at": ("create_time", "create_date_time"), "likes": ("liked_count",),
+                           "comments": ("comments_count",), "reposts": ("shared_count",),
+                           "url": ("note_url",)},
+    ("weibo", "comment"): {"post_id": ("comment_id",), "parent_post_id": ("note_id",), "text": ("content",),
+                           "created_at": ("create_time", "create_date_time"),
+                           "likes": ("comment_like_count",), "comments": ("sub_comment_count",)},
+    ("xhs", "content"): {"post_id": ("note_id",), "title": ("title",), "text": ("desc",),
+                         "created_at": ("time", "last_update_time"), "likes": ("liked_count",),
+                         "comments": ("comment_count",), "reposts": ("share_count",), "url": ("note_url",),
+                         "topics": ("tag_list",)},
+    ("xhs", "comment"): {"post_id": ("comment_id",), "parent_post_id": ("note_id",), "text": ("content",),
+                         "created_at": ("create_time",), "likes": ("like_count",),
+                         "comments": ("sub_comment_count",)},
+    ("douyin", "content"): {"post_id": ("aweme_id",), "title": ("title",), "text": ("desc", "title"),
+                            "created_at": ("create_time",), "likes": ("liked_count",),
+                            "comments": ("comment_count",), "reposts": ("share_count",),
+                            "url": ("aweme_url",)},
+    ("douyin", "comment"): {"post_id": ("comment_id",), "parent_post_id": ("aweme_id",), "text": ("content",),
+                            "created_at": ("create_time",), "likes": ("like_count",),
+                            "comments": ("sub_comment_count",)},
+    ("bilibili", "content"): {"post_id": ("video_id",), "title": ("title",), "text": ("desc",),
+                              "created_at": ("create_time",), "likes": ("liked_count",),
+                              "comments": ("video_comment",), "reposts": ("video_share_count",),
+                              "url": ("video_url",)},
+    ("bilibili", "comment"): {"post_id": ("comment_id",), "parent_post_id": ("video_id",),
+                              "text": ("content",), "created_at": ("create_time",), "likes": ("like_count",),
+                              "comments": ("sub_comment_count",)},
+    ("bilibili", "dynamic"): {"post_id": ("dynamic_id",), "text": ("text",), "created_at": ("pub_ts",),
+                              "likes": ("total_liked",), "comments": ("total_comments",),
+                              "reposts": ("total_forwards",)},
+}
+AUTHOR_FIELDS = {"author_id": ("user_id", "creator_hash"), "author_name": ("nickname", "user_name"),
+                 "ip_location": ("ip_location",)}
+URL_OF_ID = {("weibo", "content"): "https://m.weibo.cn/detail/", ("douyin", "content"):
+             "https://www.douyin.com/video/", ("bilibili", "content"): "https://www.bilibili.com/video/av"}
+_COUNT_TARGETS = ("likes", "comments", "reposts")
+_STRING_TARGETS = ("text", "title", "author_name", "ip_location", "url")
+
+
+def _coalesce(frame: pd.DataFrame, names: tuple[str, ...]) -> pd.Series:
+    """The first non-empty value among ``names`` (stripped strings; missing when all are empty)."""
+    out = pd.Series(None, index=frame.index, dtype=STRING)
+    for name in names:
+        if name in frame.columns:
+            values = as_string(frame[name]).str.strip()
+            out = out.fillna(values.mask(values == "", None))
+    return out
+
+
 class MediaCrawlerReader(Reader):
     """Shared logic of the four platform readers (subclasses set ``name`` and ``platform``)."""
 
     platform: ClassVar[str] = ""
-    sheet_names: ClassVar[tuple[str, ...]] = ("Contents", "Comments", "Creators", "Contacts", "Dynamics")
 
     # -- detection ---------------------------------------------------------------------------------
 
@@ -228,17 +290,21 @@ class MediaCrawlerReader(Reader):
 
     def read(self, source: SourceFile) -> ReadResult:
         if source.kind == "xlsx":
-            records = xlsx_records(source)
-        elif is_json_text(source):
-            records = json_records(source)
-        else:
-            records = self._csv_records(source)
-        return self._convert(records, source)
-
-    def _csv_records(self, source: SourceFile) -> Records:
+            return self._convert(xlsx_records(source), source)
+        if is_json_text(source):
+            return self._convert(json_records(source), source)
         table = read_csv_table(source)
         if table.rows is None and table.rejected:  # a short last row may be another version's item
             table = read_csv_table(source, force_robust=True)
+        kind = item_type(self.platform, set(table.header))
+        if table.rows is None and kind in ("content", "comment", "dynamic"):
+            # clean file: one field set, columns straight from the CSV parser
+            posts, rejected = self._posts(kind, table.frame, table.record, table.raw, source)
+            return ReadResult(posts=posts, records=table.records, rejected=table.rejected + rejected,
+                              warnings=table.warnings)
+        return self._convert(self._csv_records(table), source)
+
+    def _csv_records(self, table) -> Records:
         out = Records(rejected=list(table.rejected), warnings=list(table.warnings))
         header = table.header
         if table.rows is None:
@@ -274,54 +340,77 @@ class MediaCrawlerReader(Reader):
         return candidates.pop() if len(candidates) == 1 else None
 
     def _convert(self, records: Records, source: SourceFile) -> ReadResult:
-        posts_rows: list[dict] = []
-        author_rows: list[dict] = []
+        """Records of any container, grouped by what they are, each group converted column-wise."""
+        groups: dict[str, list[tuple[int, dict]]] = {}
+        kinds_of: dict[frozenset, str | None] = {}
         rejected = list(records.rejected)
         for number, record in records.items:
-            kind = item_type(self.platform, set(record))
-            if kind in ("content", "comment", "dynamic"):
-                posts_rows.append(self._post_row(kind, number, record))
-            elif kind in ("creator", "contact"):
-                author_rows.append(self._author_row(kind, number, record))
-            else:
-                keys = ", ".join(list(record)[:8])
+            keys = frozenset(record)
+            if keys not in kinds_of:
+                kinds_of[keys] = item_type(self.platform, set(keys))
+            kind = kinds_of[keys]
+            if kind is None:
+                shown = ", ".join(list(record)[:8])
                 rejected.append(Rejection(number, f"not a MediaCrawler {self.platform} content, comment or "
-                                          f"creator record (keys: {keys})", _json(record)))
-        posts, time_rejections = self._posts(posts_rows, source)
-        rejected.extend(time_rejections)
+                                          f"creator record (keys: {shown})", _json(record)))
+            else:
+                groups.setdefault(kind, []).append((number, record))
+        posts, author_rows = [], []
+        for kind, items in groups.items():
+            if kind in ("creator", "contact"):
+                author_rows += [self._author_row(kind, number, record) for number, record in items]
+                continue
+            frame = pd.DataFrame.from_records([record for _, record in items])
+            numbers = np.array([number for number, _ in items], dtype=np.int64)
+            raw = pd.Series([records.raw_texts.get(number) or _json(record) for number, record in items],
+                            dtype=STRING)
+            group_posts, group_rejected = self._posts(kind, frame, numbers, raw, source)
+            posts.append(group_posts)
+            rejected += group_rejected
         authors = authors_frame(author_rows) if author_rows else None
-        return ReadResult(posts=posts, records=records.count,
-                          rejected=sorted(rejected, key=lambda r: r.record),
+        return ReadResult(posts=pd.concat(posts, ignore_index=True) if posts else pd.DataFrame(),
+                          records=records.count, rejected=sorted(rejected, key=lambda r: r.record),
                           warnings=records.warnings, authors=authors)
 
-    def _posts(self, rows: list[dict], source: SourceFile) -> tuple[pd.DataFrame, list[Rejection]]:
-        if not rows:
-            return pd.DataFrame(), []
-        crawl = parse_times(pd.Series([r.pop("_crawl") for r in rows], dtype=object)).times
+    def _posts(self, kind: str, frame: pd.DataFrame, records: np.ndarray, raw: pd.Series,
+               source: SourceFile) -> tuple[pd.DataFrame, list[Rejection]]:
+        """Posts columns of records of one type, column-wise; rejections for unreadable times."""
+        frame = frame.reset_index(drop=True)
+        raw = raw.reset_index(drop=True)
+        spec = {**AUTHOR_FIELDS, **POST_FIELDS[(self.platform, kind)]}
+        values = {target: _coalesce(frame, names) for target, names in spec.items()}
+        crawl = parse_times(_coalesce(frame, ("last_modify_ts",))).times
         if source.crawl_time is not None:
             crawl = crawl.fillna(source.crawl_time)
-        posts, rejections = build_posts(rows, pd.DatetimeIndex(crawl),
-                                        topics_in_text=self.platform == "weibo")
-        if len(posts) and self.platform == "douyin":
-            texts = posts["text"].fillna("")
-            posts["topics"] = pd.Series([_DOUYIN_TOPIC.findall(t) for t in texts], index=posts.index,
-                                        dtype=STRING_LIST)
-        if len(posts) and self.platform in ("weibo", "douyin", "bilibili"):
-            posts["mentions"] = mentions_from_text(posts["text"])
-        return posts, rejections
-
-    # -- one record --------------------------------------------------------------------------------
-
-    def _post_row(self, kind: str, number: int, record: dict) -> dict:
-        row = {"record": number, "raw": record, "_crawl": _get(record, "last_modify_ts"),
-               "author_id": _get(record, "user_id", "creator_hash"),
-               "author_name": _get(record, "nickname", "user_name"),
-               "ip_location": _get(record, "ip_location")}
-        row.update(self._fields(kind, record))
-        return row
-
-    def _fields(self, kind: str, record: dict) -> dict:
-        raise NotImplementedError
+        times, precision, bad, rejections = parse_time_column(values["created_at"], pd.DatetimeIndex(crawl),
+                                                              records, raw, "time")
+        if self.platform == "xhs" and kind == "content":  # hand-edited subsets drop note_id
+            from_url = values["url"].str.extract(_XHS_NOTE_URL.pattern, expand=False).astype(STRING)
+            values["post_id"] = values["post_id"].fillna(from_url)
+        if (prefix := URL_OF_ID.get((self.platform, kind))) is not None:
+            values["url"] = values["url"].fillna(prefix + values["post_id"])
+        out = {"post_id": clean_ids(values["post_id"]), "kind": "comment" if kind == "comment" else "post",
+               "created_at": times, "time_precision": precision,
+               "source_record": pd.Series(records, dtype=INT), "raw": raw,
+               "author_id": clean_ids(values["author_id"])}
+        if "parent_post_id" in values:
+            out["parent_post_id"] = clean_ids(values["parent_post_id"])
+        for target in _STRING_TARGETS:
+            if target in values:
+                out[target] = values[target]
+        out.update(counts_block(pd.DataFrame({t: values[t] for t in _COUNT_TARGETS if t in values}),
+                                {t: t for t in _COUNT_TARGETS if t in values}))
+        text = values["text"]
+        if "topics" in values:
+            out["topics"] = split_list(values["topics"])
+        elif self.platform == "weibo":
+            out["topics"] = topics_from_text(text)
+        elif self.platform == "douyin":
+            out["topics"] = pd.Series([_DOUYIN_TOPIC.findall(t) for t in text.fillna("")], dtype=STRING_LIST)
+        if self.platform in ("weibo", "douyin", "bilibili"):
+            out["mentions"] = mentions_from_text(text)
+        posts = pd.DataFrame(out)
+        return drop_rejected(posts, bad), rejections
 
     def _author_row(self, kind: str, number: int, record: dict) -> dict:
         if kind == "contact":
@@ -335,8 +424,6 @@ class MediaCrawlerReader(Reader):
 
 
 def _json(record: dict) -> str:
-    import json
-
     return json.dumps(record, ensure_ascii=False, default=str)
 
 
@@ -347,20 +434,6 @@ class WeiboMediaCrawlerReader(MediaCrawlerReader):
     name = "mediacrawler-weibo"
     platform = "weibo"
 
-    def _fields(self, kind: str, record: dict) -> dict:
-        created = _get(record, "create_time", "create_date_time")
-        if kind == "comment":
-            return {"post_id": _get(record, "comment_id"), "kind": "comment",
-                    "parent_post_id": _get(record, "note_id"), "text": _get(record, "content"),
-                    "created_at": created, "likes": _get(record, "comment_like_count"),
-                    "comments": _get(record, "sub_comment_count")}
-        note_id = _get(record, "note_id")
-        return {"post_id": note_id, "kind": "post", "text": _get(record, "content"), "created_at": created,
-                "likes": _get(record, "liked_count"), "comments": _get(record, "comments_count"),
-                "reposts": _get(record, "shared_count"),
-                "url": _get(record, "note_url")
-                or (f"https://m.weibo.cn/detail/{note_id}" if note_id else None)}
-
 
 @register_reader
 class XhsMediaCrawlerReader(MediaCrawlerReader):
@@ -368,23 +441,6 @@ class XhsMediaCrawlerReader(MediaCrawlerReader):
 
     name = "mediacrawler-xhs"
     platform = "xhs"
-
-    def _fields(self, kind: str, record: dict) -> dict:
-        if kind == "comment":
-            return {"post_id": _get(record, "comment_id"), "kind": "comment",
-                    "parent_post_id": _get(record, "note_id"), "text": _get(record, "content"),
-                    "created_at": _get(record, "create_time"), "likes": _get(record, "like_count"),
-                    "comments": _get(record, "sub_comment_count")}
-        url = _get(record, "note_url")
-        note_id = _get(record, "note_id")
-        if note_id is None and isinstance(url, str) and (match := _XHS_NOTE_URL.search(url)):
-            note_id = match.group(1)
-        tags = _get(record, "tag_list")
-        return {"post_id": note_id, "kind": "post", "title": _get(record, "title"),
-                "text": _get(record, "desc"), "created_at": _get(record, "time", "last_update_time"),
-                "likes": _get(record, "liked_count"), "comments": _get(record, "comment_count"),
-                "reposts": _get(record, "share_count"), "url": url,
-                "topics": tags if isinstance(tags, list) else (tags or "")}
 
 
 @register_reader
@@ -394,20 +450,6 @@ class DouyinMediaCrawlerReader(MediaCrawlerReader):
     name = "mediacrawler-douyin"
     platform = "douyin"
 
-    def _fields(self, kind: str, record: dict) -> dict:
-        if kind == "comment":
-            return {"post_id": _get(record, "comment_id"), "kind": "comment",
-                    "parent_post_id": _get(record, "aweme_id"), "text": _get(record, "content"),
-                    "created_at": _get(record, "create_time"), "likes": _get(record, "like_count"),
-                    "comments": _get(record, "sub_comment_count")}
-        aweme_id = _get(record, "aweme_id")
-        return {"post_id": aweme_id, "kind": "post", "title": _get(record, "title"),
-                "text": _get(record, "desc", "title"), "created_at": _get(record, "create_time"),
-                "likes": _get(record, "liked_count"), "comments": _get(record, "comment_count"),
-                "reposts": _get(record, "share_count"),
-                "url": _get(record, "aweme_url") or (f"https://www.douyin.com/video/{aweme_id}" if aweme_id
-                                                     else None)}
-
 
 @register_reader
 class BilibiliMediaCrawlerReader(MediaCrawlerReader):
@@ -415,25 +457,6 @@ class BilibiliMediaCrawlerReader(MediaCrawlerReader):
 
     name = "mediacrawler-bilibili"
     platform = "bilibili"
-
-    def _fields(self, kind: str, record: dict) -> dict:
-        if kind == "comment":
-            return {"post_id": _get(record, "comment_id"), "kind": "comment",
-                    "parent_post_id": _get(record, "video_id"), "text": _get(record, "content"),
-                    "created_at": _get(record, "create_time"), "likes": _get(record, "like_count"),
-                    "comments": _get(record, "sub_comment_count")}
-        if kind == "dynamic":
-            return {"post_id": _get(record, "dynamic_id"), "kind": "post", "text": _get(record, "text"),
-                    "created_at": _get(record, "pub_ts"), "likes": _get(record, "total_liked"),
-                    "comments": _get(record, "total_comments"), "reposts": _get(record, "total_forwards"),
-                    "author_name": _get(record, "user_name")}
-        video_id = _get(record, "video_id")
-        return {"post_id": video_id, "kind": "post", "title": _get(record, "title"),
-                "text": _get(record, "desc"), "created_at": _get(record, "create_time"),
-                "likes": _get(record, "liked_count"), "comments": _get(record, "video_comment"),
-                "reposts": _get(record, "video_share_count"),
-                "url": _get(record, "video_url")
-                or (f"https://www.bilibili.com/video/av{video_id}" if video_id else None)}
 
 
 # MediaCrawler's SQLite tables (database/models.py) → (platform, reader of that platform)

@@ -24,6 +24,7 @@ class Records:
     rejected: list[Rejection] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     sheets: dict[int, str] = field(default_factory=dict)  # record number -> sheet name (Excel)
+    raw_texts: dict[int, str] = field(default_factory=dict)  # record number -> JSON Lines line as written
 
     @property
     def count(self) -> int:
@@ -91,6 +92,7 @@ def json_records(source: SourceFile) -> Records:
             out.rejected.append(Rejection(record, reason, line))
             continue
         _add(out, record, obj, line)
+        out.raw_texts[record] = line.strip()
     return out
 
 
