@@ -19,6 +19,7 @@ COMMANDS: dict[str, str] = {
     "timeline": "textkit.timeline",
     "synth": "textkit.synth.cli",
     "news": "textkit.news",
+    "prepare": "textkit.prepare",
     "chart": "textkit.charts.cli",
     "cluster": "textkit.cluster",
 }
