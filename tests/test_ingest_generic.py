@@ -234,6 +234,43 @@ def test_real_helpseeking_posts_with_a_dict_mapping(shared):
     assert (posts["time_precision"] == "minute").all()
 
 
+@pytest.mark.shared
+def test_real_guangzhou_corpus_with_kind_column_and_yearless_times(shared):
+    path = shared / "data/real/guangzhou-2022-weibo/guangzhou_weibo_2022.csv"
+    mapping = ColumnMapping(
+        columns={"author_name": "User_ID", "text": "text", "reposts": "Forwarding_amount",
+                 "comments": "Comment_amount", "likes": "Likes", "created_at": "created_at"},
+        platform="weibo", kind_column="Keywords", kind_values={"二级评论": "comment"},
+        crawl_time="2022-12-05 00:00:00")
+    result = GenericReader(mapping).read(open_source(path))
+    posts = conform(result.posts)
+    assert result.records == 35_765 and result.rejected == []
+    assert posts["kind"].value_counts().to_dict() == {"post": 19_145, "comment": 16_620}
+    assert posts["created_at"].min() == china("2022-09-01 18:48")
+    assert posts["created_at"].max() == china("2022-11-30 23:59")
+    # the derived `datetime` column states the year: every yearless time must resolve to it
+    derived = pd.read_csv(path, usecols=["datetime"], dtype=str)["datetime"]
+    expected = pd.to_datetime(derived).dt.tz_localize(CHINA)
+    assert (posts["created_at"].to_numpy() == expected.to_numpy()).all()
+    assert posts["likes"].notna().all()
+
+
+@pytest.mark.shared
+def test_real_hashtag_daily_files_take_the_date_from_the_name(shared):
+    mapping = ColumnMapping(columns={"author_id": "userid", "text": "text"}, platform="weibo",
+                            date_from_file_name=True)
+    expected = {"2020-01-21.csv": 10_492, "2020-01-24.csv": 14_566, "2020-01-25.csv": 15_445}
+    for name, rows in expected.items():
+        source = open_source(shared / "data/real/covid19-weibo-hashtag-daily-2020" / name)
+        assert source.encoding == "gb18030"
+        result = GenericReader(mapping).read(source)
+        posts = conform(result.posts)
+        assert result.records == rows and len(posts) == rows and result.rejected == []
+        assert (posts["created_at"] == china(name.removesuffix(".csv"))).all()
+        assert (posts["time_precision"] == "day").all()
+        assert posts["topics"].map(len).gt(0).mean() > 0.9
+
+
 def test_posts_have_the_schema_columns():
     posts, _, _ = read([GENERIC / "zhengwu_messages.csv"])
     assert list(posts.columns) == list(COLUMN_NAMES)
