@@ -135,3 +135,11 @@ def test_fast_features_equal_sklearn_transform():
     fast = model._features(texts)
     reference = model.vectorizer_.transform(texts)
     assert abs(fast - reference).max() < 1e-6
+
+
+def test_parallel_scoring_gives_the_same_table():
+    texts = ["测试码又崩了", "谢谢志愿者", "家里没菜了，求助", "核酸排长队"] * 3 + [None, ""]
+    serial = score_texts(texts, n_jobs=1)
+    parallel = score_texts(texts, n_jobs=2)
+    pd.testing.assert_frame_equal(serial, parallel)
+    assert len(serial) == len(texts)

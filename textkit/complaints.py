@@ -194,15 +194,45 @@ def _default_scorer() -> RuleScorer:
     return RuleScorer(Lexicon.load())
 
 
-def rule_scores(texts, scorer: RuleScorer | None = None) -> pd.DataFrame:
-    """Lexicon scores for each text (one row per text, same order); each distinct text scored once."""
+RULE_COLUMNS = (*CATEGORIES, "problem", "help", "cue", "sentiment_raw")
+PARALLEL_MIN_TEXTS = 20_000  # below this many distinct texts, worker start-up costs more than it saves
+
+
+def _score_chunk(scorer: RuleScorer, texts) -> pd.DataFrame:
+    return pd.DataFrame([scorer.score(t) for t in texts], columns=list(RULE_COLUMNS), dtype=float)
+
+
+def _predict_chunk(classifier: ComplaintClassifier, texts) -> pd.DataFrame:
+    return classifier.predict_table(list(texts))
+
+
+def _map_chunks(function, model, texts: list[str], n_jobs: int | None, desc: str) -> pd.DataFrame:
+    """``function(model, texts)`` over chunks, in worker processes when worth it; rows keep their order."""
+    if n_jobs is None:
+        n_jobs = (os.cpu_count() or 1) if len(texts) >= PARALLEL_MIN_TEXTS else 1
+    chunks = [texts[i:i + 5000] for i in range(0, len(texts), 5000)] or [[]]
+    progress = tqdm(total=len(texts), desc=desc, unit="text", disable=None)
+    if n_jobs == 1:
+        parts = []
+        for chunk in chunks:
+            parts.append(function(model, chunk))
+            progress.update(len(chunk))
+    else:
+        parts = joblib.Parallel(n_jobs=n_jobs)(joblib.delayed(function)(model, chunk) for chunk in chunks)
+        progress.update(len(texts))
+    progress.close()
+    return pd.concat(parts, ignore_index=True)
+
+
+def rule_scores(texts, scorer: RuleScorer | None = None, *, n_jobs: int | None = None) -> pd.DataFrame:
+    """Lexicon scores for each text (one row per text, same order); each distinct text scored once.
+
+    ``n_jobs`` worker processes (default: all cores when there are ≥ 20,000 distinct texts, else 1).
+    """
     scorer = scorer or _default_scorer()
     texts = pd.Series(list(texts), dtype=object).fillna("").astype(str)
     codes, uniques = pd.factorize(texts)
-    rows = [scorer.score(t) for t in tqdm(uniques, desc="complaint rules", unit="text", disable=None)]
-    table = pd.DataFrame(rows, columns=[*CATEGORIES, "problem", "help", "cue", "sentiment_raw"])
-    if len(table) == 0:
-        return table.astype(float)
+    table = _map_chunks(_score_chunk, scorer, list(uniques), n_jobs, "complaint rules")
     return table.iloc[codes].reset_index(drop=True)
 
 
@@ -339,20 +369,22 @@ def score_texts(
     scorer: RuleScorer | None = None,
     rule_weight: float = 0.5,
     threshold: float = 0.5,
+    n_jobs: int | None = None,
 ) -> pd.DataFrame:
     """Complaint labels and scores for plain texts (columns as :func:`detect` minus the keys).
 
     ``complaint_score`` = ``rule_weight`` × rule evidence + (1 − ``rule_weight``) × classifier
-    probability. Rule evidence is ``1 − exp(−E)`` with E the strongest category's problem terms plus
+    probability. Rule evidence is ``1 − exp(−E/1.5)`` with E the strongest category's problem terms plus
     complaint cues plus half the negative sentiment. Category scores mix the rules' category shares and
     the classifier's category probabilities the same way.
     """
     texts = pd.Series(list(texts), dtype=object).fillna("").astype(str)
     classifier = classifier if classifier is not None else default_classifier()
-    rules = rule_scores(texts, scorer)
+    rules = rule_scores(texts, scorer, n_jobs=n_jobs)
     codes, uniques = pd.factorize(texts)
     if len(uniques):
-        learned = classifier.predict_table(list(uniques)).iloc[codes].reset_index(drop=True)
+        learned = _map_chunks(_predict_chunk, classifier, list(uniques), n_jobs, "complaint classifier")
+        learned = learned.iloc[codes].reset_index(drop=True)
     else:
         learned = pd.DataFrame(columns=["complaint", *CATEGORIES, "help"], dtype=float)
     raw = rules["sentiment_raw"].to_numpy(float)
