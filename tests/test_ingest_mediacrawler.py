@@ -8,8 +8,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import textkit.ingest.mediacrawler  # noqa: F401  (registers the readers)
+from textkit.counts import parse_count
 from textkit.ingest import read_posts
 from textkit.ingest.mediacrawler import FIELD_SETS, item_type
 from textkit.ingest.sources import open_source
@@ -254,3 +257,31 @@ def test_sqlite_database_with_several_platforms(tmp_path):
     assert weibo["created_at"].iloc[0] == FIRST_TIME
     assert "add_ts" in json.loads(weibo["raw"].iloc[0])
     assert authors["platform"].eq("bilibili").all() and len(authors) == 3
+
+
+TEXT = st.text(alphabet=st.sampled_from(list("一码通打不开排队核酸西安 ,，\"'\n#@：abc123😀")), max_size=60)
+COUNT = st.one_of(st.integers(0, 10**7).map(str), st.sampled_from(["1.2万", "10万+", "", "3亿", "2.1w"]))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(TEXT, COUNT, st.integers(1_300_000_000, 1_900_000_000)), min_size=1, max_size=8),
+       st.sampled_from(["csv", "json", "jsonl"]), st.booleans())
+def test_weibo_contents_round_trip_any_text_and_counts(tmp_path, items, fmt, new):
+    fields = FIELD_SETS[("weibo", "content")][-1 if new else 0]
+    records = []
+    for i, (text, count, seconds) in enumerate(items):
+        record = MAKER.records("weibo", "content", fields, new)[0]
+        record.update(note_id=str(4999000000000100 + i), content=text, liked_count=count, create_time=seconds)
+        records.append(record)
+    path = tmp_path / f"search_contents_{fmt}_{new}.{fmt}"
+    path.write_bytes(MAKER.render(records, fmt).encode("utf-8"))
+    posts, _, rejected, _ = read(path)
+    assert rejected == [] and len(posts) == len(items)
+    for (text, count, seconds), (_, post) in zip(items, posts.iterrows(), strict=True):
+        expected_text = text.replace("\r\n", "\n").strip() or None
+        assert (post["text"] if pd.notna(post["text"]) else None) == expected_text
+        assert post["created_at"] == pd.Timestamp(seconds, unit="s", tz="UTC").tz_convert(CHINA)
+        likes, lower = parse_count(count)
+        assert (None if pd.isna(post["likes"]) else int(post["likes"])) == likes
+        assert bool(post["counts_lower_bound"]) == lower
+        assert json.loads(post["raw"])["content"] == text
