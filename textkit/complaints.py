@@ -195,7 +195,6 @@ def _default_scorer() -> RuleScorer:
 
 
 RULE_COLUMNS = (*CATEGORIES, "problem", "help", "cue", "sentiment_raw")
-PARALLEL_MIN_TEXTS = 20_000  # below this many distinct texts, worker start-up costs more than it saves
 
 
 def _score_chunk(scorer: RuleScorer, texts) -> pd.DataFrame:
@@ -206,10 +205,8 @@ def _predict_chunk(classifier: ComplaintClassifier, texts) -> pd.DataFrame:
     return classifier.predict_table(list(texts))
 
 
-def _map_chunks(function, model, texts: list[str], n_jobs: int | None, desc: str) -> pd.DataFrame:
-    """``function(model, texts)`` over chunks, in worker processes when worth it; rows keep their order."""
-    if n_jobs is None:
-        n_jobs = (os.cpu_count() or 1) if len(texts) >= PARALLEL_MIN_TEXTS else 1
+def _map_chunks(function, model, texts: list[str], n_jobs: int, desc: str) -> pd.DataFrame:
+    """``function(model, texts)`` over chunks of 5,000, in ``n_jobs`` processes; rows keep their order."""
     chunks = [texts[i:i + 5000] for i in range(0, len(texts), 5000)] or [[]]
     progress = tqdm(total=len(texts), desc=desc, unit="text", disable=None)
     if n_jobs == 1:
@@ -224,10 +221,10 @@ def _map_chunks(function, model, texts: list[str], n_jobs: int | None, desc: str
     return pd.concat(parts, ignore_index=True)
 
 
-def rule_scores(texts, scorer: RuleScorer | None = None, *, n_jobs: int | None = None) -> pd.DataFrame:
+def rule_scores(texts, scorer: RuleScorer | None = None, *, n_jobs: int = 1) -> pd.DataFrame:
     """Lexicon scores for each text (one row per text, same order); each distinct text scored once.
 
-    ``n_jobs`` worker processes (default: all cores when there are ≥ 20,000 distinct texts, else 1).
+    ``n_jobs`` > 1 scores in worker processes (joblib); it pays only on an otherwise idle machine.
     """
     scorer = scorer or _default_scorer()
     texts = pd.Series(list(texts), dtype=object).fillna("").astype(str)
@@ -369,7 +366,7 @@ def score_texts(
     scorer: RuleScorer | None = None,
     rule_weight: float = 0.5,
     threshold: float = 0.5,
-    n_jobs: int | None = None,
+    n_jobs: int = 1,
 ) -> pd.DataFrame:
     """Complaint labels and scores for plain texts (columns as :func:`detect` minus the keys).
 
