@@ -383,7 +383,7 @@ class MediaCrawlerReader(Reader):
         if source.crawl_time is not None:
             crawl = crawl.fillna(source.crawl_time)
         times, precision, bad, rejections = parse_time_column(values["created_at"], pd.DatetimeIndex(crawl),
-                                                              records, raw, "time")
+                                                              records, raw, spec["created_at"][0])
         if self.platform == "xhs" and kind == "content":  # hand-edited subsets drop note_id
             from_url = values["url"].str.extract(_XHS_NOTE_URL.pattern, expand=False).astype(STRING)
             values["post_id"] = values["post_id"].fillna(from_url)
