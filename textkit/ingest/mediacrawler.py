@@ -34,6 +34,7 @@ from typing import ClassVar
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from textkit.ingest.base import Reader, ReadResult, Rejection, SourceFile, register_reader
 from textkit.ingest.common import (
@@ -260,9 +261,20 @@ def _coalesce(frame: pd.DataFrame, names: tuple[str, ...]) -> pd.Series:
     out = pd.Series(None, index=frame.index, dtype=STRING)
     for name in names:
         if name in frame.columns:
-            values = as_string(frame[name]).str.strip()
+            values = _strings(frame[name]).str.strip()
             out = out.fillna(values.mask(values == "", None))
     return out
+
+
+def _strings(values: pd.Series) -> pd.Series:
+    """A column as strings: straight through Arrow when it already holds only text, else value by value."""
+    if values.dtype == STRING:
+        return values
+    try:
+        array = pa.array(values.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        return as_string(values)
+    return pd.Series(pd.arrays.ArrowStringArray(array), index=values.index).astype(STRING)
 
 
 class MediaCrawlerReader(Reader):
