@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from textkit.synth import DEFAULT_N, DEFAULT_SEED, MARKER, generate, pii, volume
-from textkit.synth.build import mid_to_bid
+from textkit.synth.build import mid_to_bid, normalised
 from textkit.synth.phrases import COMPLAINT_THEMES, THEMES
 
 SMALL_N = 6000
@@ -183,7 +183,7 @@ def test_near_copies_are_small_edits_and_uniques_are_not_near_each_other(corpus,
     rows = truth[truth.post_id.isin(texts.keys())]
 
     def shingles(text):
-        text = re.sub(r"\s+", "", text)
+        text = normalised(text)
         return {text[i : i + 3] for i in range(max(1, len(text) - 2))}
 
     def jaccard(a, b):
@@ -204,7 +204,7 @@ def test_near_copies_are_small_edits_and_uniques_are_not_near_each_other(corpus,
         if any(jaccard(texts[post_id], texts[c]) >= 0.8 for c in candidates):
             close += 1
         lsh.insert(post_id, m)
-    assert close / len(uniques) < 0.02
+    assert close / len(uniques) < 0.005  # coincidental near-identical texts are labelled near
 
 
 # --- the time model ------------------------------------------------------------------------------------

@@ -79,6 +79,7 @@ class Record:
     reposts: int = 0
     post_id: str = ""
     bid: str = ""
+    simplified: str = ""  # the text before conversion to traditional characters, if converted
 
     @property
     def complaint(self) -> int:
@@ -170,6 +171,7 @@ def build(n: int, seed: int) -> Corpus:
     _add_storms(rng, composer, records, n_storm_members, n_authors, authors)
     _add_account_reposts(rng, records)
     _mark_exact_duplicates(records)
+    _mark_textual_near_duplicates(records)
     records.sort(key=lambda r: (r.time, r.idx))
     _assign_ids_and_counts(rng, records)
     return Corpus(records, authors, seed, n)
@@ -268,6 +270,7 @@ def _compose_texts(composer: Composer, records: list[Record]) -> dict[int, dict]
         else:
             composed = composer.post(r.theme, r.time, short=(r.kind == "comment"))
             if r.theme in ("support", "chatter", "outage") and d.chance(0.04):
+                r.simplified = composed.text
                 composed.text = _to_traditional(composed.text)
         r.text, r.sentiment = composed.text, composed.sentiment
         r.pii = composed.pii
@@ -384,30 +387,93 @@ def _add_account_reposts(rng: np.random.Generator, records: list[Record]) -> Non
                     r.kind, r.parent = "repost", pool[j].idx
 
 
-_NORMALISE = re.compile(r"\[[^\]]{1,8}\]|#[^#]{1,30}#|https?://\S+|网页链接|展开全文c?|[\W_]+")
+_DECORATION = re.compile(r"\[[^\]]{1,8}\]|#[^#]{1,30}#|https?://\S+|网页链接|展开全文c?")
+_PUNCTUATION = re.compile(r"[\W_]+")
 
 
 def normalised(text: str) -> str:
     """The text without emoticon codes, hashtags, links, punctuation and spaces (for exact duplicates)."""
-    return _NORMALISE.sub("", text).lower()
+    return _PUNCTUATION.sub("", _DECORATION.sub("", text)).lower()
 
 
 def _mark_exact_duplicates(records: list[Record]) -> None:
-    """Texts that came out identical (after normalisation) are exact duplicates of their first occurrence."""
+    """Texts that came out identical (after normalisation, in simplified characters) are exact duplicates
+    of their first occurrence."""
     first: dict[str, Record] = {}
     for r in sorted(records, key=lambda r: (r.time, r.idx)):
         if r.dup_kind == "repost":
             continue
-        key = normalised(r.text)
-        if not key:
-            continue
-        seen = first.get(key)
-        if seen is None:
+        key = normalised(r.simplified or r.text)
+        seen = first.get(key) if key else None
+        if key and seen is None:
             first[key] = r
-        elif r.dup_kind == "unique":
+        if seen is not None and r.dup_kind == "unique":
             r.dup_kind, r.dup_of = "exact", seen.idx
-        elif r.dup_kind == "near":
+        elif seen is not None and r.dup_kind == "near":
             r.dup_kind = "exact"
+
+
+NEAR_THRESHOLD = 0.8  # Jaccard of character 3-grams of the normalised text
+_MINHASH_ROWS, _MINHASH_BANDS, _BUCKET_CAP = 3, 8, 24
+
+
+def _shingle_hashes(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Hashes of the character 3-grams of each normalised text, vectorised: (hashes, starts, counts)."""
+    keys = [normalised(t) for t in texts]
+    lengths = np.fromiter((len(k) for k in keys), dtype=np.int64, count=len(keys))
+    codes = np.frombuffer(("\0\0".join(keys) + "\0\0").encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    starts = np.concatenate([[0], np.cumsum(lengths + 2)[:-1]])
+    counts = np.maximum(1, lengths - 2)
+    mask = np.uint64((1 << 32) - 1)
+    prime = np.uint64(1_000_003)
+    grams = (codes[:-2] * prime * prime + codes[1:-1] * prime + codes[2:]) & mask
+    positions = np.repeat(starts - np.concatenate([[0], np.cumsum(counts)[:-1]]), counts) + np.arange(
+        counts.sum()
+    )
+    hashes = grams[positions]
+    return hashes, np.concatenate([[0], np.cumsum(counts)[:-1]]), counts
+
+
+def _mark_textual_near_duplicates(records: list[Record]) -> None:
+    """Independently written posts that came out near-identical (Jaccard of character 3-grams of the
+    normalised text >= NEAR_THRESHOLD) are near copies of the earlier one: the ground truth describes the
+    texts as they are. Candidates come from MinHash banding (numpy), then the Jaccard is checked exactly."""
+    items = sorted((r for r in records if r.dup_kind != "repost"), key=lambda r: (r.time, r.idx))
+    flat, starts, counts = _shingle_hashes([r.simplified or r.text for r in items])
+    params = np.random.default_rng(20220104).integers(1, 1 << 32, (_MINHASH_ROWS * _MINHASH_BANDS, 2))
+    mask = np.uint64((1 << 32) - 1)
+    signature = np.stack(
+        [np.minimum.reduceat(((np.uint64(a | 1) * flat + np.uint64(b)) & mask), starts) for a, b in params],
+        axis=1,
+    )
+    band_keys = [
+        [bytes(row) for row in signature[:, band * _MINHASH_ROWS : (band + 1) * _MINHASH_ROWS]]
+        for band in range(_MINHASH_BANDS)
+    ]
+    buckets: list[dict[bytes, list[int]]] = [{} for _ in range(_MINHASH_BANDS)]
+    sets: dict[int, set[int]] = {}
+    for i, r in enumerate(items):
+        if counts[i] < 2:  # fewer than 4 characters after normalisation: only exact copies count
+            continue
+        hits: dict[int, int] = {}
+        for band in range(_MINHASH_BANDS):
+            members = buckets[band].setdefault(band_keys[band][i], [])
+            for j in members:
+                hits[j] = hits.get(j, 0) + 1
+            if len(members) < _BUCKET_CAP:
+                members.append(i)
+        if r.dup_kind != "unique":
+            continue
+        mine = None
+        for j, count in hits.items():
+            if count < 2:  # a pair at the threshold shares >= 2 of 8 bands with probability 0.97
+                continue
+            mine = mine if mine is not None else set(flat[starts[i] : starts[i] + counts[i]].tolist())
+            other = sets.setdefault(j, set(flat[starts[j] : starts[j] + counts[j]].tolist()))
+            if len(mine & other) >= NEAR_THRESHOLD * len(mine | other):
+                target = items[j]
+                r.dup_kind, r.dup_of = "near", target.dup_of if target.dup_of >= 0 else target.idx
+                break
 
 
 def mid_to_bid(mid: str) -> str:

@@ -47,6 +47,28 @@ class Draws:
         return seq[self.int(len(seq))]
 
 
+FIRST_CASE_DAY = datetime(2021, 12, 9, tzinfo=CST)
+
+
+def _day(when: datetime | None) -> int:
+    return 0 if when is None else max(0, (when - FIRST_CASE_DAY).days)
+
+
+def daily_cases(when: datetime | None) -> int:
+    """Invented daily case count on the day of ``when`` (a smooth wave; not the real figures)."""
+    day = _day(when)
+    return max(1, round(165 * np.exp(-(((day - 19) / 8.0) ** 2))) + (day * 7) % 9)
+
+
+def total_cases(when: datetime | None) -> int:
+    return sum(daily_cases(FIRST_CASE_DAY + timedelta(days=k)) for k in range(_day(when) + 1))
+
+
+def testing_round(when: datetime | None) -> int:
+    """The citywide testing round under way on the day of ``when``."""
+    return 1 + max(0, _day(when) - 11) // 4
+
+
 class _Slots(dict):
     """Fills ``{slot}`` placeholders on demand."""
 
@@ -60,6 +82,7 @@ class _Slots(dict):
         makers = {
             "n": lambda: str(2 + d.int(9)),
             "h": lambda: str(5 + d.int(5)),
+            "mm": lambda: f"{5 * d.int(12):02d}",
             "dist": lambda: d.pick(P.DISTRICTS),
             "place": lambda: d.pick(P.PLACES),
             "app": lambda: d.pick(P.APPS),
@@ -77,8 +100,9 @@ class _Slots(dict):
             "weeks": lambda: str(20 + d.int(19)),
             "age": lambda: str(60 + d.int(30)),
             "months": lambda: str(2 + d.int(14)),
-            "cases": lambda: str(40 + d.int(140)),
-            "total": lambda: str(600 + d.int(1300)),
+            "cases": lambda: str(daily_cases(self.when)),
+            "total": lambda: str(total_cases(self.when)),
+            "round": lambda: str(testing_round(self.when)),
             "date": lambda: f"{self.when.month}月{self.when.day}日" if self.when is not None else "昨日",
         }
         value = makers[key]()
@@ -86,7 +110,13 @@ class _Slots(dict):
         return value
 
 
+_ALTERNATION = re.compile(r"<([^<>]+)>")
+
+
 def fill(template: str, draws: Draws, when: datetime | None = None) -> str:
+    """Pick one of each ``<a|b>`` alternation, then fill the ``{slot}`` placeholders."""
+    if "<" in template:
+        template = _ALTERNATION.sub(lambda m: draws.pick(m.group(1).split("|")), template)
     return template.format_map(_Slots(draws, when))
 
 
@@ -147,12 +177,14 @@ class Composer:
         d = self.d
         when = datetime.fromtimestamp(epoch, CST)
         if theme == "news":
-            body = fill(d.pick(_timed("news", epoch)), d, when)
+            template = d.pick(_timed("news", epoch))
+            body = fill(template, d, when)
             if d.chance(0.5):
                 body += " " + (tco_link(d) if d.chance(0.5) else "网页链接")
             return Composed(self._decorate(theme, body, short=True), 0)
         if theme == "official":
-            body = d.pick(P.OPENERS["official"]) + fill(d.pick(_timed("official", epoch)), d, when)
+            template = d.pick(_timed("official", epoch))
+            body = d.pick(P.OPENERS["official"]) + fill(template, d, when)
             return Composed(body + d.pick(P.CLOSERS["official"]), 0)
         bank = P.CLAUSES[theme]
         k = 1 + d.int(2) if short else 2 + d.int(2)
@@ -160,6 +192,8 @@ class Composer:
         chosen = [first] + [(first + 1 + d.int(len(bank) - 1)) % len(bank) for _ in range(k - 1)]
         seps = ("，", "。", "！", " ", "，", "；")
         parts = [fill(bank[i], d) for i in dict.fromkeys(chosen)]
+        if d.chance(0.35 if short else 0.65):
+            parts[0] = fill(d.pick(P.DETAILS), d) + "，" + parts[0]
         body = parts[0]
         for part in parts[1:]:
             body += d.pick(seps) + part

@@ -181,8 +181,9 @@ class _Writer:
 
     def pick_malformed(self, records: list[Record], k: int) -> list[Record]:
         """``k`` records of a file that nothing else points at (chatter and support first)."""
-        free = [r for r in records if r.idx not in self.referenced and r.dup_kind == "unique" and not r.pii]
-        preferred = [r for r in free if r.theme in ("chatter", "support")] or free
+        free = [r for r in records if r.idx not in self.referenced and not r.pii]
+        unique = [r for r in free if r.dup_kind == "unique"]
+        preferred = [r for r in unique if r.theme in ("chatter", "support")] or unique or free
         if not preferred:
             return []
         step = max(1, len(preferred) // (k + 1))
