@@ -1,8 +1,9 @@
 """Parse every time form Chinese scrapers write into tz-aware China time.
 
-:func:`parse_times` is vectorised: each distinct value is parsed once, the common shapes (ISO 8601,
-unix seconds/milliseconds) with one ``pandas.to_datetime`` call per shape, odd shapes (Chinese dates,
-slashes, the API form, yearless and relative strings) value by value. Forms understood:
+:func:`parse_times` is vectorised: each distinct value is parsed once; ISO 8601 and unix times with
+one ``pandas.to_datetime`` call per shape, dates in other separator styles (``2019/2/28``,
+``2023年12月23日``) and yearless dates with Arrow regex extraction, only the rare shapes (the API form,
+relative strings) value by value; numeric columns never leave NumPy. Forms understood:
 
 * ISO 8601 with or without ``T`` and zone: ``2023-12-23 17:12:54+08:00``, ``2023-12-23T09:12:54Z``,
   ``2023-12-23 17:12``, ``2023-12-23``; also ``2019/2/28 11:25:05`` and ``2023.12.23``;
