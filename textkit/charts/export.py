@@ -15,7 +15,7 @@ Files for a chart with stem ``timeline_zh_web``::
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 
 import matplotlib
@@ -199,9 +199,10 @@ def _timeline_freq(provenance: Mapping, timeline: pd.DataFrame | None) -> str:
     return "H"
 
 
-def _complaint_terms(analysis_dir: Path) -> tuple[pd.DataFrame, tuple[pd.Timestamp, pd.Timestamp],
-                                                   list[Path]]:
-    """Top terms among canonical complaint posts (prepared.parquet tokens × complaints.parquet)."""
+def _complaint_terms(analysis_dir: Path, exclude: Collection[str] = ()
+                     ) -> tuple[pd.DataFrame, tuple[pd.Timestamp, pd.Timestamp], list[Path]]:
+    """Top terms among canonical complaint posts (prepared.parquet tokens × complaints.parquet),
+    leaving out ``exclude`` (the place's name: every post is about it)."""
     prepared_path = analysis_dir / "prepared.parquet"
     columns = ["platform", "post_id", "created_at", "tokens", "is_canonical"]
     prepared = pd.read_parquet(prepared_path, columns=columns)
@@ -216,7 +217,7 @@ def _complaint_terms(analysis_dir: Path) -> tuple[pd.DataFrame, tuple[pd.Timesta
     if prepared.empty:
         raise ValueError(f"{prepared_path}: no canonical complaint posts to count terms in")
     period = (prepared["created_at"].min(), prepared["created_at"].max())
-    return top_terms(prepared["tokens"], n=30), period, used
+    return top_terms(prepared["tokens"], n=30, exclude=exclude), period, used
 
 
 def charts_dir(
@@ -291,7 +292,8 @@ def charts_dir(
                              "(run `textkit cluster DIR`)")
     if path_of("prepared.parquet").exists():
         try:
-            terms, period, used = _complaint_terms(analysis_dir)
+            place = labels.names.get("place", {}).get("zh")
+            terms, period, used = _complaint_terms(analysis_dir, exclude={place} if place else ())
             plans["terms"] = [(lambda spec: terms_chart(terms, spec, labels=labels, period=period), used)]
         except ValueError as exc:
             plans["terms"] = str(exc)

@@ -17,7 +17,7 @@ kind               input
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import matplotlib
@@ -461,10 +461,11 @@ def _spike_terms(spike: Mapping, n_terms: int) -> pd.DataFrame:
 
 
 def _quoted(terms: Sequence[str], lang: str) -> str:
-    """“A”、“B”和“C” in Chinese; A, B and C in English (CJK quotes are full-width in Latin text)."""
+    """“A”、“B”和“C” in Chinese; "A", "B" and "C" in English (CJK curly quotes are full-width)."""
     if lang == "zh":
         return "、".join(f"“{t}”" for t in terms[:-1]) + ("和" if len(terms) > 1 else "") + f"“{terms[-1]}”"
-    return terms[0] if len(terms) == 1 else ", ".join(terms[:-1]) + " and " + terms[-1]
+    quoted = [f'"{t}"' for t in terms]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
 
 
 def _window(start: pd.Timestamp, end: pd.Timestamp, lang: str, hourly: bool) -> str:
@@ -556,13 +557,15 @@ def spike_chart(
                  name=f"spike-{spike.get('id')}")
 
 
-def top_terms(tokens: pd.Series, *, n: int = 30) -> pd.DataFrame:
-    """Number of posts using each term (each post counted once per term): ``term``, ``posts``."""
+def top_terms(tokens: pd.Series, *, n: int = 30, exclude: Collection[str] = ()) -> pd.DataFrame:
+    """Number of posts using each term (each post counted once per term): ``term``, ``posts``.
+
+    ``exclude`` drops terms that say nothing in this corpus (e.g. the place's own name)."""
     counts: dict[str, int] = {}
     for post_tokens in tokens:
         if post_tokens is None:
             continue
-        for term in set(post_tokens):
+        for term in set(post_tokens).difference(exclude):
             counts[term] = counts.get(term, 0) + 1
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:n]
     table = pd.DataFrame(ranked, columns=["term", "posts"])
@@ -597,7 +600,7 @@ def terms_chart(
     when = format_period(*period, lang) if period else None
     first = labels.term_short(words[0], lang)
     if lang == "en":
-        title = f"{first} was the word used most in {corpus['en']}"
+        title = f'"{first}" was the word used most in {corpus["en"]}'
         subtitle = (f"Number of {corpus['en']} (unique voices) using each word, top {len(words)}"
                     + (f", {place}" if place else "") + (f", {when}" if when else ""))
         note = "Each post counts once per word; reposts and near-duplicates count once. Terms missing " \
@@ -681,7 +684,7 @@ def clusters_chart(
     share = totals[biggest] / totals.sum()
     what = {"posts": ("posts", "帖子数"), "unique_voices": ("unique voices", "独立发声数")}[measure]
     if lang == "en":
-        title = f"{names[biggest]} was the biggest topic, peaking on {peak_date}"
+        title = f'"{names[biggest]}" was the biggest topic, peaking on {peak_date}'
         subtitle = (f"Number of {what[0]} per {unit} in the {len(chosen)} largest topic clusters "
                     f"(of {len(totals)})" + (f", {place}" if place else "") + f", {period}; same scale in "
                     "every panel")

@@ -35,6 +35,7 @@ GRID = "#dddddd"
 BASELINE = "#333333"
 EVENT_INK = "#444444"
 SPAN_FILL = "#ececec"
+SHORT_SPAN_FILL = "#d9d9d9"
 # Okabe-Ito (matplotlib's ``okabe_ito`` sequence) without black and yellow, darkest first
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#E69F00", "#CC79A7", "#56B4E9")
 CHART_LABELS_CSV = LEXICON_DIR / "chart_labels.csv"
@@ -306,6 +307,11 @@ def _break_units(text: str, cjk: bool = True) -> list[str]:
         )
         if can_break and (ch in _NO_BREAK_BEFORE or buf[-1] in _NO_BREAK_AFTER):
             can_break = False
+        if can_break and buf[-1] != " " and (
+            (ch.isascii() and ch.isalnum() and buf[-1] not in _NO_BREAK_BEFORE)
+            or (buf[-1].isascii() and buf[-1].isalnum())
+        ):
+            can_break = False  # keep 2021年, 12月 and 48小时 together
         if can_break:
             units.append(buf)
             buf = ""
@@ -430,8 +436,9 @@ def new_frame(spec: ChartSpec, title: str, subtitle: str, notes: Sequence[str]) 
             (top - bottom) / height_px)
     pad = 0.02 * preset.width_in
     fig.set_layout_engine("constrained", rect=rect, w_pad=pad, h_pad=pad)
-    texts = {"title": title_text.replace("\n", " "), "subtitle": subtitle, "source": source,
-             "credit": credit, "notes": notes_text.replace("\n", " ")}
+    joiner = "" if cjk else " "
+    texts = {"title": title_text.replace("\n", joiner), "subtitle": subtitle, "source": source,
+             "credit": credit, "notes": notes_text.replace("\n", joiner)}
     return Frame(fig, spec, measure, rect, texts)
 
 
@@ -525,11 +532,17 @@ def prepare_events(events: pd.DataFrame | None, start: np.datetime64, end: np.da
 def draw_event_marks(ax, events: pd.DataFrame) -> None:
     """A dashed line for each moment (and each short period), a shaded band behind the data for each
     longer period."""
+    if events.empty:
+        return
+    x_range = ax.get_xlim()[1] - ax.get_xlim()[0]
     for row in events.itertuples():
         if row.as_line:
             ax.axvline(row.x0, color=EVENT_INK, linewidth=0.8, linestyle=(0, (3, 2)), zorder=5)
-        else:
-            ax.axvspan(row.x0, row.x1, color=SPAN_FILL, zorder=0.5, linewidth=0)
+            continue
+        width = mdates.date2num(row.x1) - mdates.date2num(row.x0)
+        short = width < 0.1 * x_range  # darker, and in front of the long periods it may sit in
+        ax.axvspan(row.x0, row.x1, color=SHORT_SPAN_FILL if short else SPAN_FILL,
+                   zorder=0.6 if short else 0.5, linewidth=0)
 
 
 def label_events(frame: Frame, ax, events: pd.DataFrame, *, band: float = 0.30,
