@@ -35,7 +35,7 @@
 
 # %% tags=["parameters"]
 ANALYSIS_DIR = "../build/sample"
-FIGURES_DIR = "../build/sample/figures"
+FIGURES_DIR = None  # default: the analysis folder's figures/
 LANGS = ["zh", "en"]
 PRESETS = ["web"]
 
@@ -52,7 +52,7 @@ from textkit.charts import ChartSpec, charts_dir, export_chart, load_labels, spi
 from textkit.events import load_events
 
 analysis = pipeline.ensure(ANALYSIS_DIR, "timeline")
-figures = Path(FIGURES_DIR)
+figures = Path(FIGURES_DIR) if FIGURES_DIR else analysis / "figures"
 provenance = tkio.read_provenance(analysis)
 synthetic = tkio.is_synthetic(analysis)
 Markdown(f"Analysis folder `{analysis}` · synthetic data: **{synthetic}** · "
