@@ -201,14 +201,13 @@ class PostClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
         codes[codes >= n_words] = -1
         return _csr_from_codes(codes, lengths, len(self.vocabulary_))
 
-    def _features(self, tokens: list[list[str]]) -> tuple[sp.csr_matrix, sp.csr_matrix, np.ndarray]:
-        """(TF-IDF, binary, LSA) matrices of token lists."""
+    def _features(self, tokens: list[list[str]]) -> tuple[sp.csr_matrix, np.ndarray]:
+        """(binary feature matrix, normalised LSA vectors) of token lists."""
         counts = (self._word_counts(tokens) @ self.expansion_).tocsr()
         binary = counts.copy()
         binary.data[:] = 1.0
-        tfidf = self.tfidf_.transform(counts)
-        lsa = normalize(self.svd_.transform(tfidf)).astype(np.float32)
-        return tfidf, binary, lsa
+        lsa = normalize(self.svd_.transform(self.tfidf_.transform(counts))).astype(np.float32)
+        return binary, lsa
 
     def _fit_features(self, tokens: list[list[str]]) -> sp.csr_matrix:
         """Fit the word vocabulary and the word→feature expansion; return the fit posts' counts."""
@@ -366,7 +365,7 @@ class PostClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
         labels, distances = [], []
         for start in tqdm(range(0, len(tokens), batch), desc="assign clusters", unit="batch",
                           disable=None if len(tokens) > batch else True):
-            _, binary, lsa = self._features(tokens[start:start + batch])
+            binary, lsa = self._features(tokens[start:start + batch])
             empty = np.asarray(binary.sum(axis=1)).ravel() == 0
             label = self.nb_.predict(binary) if binary.shape[0] else np.zeros(0, np.int64)
             distance = self._distance(lsa, label)
@@ -387,7 +386,8 @@ class PostClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
     def transform(self, X) -> np.ndarray:
         """Cosine distance of each post to every cluster centroid (n_posts × n_clusters)."""
         check_is_fitted(self, "nb_")
-        lsa = self._features(as_token_lists(X))[2]
+        with threadpool_limits(self.n_threads):
+            lsa = self._features(as_token_lists(X))[1]
         return np.clip(1.0 - lsa @ self.cluster_centers_.T, 0.0, 2.0)
 
     def assign(self, X) -> tuple[np.ndarray, np.ndarray]:
