@@ -560,10 +560,10 @@ def label_events(frame: Frame, ax, events: pd.DataFrame, *, band: float = 0.30,
     axes_box = ax.get_window_extent(renderer)
     size = preset.small_size
     pad_px = 0.35 * size * preset.dpi / 72
-    max_label_px = max(axes_box.width * 0.24, frame.measure.width("一码通再次崩溃", size))
+    max_label_px = max(axes_box.width * 0.24, 11 * size * preset.dpi / 72)  # at least 11 em
     x_px = [ax.transData.transform((mdates.date2num(x), 0))[0] for x in events["x0"]]
     lines_px = [x for x, line in zip(x_px, events["as_line"], strict=True) if line]
-    band_floor = axes_box.y0 + (1 - band) * axes_box.height
+    band_floor = axes_box.y0 + (1 - band + 0.03) * axes_box.height  # clear of the highest data
     gap_px = 0.8 * size * preset.dpi / 72  # white space kept between two labels
     taken: list[Bbox] = []
     artists = []
@@ -571,11 +571,11 @@ def label_events(frame: Frame, ax, events: pd.DataFrame, *, band: float = 0.30,
 
     def free(box: Bbox, own_x: float) -> bool:
         inside = box.x0 >= axes_box.x0 and box.x1 <= axes_box.x1 and box.y0 >= band_floor
-        crosses = any(box.x0 - 1 < lx < box.x1 + 1 for lx in lines_px if abs(lx - own_x) > 0.5)
-        return inside and not crosses and not any(box.padded(gap_px).overlaps(t) for t in taken)
+        crosses = any(box.x0 - pad_px < lx < box.x1 + pad_px for lx in lines_px if abs(lx - own_x) > 0.5)
+        return inside and not crosses and not any(box.padded(gap_px, gap_px / 3).overlaps(t) for t in taken)
 
     for i, row in enumerate(events.itertuples()):
-        label = frame.measure.wrap(getattr(row, f"label_{lang}"), max_label_px, size, max_lines=3,
+        label = frame.measure.wrap(getattr(row, f"label_{lang}"), max_label_px, size, max_lines=4,
                                    cjk=lang == "zh")
         placed = None
         y_frac = 0.985
@@ -604,7 +604,7 @@ def label_events(frame: Frame, ax, events: pd.DataFrame, *, band: float = 0.30,
                                  transform=None, ha="left", va="top", fontsize=size, color=EVENT_INK,
                                  fontweight="bold", zorder=6)
                 box = artist.get_window_extent(renderer)
-                if y_frac <= 1 - band or not any(box.padded(gap_px).overlaps(t) for t in taken):
+                if y_frac <= 1 - band or not any(box.padded(gap_px, gap_px / 3).overlaps(t) for t in taken):
                     placed = artist
                     taken.append(box)
                 else:
