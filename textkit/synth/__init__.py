@@ -25,11 +25,17 @@ _TRUTH_DOC = """# Ground truth of the synthetic corpus (not scraper data)
 produces them. Columns: `source_file`, `source_format`, `source_record` (1-based record number in the
 file), `kind`, `created_at` (exact generated time; relative or day-only forms in the files are coarser),
 `author_id`, `theme`, `complaint` (0/1), `category` (outage, medical, supplies, testing, lockdown,
-governance or none), `help_request` (0/1), `duplicate_of` (post_id of the first post of a near or exact
-copy family, or of a repost storm's original), `dup_kind` (unique, near, exact, repost), `pii` and `decoys`
-(JSON lists of `{type, start, end, value}` character spans in the text as written in the file; decoys are
-look-alikes that must not be redacted), `malformed` (1 = deliberately broken record that ingest must
-reject), `sentiment` (-1, 0, 1). Reposts in a storm carry the labels of the post they repost.
+governance or none), `help_request` (0/1), `duplicate_of` (post_id of the first post of the copy family or
+of a repost storm's original), `dup_kind`, `pii` and `decoys` (JSON lists of `{type, start, end, value}`
+character spans in the text as written in the file; decoys are look-alikes that must not be redacted),
+`malformed` (1 = deliberately broken record that ingest must reject), `sentiment` (-1, 0, 1).
+
+`dup_kind`: `repost` = member of a repost storm (short or empty comment, `//@` chain); `exact` = same text
+after normalisation (emoticon codes, #topics#, links, 网页链接/展开全文, punctuation and spaces removed,
+traditional characters read as simplified, lower case); `near` = a copy-pasted help request with small
+edits, or a text whose character 3-grams (normalised) have Jaccard >= 0.8 with an earlier text; `unique`
+otherwise. Reposts in a storm carry the labels of the post they repost. PII types: phone, landline,
+id_card, email, qq, wechat, plate, bank_card.
 """
 
 

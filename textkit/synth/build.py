@@ -446,11 +446,14 @@ def _mark_textual_near_duplicates(records: list[Record]) -> None:
         [np.minimum.reduceat(((np.uint64(a | 1) * flat + np.uint64(b)) & mask), starts) for a, b in params],
         axis=1,
     )
-    band_keys = [
-        [bytes(row) for row in signature[:, band * _MINHASH_ROWS : (band + 1) * _MINHASH_ROWS]]
+    mix = np.uint64(0x9E3779B97F4A7C15)
+    band_keys = [  # a band's three 32-bit minima mixed into one 64-bit key (collisions are re-checked)
+        ((signature[:, band * _MINHASH_ROWS] << np.uint64(32)) | signature[:, band * _MINHASH_ROWS + 1])
+        ^ (signature[:, band * _MINHASH_ROWS + 2] * mix)
         for band in range(_MINHASH_BANDS)
     ]
-    buckets: list[dict[bytes, list[int]]] = [{} for _ in range(_MINHASH_BANDS)]
+    band_keys = [keys.tolist() for keys in band_keys]
+    buckets: list[dict[int, list[int]]] = [{} for _ in range(_MINHASH_BANDS)]
     sets: dict[int, set[int]] = {}
     for i, r in enumerate(items):
         if counts[i] < 2:  # fewer than 4 characters after normalisation: only exact copies count
