@@ -249,8 +249,9 @@ def _apply_step(step: Step, array: pa.ChunkedArray) -> pa.ChunkedArray:
 CHAIN_SPLIT = "//@"
 CHAIN_LINK = r"//@([^:：/]{1,30})[:：]"
 TOPIC = r"#([^#\n]{1,60}?)#"
-MENTION = r"@([\w\u4e00-\u9fff\-]{1,30})"
-EMOTION = r"\[([\u4e00-\u9fffA-Za-z0-9]{1,8})\]"
+MENTION = r"@([\w\-]{1,30})"  # Python only (\w covers CJK); screen columns with "@"
+EMOTION_NAME = "[\u4e00-\u9fffA-Za-z0-9]{1,8}"  # real characters, not \u escapes: RE2 reads it too
+EMOTION = r"\[(" + EMOTION_NAME + r")\]"
 
 
 def split_repost_chain(text: str) -> tuple[str, int, str]:

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from textkit.clean import EMOTION
+from textkit.clean import EMOTION_NAME
 from textkit.paths import LEXICON_DIR
 
 USERDICT = LEXICON_DIR / "userdict.txt"
@@ -41,7 +41,8 @@ TOTAL_BALANCE_WORD = "\U0010fffd\U0010fffd"  # two private-use characters outsid
 # jieba's block regex (jieba.re_han_default): segmentation never crosses a block boundary
 HAN_BLOCK = re.compile(r"([\u4E00-\u9FD5a-zA-Z0-9+#&\._%\-]+)")
 SPACE = re.compile(r"(\r\n|\s)")
-SPECIAL = re.compile(r"(\[[\u4e00-\u9fffA-Za-z0-9]{1,8}\])|<(?:EMAIL|ID|CARD|PHONE|QQ|WECHAT|PLATE)>")
+SPECIAL = re.compile(r"(\[" + EMOTION_NAME + r"\])|"
+                     r"<(?:EMAIL|ID|CARD|PHONE|QQ|WECHAT|PLATE)>")
 # jieba splits ASCII runs the HMM meets with this regex (finalseg.re_skip); jieba-rs keeps them whole
 JIEBA_SKIP = re.compile(r"([a-zA-Z0-9]+(?:\.\d+)?%?)")
 # Texts where the two break ties differently (a character repeated 3+ times) or treat characters
@@ -50,7 +51,7 @@ REFERENCE_ONLY = re.compile(r"([\u3400-\u9fff])\1\1|[\U00010000-\U0010ffff]")
 _ASCII_PUNCT_RUN = re.compile(r"[A-Za-z0-9][!-/:-@\[-`{-~]|[!-/:-@\[-`{-~][A-Za-z0-9]")
 NUMBER = re.compile(r"^[0-9０-９]+(?:[.,:：/][0-9]+)*[%％万亿kKwW]?$|^[0-9]+(?:号|点|天|岁|个)?$")
 HAS_WORD_CHAR = re.compile(r"[0-9A-Za-z\u3400-\u9fff\uf900-\ufaff]")
-_EMOTION_TOKEN = re.compile(r"^" + r"\[" + EMOTION[2:-2] + r"\]$")
+_EMOTION_TOKEN = re.compile(r"^\[" + EMOTION_NAME + r"\]$")
 
 
 def read_word_list(path: str | os.PathLike) -> list[str]:
@@ -94,18 +95,31 @@ def _jieba(userdict: str | None):
     return tokenizer
 
 
+def _default_frequencies(words: set[str]) -> dict[str, int]:
+    """Frequencies of ``words`` in jieba's default dictionary (read without building jieba's prefix dict)."""
+    import jieba
+
+    found: dict[str, int] = {}
+    with jieba.get_dict_file() as fh:
+        for raw in fh:
+            word, _, rest = raw.decode("utf-8").partition(" ")
+            if word in words:
+                found[word] = int(rest.split(" ", 1)[0])
+    return found
+
+
 @lru_cache(maxsize=4)
 def _rjieba(userdict: str | None):
     import rjieba
 
     tokenizer = rjieba.Jieba()
     if userdict:
-        base = _jieba(None).FREQ
-        reference = _jieba(userdict).FREQ  # jieba's suggested frequency for entries without one
-        overwritten = 0
-        for word, freq, tag in read_userdict(userdict):
-            overwritten += base.get(word, 0)
-            tokenizer.add_word(word, reference[word] if freq is None else freq, tag)
+        entries = read_userdict(userdict)
+        defaults = _default_frequencies({word for word, _, _ in entries})
+        for word, freq, tag in entries:
+            # an entry without frequency gets jieba's suggested one (needs the reference dictionary)
+            tokenizer.add_word(word, freq if freq is not None else _jieba(userdict).FREQ[word], tag)
+        overwritten = sum(defaults.values())
         # jieba's add_word adds a new frequency to the total without taking the replaced one off;
         # jieba-rs takes it off. A word that cannot occur in text restores jieba's total.
         if overwritten:
@@ -178,10 +192,10 @@ class Tokenizer:
         if not text.isascii() and not _ASCII_PUNCT_RUN.search(text):
             return tokens
         out: list[str] = []
-        words = _jieba(self.userdict).FREQ
+        fast = _rjieba(self.userdict)
         for token in tokens:
             if len(token) > 1 and token.isascii() and not token.isalnum() and not token.isspace() \
-                    and not words.get(token):
+                    and not fast.has_word(token):
                 out += [piece for piece in JIEBA_SKIP.split(token) if piece]
             else:
                 out.append(token)
@@ -246,7 +260,7 @@ class Tokenizer:
         jobs = _jobs(n_jobs, len(texts))
         if jobs == 1:
             return pa.chunked_array([_tokenize_chunk(self, texts)], type=pa.list_(pa.string()))
-        self._warm()
+        self._warm(texts)
         chunk = -(-len(texts) // (jobs * 4))
         pieces = [texts[i:i + chunk] for i in range(0, len(texts), chunk)]
         global _WORKER_TOKENIZER
@@ -258,11 +272,12 @@ class Tokenizer:
             _WORKER_TOKENIZER = None
         return pa.chunked_array(arrays, type=pa.list_(pa.string()))
 
-    def _warm(self) -> None:
-        """Load dictionaries before forking so workers share them."""
+    def _warm(self, texts: Sequence[str | None]) -> None:
+        """Load dictionaries before forking so workers share them (jieba only when it will be needed)."""
         if self.backend == "fast":
             _rjieba(self.userdict)
-        _jieba(self.userdict)
+        if self.backend == "jieba" or any(t and REFERENCE_ONLY.search(t) for t in texts):
+            _jieba(self.userdict)
 
 
 _WORKER_TOKENIZER: Tokenizer | None = None
