@@ -10,7 +10,7 @@ The fast path (default) works on the tokens ``prepare`` wrote:
    chosen by cosine silhouette on a sample unless ``n_clusters`` is given.
 4. **Naive-Bayes EM refinement.** A multinomial naive Bayes over the binary features is trained on
    the current assignment and re-assigns every post, until fewer than 0.2 % of posts move. On short
-   Chinese titles this lifts NMI far above k-means alone (see ``docs/readme/clusters.md``).
+   Chinese titles this lifts NMI far above k-means alone (see the README).
 5. **Outliers.** A post whose LSA vector is farther than ``outlier_distance`` (cosine) from every
    centroid, or that has no known feature, goes to cluster ``-1``. The default threshold is the
    ``outlier_quantile`` of the fitted posts' distances.
@@ -658,6 +658,8 @@ def cluster_dir(
     if not source.exists():
         raise FileNotFoundError(f"{source} not found: run `textkit prepare {analysis_dir}` first")
     posts = pd.read_parquet(source)
+    if "kind" in posts.columns:  # news articles are grouped by textkit.news, not clustered with posts
+        posts = posts[posts["kind"].astype(str) != "article"].reset_index(drop=True)
     missing = [c for c in ("platform", "post_id", "tokens") if c not in posts.columns]
     if missing:
         raise ValueError(f"{source}: missing columns {missing}")

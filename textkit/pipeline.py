@@ -1,4 +1,4 @@
-"""Chain the stages over one analysis folder: ingest → prepare → cluster → timeline → charts.
+"""Chain the stages over one analysis folder: ingest → prepare → cluster → timeline → news → charts.
 
 Each stage lives in its own module and exposes ``<stage>_dir``; this module only orders them.
 Notebooks call :func:`ensure` so that any notebook can start at any stage; ``textkit run`` calls
@@ -24,6 +24,7 @@ STAGES: dict[str, tuple[str, str, str]] = {
     "prepare": ("textkit.prepare", "prepare_dir", "prepared.parquet"),
     "cluster": ("textkit.cluster", "cluster_dir", "clusters.parquet"),
     "timeline": ("textkit.timeline", "timeline_dir", "complaints.parquet"),
+    "news": ("textkit.news", "news_dir", "articles.parquet"),
 }
 
 
@@ -63,7 +64,7 @@ def run(
     semantic: bool = False,
     figures_dir: str | os.PathLike | None = None,
 ) -> dict[str, dict]:
-    """Run ingest → prepare → cluster → timeline (→ charts when ``figures_dir`` is given) into ``out_dir``.
+    """Run ingest → prepare → cluster → timeline → news (→ charts with ``figures_dir``) into ``out_dir``.
 
     Returns each stage's report plus its wall time in seconds under ``"seconds"``.
     """
@@ -74,6 +75,7 @@ def run(
         ("prepare", lambda: _stage_function("prepare")(out_dir)),
         ("cluster", lambda: _stage_function("cluster")(out_dir, k=k, semantic=semantic)),
         ("timeline", lambda: _stage_function("timeline")(out_dir, freq=freq)),
+        ("news", lambda: _stage_function("news")(out_dir)),
     ]
     if figures_dir is not None:
         from textkit.charts import charts_dir

@@ -167,6 +167,8 @@ def timeline_dir(
         raise FileNotFoundError(f"{prepared_path} not found: run `textkit prepare {folder}` first")
     prepared = read_columns(prepared_path, (*_PREPARED_COLUMNS, "author_name"),
                             required=len(_PREPARED_COLUMNS))
+    # news articles have their own stage (textkit.news); they are not social-media complaints
+    prepared = prepared[prepared["kind"].astype(str) != "article"].reset_index(drop=True)
     model = ComplaintClassifier.load(classifier) if classifier is not None else None
     complaints = detect(prepared, classifier=model)
     write_parquet(folder / "complaints.parquet", complaints)

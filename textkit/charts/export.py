@@ -299,6 +299,17 @@ def charts_dir(
             plans["terms"] = str(exc)
     else:
         plans["terms"] = "prepared.parquet not found (run `textkit prepare DIR`)"
+    if path_of("coverage.csv").exists():
+        from textkit.charts_news import coverage_chart
+
+        coverage = pd.read_csv(path_of("coverage.csv"))
+        lags = pd.read_csv(path_of("coverage_lags.csv")) if path_of("coverage_lags.csv").exists() else None
+        used = [p for p in (path_of("coverage.csv"), path_of("coverage_lags.csv"), *event_files)
+                if p.exists()]
+        plans["coverage"] = [
+            (lambda spec: coverage_chart(coverage, events, spec, lags=lags, labels=labels), used)]
+    else:
+        plans["coverage"] = "coverage.csv not found (run `textkit news DIR`)"
 
     hashes: dict[Path, dict] = {}
     charts: list[dict] = []

@@ -50,7 +50,7 @@ from textkit.charts.style import (
     style_axes,
 )
 
-KINDS = ("timeline", "amplification", "spike", "clusters", "terms")
+KINDS = ("timeline", "amplification", "spike", "clusters", "terms", "coverage")
 AGGREGATE_SERIES = ("none", "all_complaints", "all_posts")
 EVENT_BAND = 0.30  # top share of a timeline kept free for event labels
 DAILY_AFTER_DAYS = 4  # hourly series longer than this are summed to days

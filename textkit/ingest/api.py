@@ -13,7 +13,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 from tqdm.auto import tqdm
 
 from textkit import io as tkio
@@ -298,24 +297,6 @@ def _file_failed(file_report: FileReport, reason: str, rejected: list[dict], *,
                          "format": file_report.format})
 
 
-def write_posts_parquet(path: str | os.PathLike, posts: pd.DataFrame) -> Path:
-    """Write the posts table atomically so that a plain ``pd.read_parquet`` reads it back.
-
-    pandas records list columns' dtype as ``list<item: string>[pyarrow]``, which ``read_parquet``
-    cannot parse; those entries are written as ``object`` (:func:`textkit.schema.conform` restores the
-    list dtype).
-    """
-    table = pa.Table.from_pandas(posts, preserve_index=False)
-    meta = json.loads(table.schema.metadata[b"pandas"])
-    for column in meta["columns"]:
-        if str(column.get("numpy_type", "")).startswith("list<"):
-            column["numpy_type"] = "object"
-    table = table.replace_schema_metadata({**table.schema.metadata, b"pandas": json.dumps(meta).encode()})
-    with tkio.atomic_path(path) as tmp:
-        pq.write_table(table, tmp, compression="zstd")
-    return Path(path)
-
-
 def load_posts(analysis_dir: str | os.PathLike) -> pd.DataFrame:
     """``posts.parquet`` of an analysis folder with the schema's exact dtypes."""
     return conform(pd.read_parquet(Path(analysis_dir) / "posts.parquet"))
@@ -323,8 +304,16 @@ def load_posts(analysis_dir: str | os.PathLike) -> pd.DataFrame:
 
 def _inputs(paths: Sequence[str | os.PathLike]) -> list[dict]:
     files, _ = expand_paths(paths)
-    return [{"path": display, "sha256": tkio.sha256_file(path), "bytes": path.stat().st_size}
+    return [{"path": _relative(display), "sha256": tkio.sha256_file(path), "bytes": path.stat().st_size}
             for path, display, _ in files]
+
+
+def _relative(display: str) -> str:
+    """A path under the working directory is recorded relative to it, so provenance is machine-independent."""
+    try:
+        return Path(display).resolve().relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return display
 
 
 def ingest_dir(
@@ -346,7 +335,7 @@ def ingest_dir(
     posts, report = read_posts(paths, crawl_time, fmt, rejected_out=rejected, authors_out=authors)
     report_dict = report.to_dict()
     out_dir.mkdir(parents=True, exist_ok=True)
-    write_posts_parquet(out_dir / "posts.parquet", posts)
+    tkio.write_parquet(out_dir / "posts.parquet", posts)
     if authors and len(authors[0]):
         tkio.write_parquet(out_dir / "authors.parquet", authors[0])
     else:
@@ -363,5 +352,4 @@ def ingest_dir(
     return report_dict
 
 
-__all__ = ["Rejection", "crawl_time_from_name", "expand_paths", "ingest_dir", "load_posts", "read_posts",
-           "write_posts_parquet"]
+__all__ = ["Rejection", "crawl_time_from_name", "expand_paths", "ingest_dir", "load_posts", "read_posts"]

@@ -1,6 +1,6 @@
 """Synthetic demo corpus: the Xi'an 一码通 outage in the real scrapers' file formats, with ground truth.
 
-Every post is invented (see ``docs/readme/sample-data.md``); only the event timeline it follows is real.
+Every post is invented (see the README, "About the sample data"); only the event timeline it follows is real.
 :func:`generate` writes the scraper files, ``truth/ground_truth.csv.gz`` and the marker
 ``textkit_synthetic.json`` that tells ingest the corpus is synthetic and which files are not scraper data.
 """
@@ -13,6 +13,7 @@ from pathlib import Path
 from textkit.io import write_json
 from textkit.synth.build import CRAWL_TIME, build
 from textkit.synth.writers import TRUTH_COLUMNS, TRUTH_FILE, write_all
+from textkit.synth_news import generate_articles
 
 MARKER = "textkit_synthetic.json"
 DEFAULT_N = 30_000
@@ -48,6 +49,7 @@ def generate(out_dir: str | os.PathLike, n: int = DEFAULT_N, seed: int = DEFAULT
     corpus = build(n, seed)
     files, truth = write_all(corpus, out)
     out.joinpath(TRUTH_README).write_text(_TRUTH_DOC, encoding="utf-8")
+    articles = generate_articles(out)
     malformed = sum(f["malformed"] for f in files.values())
     themes: dict[str, int] = {}
     theme_at = TRUTH_COLUMNS.index("theme")
@@ -62,7 +64,8 @@ def generate(out_dir: str | os.PathLike, n: int = DEFAULT_N, seed: int = DEFAULT
         "records": len(truth),
         "crawl_time": CRAWL_TIME.isoformat(),
         "platform": "weibo",
-        "non_data": [TRUTH_FILE, TRUTH_README],
+        "non_data": [TRUTH_FILE, TRUTH_README, *articles["non_data"]],
+        "articles": {k: articles[k] for k in ("articles", "stories", "syndicated_stories", "languages")},
         "malformed": malformed,
         "duplicate_ids": 0,
         "files": dict(sorted(files.items())),
