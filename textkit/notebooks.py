@@ -37,7 +37,9 @@ def run_notebook(path: Path, analysis_dir: str | os.PathLike, output: Path, *,
     """Execute one notebook with ``ANALYSIS_DIR`` (and any other ``parameters``) injected."""
     import papermill
 
-    params = {"ANALYSIS_DIR": str(Path(analysis_dir).resolve()), **(parameters or {})}
+    # relative to the notebook's folder, so executed copies carry no machine-specific path
+    folder = os.path.relpath(Path(analysis_dir).resolve(), path.parent.resolve())
+    params = {"ANALYSIS_DIR": folder, **(parameters or {})}
     papermill.execute_notebook(
         str(path), str(output), parameters=params, cwd=str(path.parent), kernel_name="python3",
         progress_bar=False, execution_timeout=timeout, log_output=False,
