@@ -15,7 +15,8 @@ def _name(requirement: str) -> str:
 
 def test_environment_yml_lists_the_same_packages_as_pyproject():
     project = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["project"]
-    pip_side = {_name(r) for r in project["dependencies"] + [r for group in project["optional-dependencies"].values() for r in group]}
+    extras = [r for group in project["optional-dependencies"].values() for r in group]
+    pip_side = {_name(r) for r in project["dependencies"] + extras}
     conda_side = set()
     text = (PROJECT_ROOT / "environment.yml").read_text()
     for line in text.split("dependencies:", 1)[1].splitlines():
