@@ -94,7 +94,7 @@ def test_marker_lists_files_counts_and_non_data(corpus, marker, truth):
     for rel in marker["non_data"]:
         assert (corpus / rel).is_file()
     on_disk = {k for k in _files(corpus) if k != MARKER and k not in marker["non_data"]}
-    assert on_disk == set(marker["files"])
+    assert on_disk == set(marker["files"]) | set(marker["articles"]["files"])
     for rel, info in marker["files"].items():
         assert (corpus / rel).stat().st_size == info["bytes"]
         assert (truth.source_file == rel).sum() == info["records"]
@@ -369,7 +369,10 @@ def test_ingest_reads_every_generated_file_with_nothing_lost(ingested, marker):
     assert total["records"] == total["accepted"] + total["duplicates"] + total["rejected"]
     assert total["rejected"] == marker["malformed"]
     assert total["duplicates"] == marker["duplicate_ids"]
-    assert len(posts) == marker["records"] - marker["malformed"]
+    social = posts["kind"].astype(str) != "article"
+    assert social.sum() == marker["records"] - marker["malformed"]
+    # every synthetic article is in both the Media Cloud export and the JSONL dump
+    assert (~social).sum() == 2 * marker["articles"]["articles"]
     assert _report_dict(report).get("synthetic") is True
     assert total.get("files_with_errors", 0) == 0
 

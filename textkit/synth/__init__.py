@@ -65,7 +65,10 @@ def generate(out_dir: str | os.PathLike, n: int = DEFAULT_N, seed: int = DEFAULT
         "crawl_time": CRAWL_TIME.isoformat(),
         "platform": "weibo",
         "non_data": [TRUTH_FILE, TRUTH_README, *articles["non_data"]],
-        "articles": {k: articles[k] for k in ("articles", "stories", "syndicated_stories", "languages")},
+        "articles": {
+            **{k: articles[k] for k in ("articles", "stories", "syndicated_stories", "languages")},
+            "files": [f for f in articles["files"] if f not in articles["non_data"]],
+        },
         "malformed": malformed,
         "duplicate_ids": 0,
         "files": dict(sorted(files.items())),
