@@ -23,30 +23,9 @@ import numpy as np
 import pandas as pd
 
 from textkit.ingest import read_posts
+from textkit.synth.writers import SEARCH_HEADER_21
 
-HEADER = [
-    "id",
-    "bid",
-    "user_id",
-    "用户昵称",
-    "微博正文",
-    "头条文章url",
-    "发布位置",
-    "艾特用户",
-    "话题",
-    "转发数",
-    "评论数",
-    "点赞数",
-    "发布时间",
-    "发布工具",
-    "微博图片url",
-    "微博视频url",
-    "retweet_id",
-    "ip",
-    "user_authentication",
-    "会员类型",
-    "会员等级",
-]
+HEADER = SEARCH_HEADER_21
 WORDS = np.array(
     [
         "一码通",

@@ -16,32 +16,11 @@ from textkit.cli import main as cli_main
 from textkit.ingest import crawl_time_from_name, ingest_dir, load_posts, read_posts
 from textkit.ingest.common import bid_to_mid
 from textkit.ingest.tables import json_objects
+from textkit.synth.writers import SEARCH_HEADER_21
 
 T = pd.Timestamp
 TZ = "Asia/Shanghai"
-SEARCH_HEADER = [
-    "id",
-    "bid",
-    "user_id",
-    "用户昵称",
-    "微博正文",
-    "头条文章url",
-    "发布位置",
-    "艾特用户",
-    "话题",
-    "转发数",
-    "评论数",
-    "点赞数",
-    "发布时间",
-    "发布工具",
-    "微博图片url",
-    "微博视频url",
-    "retweet_id",
-    "ip",
-    "user_authentication",
-    "会员类型",
-    "会员等级",
-]
+SEARCH_HEADER = SEARCH_HEADER_21
 
 
 def csv_text(header: list[str], rows: list[list[str]], *, bom: bool = True, crlf: bool = True) -> str:
