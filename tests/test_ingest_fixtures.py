@@ -16,7 +16,7 @@ from textkit.cli import main as cli_main
 from textkit.ingest import crawl_time_from_name, ingest_dir, load_posts, read_posts
 from textkit.ingest.common import bid_to_mid
 from textkit.ingest.tables import json_objects
-from textkit.synth.writers import SEARCH_HEADER_21
+from textkit.synth.writers import CRAWLER_HEADER, CRAWLER_MAIN, SEARCH_HEADER_21
 
 T = pd.Timestamp
 TZ = "Asia/Shanghai"
@@ -135,41 +135,8 @@ def test_yearless_and_relative_times_need_a_crawl_time(tmp_path):
     assert times["9000000000000012"] == T("2022-01-05 09:00", tz=TZ)
 
 
-CRAWLER_14 = [
-    "id",
-    "bid",
-    "正文",
-    "头条文章url",
-    "原始图片url",
-    "视频url",
-    "位置",
-    "日期",
-    "工具",
-    "点赞数",
-    "评论数",
-    "转发数",
-    "话题",
-    "@用户",
-]
-RETWEET_PART = [
-    "源用户id",
-    "源用户昵称",
-    "源微博id",
-    "源微博bid",
-    "源微博正文",
-    "源微博头条文章url",
-    "源微博原始图片url",
-    "源微博视频url",
-    "源微博位置",
-    "源微博日期",
-    "源微博工具",
-    "源微博点赞数",
-    "源微博评论数",
-    "源微博转发数",
-    "源微博话题",
-    "源微博@用户",
-    "源微博完整日期",
-]
+CRAWLER_14 = CRAWLER_MAIN[:-1]  # the 2020-04 → 2024-01 header: no 完整日期 yet
+RETWEET_PART = CRAWLER_HEADER[CRAWLER_HEADER.index("是否原创") + 1:]
 
 
 def crawler_values(post_id, day, likes="5", *, live=None, article=True) -> list[str]:
