@@ -30,7 +30,7 @@
 
 # %% tags=["parameters"]
 ANALYSIS_DIR = "../build/sample"
-FIGURES_DIR = "../figures"
+FIGURES_DIR = None  # default: the analysis folder's figures/
 LANG = "en"
 
 # %%
@@ -98,8 +98,9 @@ display(copies[["created_at", "outlet", "title", "is_canonical"]])
 # the plotted values, alt text, provenance) in English and Chinese.
 
 # %%
-written = coverage_chart_dir(folder, FIGURES_DIR)
-display(Image(filename=str(Path(FIGURES_DIR) / f"coverage_{LANG}_web.png"), width=700))
+figures = Path(FIGURES_DIR) if FIGURES_DIR else Path(folder) / "figures"
+written = coverage_chart_dir(folder, figures)
+display(Image(filename=str(figures / f"coverage_{LANG}_web.png"), width=700))
 print("\n".join(sorted(written)))
 
 # %%
