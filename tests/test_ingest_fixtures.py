@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from textkit.cli import main as cli_main
-from textkit.ingest import crawl_time_from_name, ingest_dir, load_posts, read_posts
-from textkit.ingest.common import bid_to_mid
+from textkit.ingest import crawl_time_from_name, ingest_dir, load_posts, read_posts, tables
+from textkit.ingest.common import bid_to_mid, split_list
 from textkit.ingest.tables import json_objects
 from textkit.synth.writers import CRAWLER_HEADER, CRAWLER_MAIN, SEARCH_HEADER_21
 
@@ -533,3 +533,23 @@ def test_raw_json_built_columnwise_equals_json_dumps(rows):
     for value, row in zip(values, rows, strict=True):
         assert json.loads(value) == dict(zip(keys, row, strict=True))
         assert value == json.dumps(dict(zip(keys, row, strict=True)), ensure_ascii=False)
+
+
+def test_raw_json_built_in_parallel_row_ranges_equals_json_dumps(monkeypatch):
+    monkeypatch.setattr(tables, "_PARALLEL_ROWS", 4)
+    rows = [(f'值{i}"\\', "行\n二" if i % 3 else "控\x01制", None if i % 5 == 0 else "plain")
+            for i in range(23)]
+    keys = ["a", "b", "c"]
+    columns = [pa.chunked_array([pa.array([r[k] for r in rows[:10]], pa.string()),
+                                 pa.array([r[k] for r in rows[10:]], pa.string())]) for k in range(3)]
+    built = json_objects(keys, columns).to_pylist()
+    assert built == [json.dumps(dict(zip(keys, (v or "" for v in r), strict=True)), ensure_ascii=False)
+                     for r in rows]
+
+
+def test_split_list_drops_empty_items():
+    values = pd.Series(["a,b", "", None, " x , ,y ,", "['p', 'q']"], index=[5, 6, 7, 8, 9])
+    lists = split_list(values)
+    assert lists.index.tolist() == [5, 6, 7, 8, 9]
+    assert [list(v) for v in lists] == [["a", "b"], [], [], ["x", "y"], ["p", "q"]]
+    assert [list(v) for v in split_list(pd.Series([" x , ,y ,"]))] == [["x", "y"]]

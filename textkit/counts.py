@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 _MULTIPLIERS = {"": 1, "万": 10_000, "w": 10_000, "W": 10_000, "千": 1_000, "k": 1_000, "K": 1_000,
                 "亿": 100_000_000}
@@ -47,15 +49,33 @@ def parse_count(value: Any) -> tuple[int | None, bool]:
 def parse_counts(values: Iterable[Any]) -> tuple[pd.Series, pd.Series]:
     """Many counts at once: ``(Int64 Series with <NA> for missing, bool Series of lower-bound flags)``.
 
-    Each distinct value is parsed once; integer columns pass straight through.
+    Integer columns pass straight through; in Arrow string columns plain digit strings are cast in
+    one step; every other distinct value is parsed once.
     """
     series = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
     if pd.api.types.is_integer_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
         return series.astype("Int64"), pd.Series(False, index=series.index, dtype=bool)
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    parsed = [parse_count(value) for value in uniques]
-    numbers = pd.array([number for number, _ in parsed] + [None], dtype="Int64")
-    bounds = np.array([bound for _, bound in parsed] + [False], dtype=bool)
-    positions = np.where(codes < 0, len(parsed), codes)
-    return (pd.Series(numbers.take(positions), index=series.index),
-            pd.Series(bounds[positions], index=series.index))
+    numbers = np.zeros(len(series), dtype=np.int64)
+    found = np.zeros(len(series), dtype=bool)
+    bounds = np.zeros(len(series), dtype=bool)
+    rest = np.arange(len(series))
+    if isinstance(series.dtype, pd.StringDtype) and series.dtype.storage == "pyarrow":
+        array = pa.chunked_array(series.array._pa_array)
+        plain = pc.fill_null(pc.match_substring_regex(array, r"^[0-9]{1,18}$"), False)
+        plain = plain.to_numpy(zero_copy_only=False)
+        numbers[plain] = pc.cast(array.filter(pa.array(plain)), pa.int64()).to_numpy()
+        found |= plain
+        rest = np.flatnonzero(~plain)
+    if len(rest):
+        codes, uniques = pd.factorize(series.iloc[rest] if len(rest) < len(series) else series,
+                                      use_na_sentinel=True)
+        parsed = [parse_count(value) for value in uniques]
+        ok = np.array([number is not None for number, _ in parsed] + [False], dtype=bool)
+        parsed_numbers = np.array([number or 0 for number, _ in parsed] + [0], dtype=np.int64)
+        parsed_bounds = np.array([bound for _, bound in parsed] + [False], dtype=bool)
+        positions = np.where(codes < 0, len(parsed), codes)
+        numbers[rest] = parsed_numbers[positions]
+        found[rest] = ok[positions]
+        bounds[rest] = parsed_bounds[positions]
+    counts = pd.arrays.IntegerArray(numbers, ~found)
+    return pd.Series(counts, index=series.index), pd.Series(bounds, index=series.index)

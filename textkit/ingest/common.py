@@ -96,19 +96,33 @@ def counts_block(df: pd.DataFrame, columns: dict[str, str], *, capped: bool = Fa
     return out
 
 
+def arrow_strings(values) -> pa.ChunkedArray:
+    """Any column as an Arrow string array (zero-copy for pyarrow-backed string Series)."""
+    series = as_string(values)
+    return pa.chunked_array(series.array._pa_array).cast(pa.string())
+
+
+def string_series(array: pa.Array | pa.ChunkedArray, index: pd.Index | None = None) -> pd.Series:
+    """An Arrow string array as a :data:`STRING` Series (no copy)."""
+    if array.type != pa.string():
+        array = array.cast(pa.string())
+    return pd.Series(pd.arrays.ArrowStringArray(array), index=index, dtype=STRING)
+
+
 def split_list(values, sep: str = ",") -> pd.Series:
     """Separator-joined strings (or Python list literals) → list-of-string column, [] when empty."""
-    series = as_string(values).fillna("").str.strip()
-    array = pa.array(series.to_numpy(dtype=object), pa.string())
-    literal = pc.starts_with(array, "[")
-    if pc.any(literal).as_py():
-        items = [_list_literal(v) if v.startswith("[") else _split(v, sep) for v in series]
-        return pd.Series(items, index=series.index, dtype=STRING_LIST)
-    parts = pc.split_pattern(array, sep)
-    empty = pa.scalar([], pa.list_(pa.string()))
-    lists = pc.if_else(pc.equal(array, ""), empty, parts)
-    lists = pa.ListArray.from_arrays(lists.offsets, pc.utf8_trim_whitespace(lists.flatten()))
-    return pd.Series(pd.arrays.ArrowExtensionArray(lists), index=series.index, dtype=STRING_LIST)
+    index = values.index if isinstance(values, pd.Series) else None
+    array = pc.utf8_trim_whitespace(pc.fill_null(arrow_strings(values), ""))
+    if pc.any(pc.starts_with(array, "[")).as_py():
+        items = [_list_literal(v) if v.startswith("[") else _split(v, sep) for v in array.to_pylist()]
+        return pd.Series(items, index=index, dtype=STRING_LIST)
+    parts = pc.split_pattern(array, sep).combine_chunks()
+    items = pc.utf8_trim_whitespace(parts.flatten())
+    keep = pc.not_equal(items, "")  # "" splits into [""]; "a,,b" and "a, " hold empty items too
+    counts = np.bincount(pc.list_parent_indices(parts).filter(keep).to_numpy(), minlength=len(parts))
+    offsets = pa.array(np.concatenate([[0], np.cumsum(counts)]), pa.int32())
+    lists = pa.ListArray.from_arrays(offsets, items.filter(keep))
+    return pd.Series(pd.arrays.ArrowExtensionArray(lists), index=index, dtype=STRING_LIST)
 
 
 def _split(value: str, sep: str) -> list[str]:

@@ -23,9 +23,11 @@ import sqlite3
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
 from textkit.ingest.base import Reader, ReadResult, Rejection, SourceFile, register_reader
 from textkit.ingest.common import (
+    arrow_strings,
     authors_frame,
     bid_to_mid,
     blank_to_missing,
@@ -35,6 +37,7 @@ from textkit.ingest.common import (
     drop_rejected,
     parse_time_column,
     split_list,
+    string_series,
 )
 from textkit.ingest.tables import EXTRA_KEY, header_of, read_csv_table
 from textkit.schema import BOOL, INT, STRING
@@ -106,12 +109,9 @@ class WeiboSearchCsv(Reader):
 
 def _lookup(keys: pd.Series, ids: pd.Series, values: pd.Series) -> pd.Series:
     """``values`` of the first row whose id equals each key (missing when none), vectorised."""
-    index = pd.Index(ids.to_numpy())
-    first = ~index.duplicated()
-    position = pd.Index(index[first]).get_indexer(keys.to_numpy())
-    found = values.to_numpy()[first][np.maximum(position, 0)] if len(values) else np.array([], dtype=object)
-    out = pd.Series(found, index=keys.index, dtype=STRING)
-    return out.mask(position < 0, None)
+    lookup = pc.SetLookupOptions(arrow_strings(ids), skip_nulls=True)
+    position = pc.index_in(arrow_strings(keys), options=lookup)
+    return string_series(arrow_strings(values).take(position), keys.index)
 
 
 # --------------------------------------------------------------------------------------------------

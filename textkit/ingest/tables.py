@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -210,41 +213,81 @@ def _read_robust(source: SourceFile, header: list[str]) -> CsvTable:
 
 _NEEDS_ESCAPE = r'[\x00-\x1f"\\]'
 _OTHER_CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"
+_ESCAPED_BYTE = np.zeros(256, dtype=bool)
+_ESCAPED_BYTE[[*range(0x20), ord('"'), ord("\\")]] = True
+_PARALLEL_ROWS = 50_000
 
 
-def _escape(values: pa.ChunkedArray | pa.Array) -> tuple[pa.ChunkedArray | pa.Array, object]:
+def _may_need_escape(values: pa.ChunkedArray | pa.Array) -> bool:
+    """False when no byte of the column's data needs a JSON escape (a cheap scan of the raw buffers)."""
+    chunks = values.chunks if isinstance(values, pa.ChunkedArray) else [values]
+    for chunk in chunks:
+        data = chunk.buffers()[2]
+        if data is not None and data.size and _ESCAPED_BYTE[np.frombuffer(data, dtype=np.uint8)].any():
+            return True
+    return False
+
+
+def _escape(values: pa.ChunkedArray | pa.Array) -> tuple[pa.ChunkedArray | pa.Array, np.ndarray | None]:
     """JSON-escape a string column; also return a mask of rows holding control characters that
-    need ``\\uXXXX`` escapes (None when there are none)."""
+    need ``\\uXXXX`` escapes (None when there are none). Only the rows that need it are rewritten."""
     values = pc.fill_null(values, "")
-    if not pc.any(pc.match_substring_regex(values, _NEEDS_ESCAPE)).as_py():
+    if not _may_need_escape(values):
         return values, None
-    other = pc.match_substring_regex(values, _OTHER_CONTROL)
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    rows = pc.match_substring_regex(values, _NEEDS_ESCAPE)
+    positions = np.flatnonzero(rows.to_numpy(zero_copy_only=False))
+    if not len(positions):
+        return values, None
+    subset = values.take(pa.array(positions))
+    other = pc.match_substring_regex(subset, _OTHER_CONTROL).to_numpy(zero_copy_only=False)
     for old, new in (("\\", "\\\\"), ('"', '\\"'), ("\n", "\\n"), ("\r", "\\r"), ("\t", "\\t")):
-        values = pc.replace_substring(values, old, new)
-    return values, (other if pc.any(other).as_py() else None)
+        subset = pc.replace_substring(subset, old, new)
+    values = pc.replace_with_mask(values, rows, subset)
+    if not other.any():
+        return values, None
+    control = np.zeros(len(values), dtype=bool)
+    control[positions[other]] = True
+    return values, control
 
 
 def json_objects(keys: list[str], columns: list[pa.ChunkedArray | pa.Array]) -> pa.Array | pa.ChunkedArray:
     """One JSON object string per row, ``{key: value}`` over string columns, built column-wise.
 
-    Equal to ``json.dumps(dict(zip(keys, row)), ensure_ascii=False)`` for every row.
+    Equal to ``json.dumps(dict(zip(keys, row)), ensure_ascii=False)`` for every row (a missing value
+    is written as ``""``, as the CSV had it). Large inputs
+    are built in row ranges on parallel threads (Arrow releases the GIL).
     """
     if not columns or len(columns[0]) == 0:
         return pa.array([], pa.string())
+    rows = len(columns[0])
+    parts = min(os.cpu_count() or 1, 4, max(1, rows // _PARALLEL_ROWS))
+    if parts == 1:
+        return _json_objects(keys, columns)
+    bounds = np.linspace(0, rows, parts + 1).astype(int)
+    slices = [[c.slice(start, stop - start) for c in columns] for start, stop in itertools.pairwise(bounds)]
+    with ThreadPoolExecutor(parts) as pool:
+        built = list(pool.map(lambda part: _json_objects(keys, part), slices))
+    return pa.chunked_array([chunk for part in built for chunk in
+                             (part.chunks if isinstance(part, pa.ChunkedArray) else [part])], pa.string())
+
+
+def _json_objects(keys: list[str], columns: list[pa.ChunkedArray | pa.Array]) -> pa.Array | pa.ChunkedArray:
     pieces: list[object] = []
     needs_exact = None
     for i, (key, column) in enumerate(zip(keys, columns, strict=True)):
-        prefix = "{" if i == 0 else ", "
         escaped, control = _escape(column)
         if control is not None:
-            needs_exact = control if needs_exact is None else pc.or_(needs_exact, control)
-        pieces += [pa.scalar(prefix + json.dumps(key, ensure_ascii=False) + ': "'), escaped, pa.scalar('"')]
-    pieces.append(pa.scalar("}"))
+            needs_exact = control if needs_exact is None else needs_exact | control
+        prefix = "{" if i == 0 else '", '
+        pieces += [pa.scalar(prefix + json.dumps(key, ensure_ascii=False) + ': "'), escaped]
+    pieces.append(pa.scalar('"}'))
     out = pc.binary_join_element_wise(*pieces, "")
     if needs_exact is not None:
         values = out.to_pylist()
-        for i in np.flatnonzero(needs_exact.to_numpy(zero_copy_only=False)):
-            values[i] = json.dumps({k: c[int(i)].as_py() for k, c in zip(keys, columns, strict=True)},
-                                   ensure_ascii=False)
+        for i in np.flatnonzero(needs_exact):
+            record = {k: c[int(i)].as_py() for k, c in zip(keys, columns, strict=True)}
+            values[i] = json.dumps({k: "" if v is None else v for k, v in record.items()}, ensure_ascii=False)
         return pa.array(values, pa.string())
     return out
