@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -198,10 +199,23 @@ class Pipeline:
 
     def apply(self, texts: pd.Series) -> pd.Series:
         """Clean a column of texts (missing → empty string); vectorised where a step allows it."""
-        array = _to_arrow(texts)
-        for step in self.steps:
-            array = _apply_step(step, array)
+        array = self.apply_arrow(_to_arrow(texts))
         return pd.Series(pd.array(array, dtype=STRING), index=texts.index, name=texts.name)
+
+    def apply_arrow(self, array: pa.Array | pa.ChunkedArray) -> pa.Array:
+        """Clean a pyarrow string array without nulls; returns a ``large_string`` array.
+
+        Consecutive :class:`Rule` steps share one screening pass: only the texts that match one of
+        their patterns go through the substitutions.
+        """
+        array = text_array(array)
+        steps = list(self.steps)
+        while steps:
+            rules = []
+            while steps and isinstance(steps[0], Rule):
+                rules.append(steps.pop(0))
+            array = _apply_rules(rules, array) if rules else _apply_step(steps.pop(0), array)
+        return array
 
 
 def make_pipeline(*steps: Step) -> Pipeline:
@@ -222,26 +236,98 @@ def clean_series(texts: pd.Series, pipeline: Pipeline | None = None) -> pd.Serie
     return (pipeline or DEFAULT_PIPELINE).apply(texts)
 
 
-def _to_arrow(texts: pd.Series) -> pa.ChunkedArray:
-    array = pa.chunked_array([pa.array(texts.astype(STRING).array, type=pa.large_string())])
-    return pc.fill_null(array, "")
+def _to_arrow(texts: pd.Series) -> pa.Array:
+    return text_array(pa.array(texts.astype(STRING).array, type=pa.large_string()))
 
 
-def _apply_step(step: Step, array: pa.ChunkedArray) -> pa.ChunkedArray:
-    if isinstance(step, Rule):
-        return step.apply_arrow(array)
+def text_array(array: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """One pyarrow ``large_string`` array, nulls as empty strings."""
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks() if array.num_chunks != 1 else array.chunk(0)
+    if array.type != pa.large_string():
+        array = array.cast(pa.large_string())
+    return pc.fill_null(array, "") if array.null_count else array
+
+
+def _apply_rules(rules: list[Rule], array: pa.Array) -> pa.Array:
+    screen = "|".join(f"(?:{rule.pattern})" for rule in rules)
+    hits = pc.match_substring_regex(array, screen)
+    if not pc.any(hits).as_py():
+        return array
+    subset = pc.filter(array, hits)
+    for rule in rules:
+        subset = rule.apply_arrow(subset)
+    return replace_where(array, hits, subset)
+
+
+def replace_where(array: pa.Array, mask: pa.Array, values: pa.Array | list[str]) -> pa.Array:
+    """``array`` with the masked positions replaced, in order, by ``values``."""
+    return pc.replace_with_mask(array, mask, pa.array(values, type=pa.large_string()))
+
+
+def _apply_step(step: Step, array: pa.Array) -> pa.Array:
     if step is normalize_whitespace:
         return pc.utf8_trim_whitespace(normalize_whitespace_runs.apply_arrow(array))
+    if step is fullwidth_to_halfwidth:
+        return fullwidth_to_halfwidth_arrow(array)
     screen = _SCREENS.get(step)
-    values = array.to_pylist()
     if screen is None:
-        return pa.chunked_array([pa.array([step(v) for v in values], type=pa.large_string())])
-    hits = pc.match_substring_regex(array, screen()).to_numpy(zero_copy_only=False)
-    if not hits.any():
+        return pa.array([step(v) for v in array.to_pylist()], type=pa.large_string())
+    hits = pc.match_substring_regex(array, screen())
+    if not pc.any(hits).as_py():
         return array
-    for i in hits.nonzero()[0]:
-        values[i] = step(values[i])
-    return pa.chunked_array([pa.array(values, type=pa.large_string())])
+    subset = pc.filter(array, hits).to_pylist()
+    if step is to_simplified:
+        return replace_where(array, hits, _t2s_many(subset))
+    return replace_where(array, hits, [step(v) for v in subset])
+
+
+_BATCH_SEPARATOR = "\x1e"  # ASCII record separator: OpenCC leaves it alone
+
+
+def _t2s_many(texts: list[str]) -> list[str]:
+    """OpenCC t2s over many texts in one call (per-call overhead dominates short texts)."""
+    if any(_BATCH_SEPARATOR in t for t in texts):
+        return [_t2s().convert(t) for t in texts]
+    converted = _t2s().convert(_BATCH_SEPARATOR.join(texts)).split(_BATCH_SEPARATOR)
+    if len(converted) != len(texts):
+        return [_t2s().convert(t) for t in texts]
+    return converted
+
+
+def fullwidth_to_halfwidth_arrow(array: pa.Array) -> pa.Array:
+    """:func:`fullwidth_to_halfwidth` over a ``large_string`` array without nulls, on the UTF-8 bytes.
+
+    U+FF01–FF5E are ``EF BC 81``–``EF BD 9E`` in UTF-8 and U+3000 is ``E3 80 80``: each becomes one
+    ASCII byte, the two continuation bytes are dropped and the offsets shifted accordingly.
+    """
+    array = text_array(array)
+    if len(array) == 0:
+        return array
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int64)[array.offset:array.offset + len(array) + 1]
+    data = np.frombuffer(array.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]]
+    offsets = offsets - offsets[0]
+    body = data[:-2]  # a 3-byte character starts at most 3 bytes before the end
+    ef = np.flatnonzero(body == 0xEF)
+    e3 = np.flatnonzero(body == 0xE3)
+    second, third = data[ef + 1], data[ef + 2]
+    low = (second == 0xBC) & (third >= 0x81)  # U+FF01–FF3F
+    high = (second == 0xBD) & (third <= 0x9E)  # U+FF40–FF5E
+    space = e3[(data[e3 + 1] == 0x80) & (data[e3 + 2] == 0x80)]  # U+3000
+    if not (low.any() or high.any() or len(space)):
+        return array
+    data = data.copy()
+    data[ef[low]] = third[low] - 0x60
+    data[ef[high]] = third[high] - 0x20
+    data[space] = 0x20
+    starts = np.sort(np.concatenate((ef[low | high], space)))
+    keep = np.ones(len(data), dtype=bool)
+    keep[starts + 1] = False
+    keep[starts + 2] = False
+    # a character never straddles two texts, so 2 bytes go for every start before a text's offset
+    new_offsets = offsets - 2 * np.searchsorted(starts, offsets)
+    return pa.LargeStringArray.from_buffers(
+        len(array), pa.py_buffer(new_offsets.astype(np.int64)), pa.py_buffer(data[keep].tobytes()))
 
 
 # ---------------------------------------------------------------- extractors
@@ -267,21 +353,29 @@ def split_repost_chain(text: str) -> tuple[str, int, str]:
 
 def repost_chains(texts: pd.Series) -> pd.DataFrame:
     """Vectorised :func:`split_repost_chain` over cleaned texts: ``own_text, chain_depth, quoted_text``."""
-    array = _to_arrow(texts)
-    has_chain = pc.match_substring(array, CHAIN_SPLIT)
-    own = pc.utf8_trim_whitespace(pc.replace_substring_regex(array, "(?s)//@.*$", ""))
-    depth = pc.count_substring_regex(array, CHAIN_LINK)
-    chain = pc.replace_substring_regex(array, "(?s)^.*?//@", "//@", max_replacements=1)
-    chain = pc.if_else(has_chain, chain, "")
-    quoted = pc.replace_substring_regex(chain, "^" + CHAIN_LINK, "")
-    quoted = pc.replace_substring_regex(quoted, "[ ]*" + CHAIN_LINK + "[ ]*", " // ")
-    quoted = pc.replace_substring_regex(pc.utf8_trim_whitespace(quoted), "^(?: // )+|(?: // )+$", "")
+    own, depth, quoted = repost_chains_arrow(_to_arrow(texts))
     index = texts.index
     return pd.DataFrame({
         "own_text": pd.Series(pd.array(own, dtype=STRING), index=index),
         "chain_depth": pd.Series(depth.to_numpy(zero_copy_only=False), index=index).astype("Int64"),
         "quoted_text": pd.Series(pd.array(quoted, dtype=STRING), index=index),
     })
+
+
+def repost_chains_arrow(array: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
+    """:func:`repost_chains` on a pyarrow string array: (own words, chain depth, quoted text) arrays."""
+    array = text_array(array)
+    has_chain = pc.match_substring(array, CHAIN_SPLIT)
+    own = pc.utf8_trim_whitespace(pc.replace_substring_regex(array, "(?s)//@.*$", ""))
+    depth = pc.count_substring_regex(array, CHAIN_LINK)
+    if not pc.any(has_chain).as_py():
+        return own, depth, pa.array([""] * len(array), type=pa.large_string())
+    chain = pc.replace_substring_regex(pc.filter(array, has_chain), "(?s)^.*?//@", "//@", max_replacements=1)
+    quoted = pc.replace_substring_regex(chain, "^" + CHAIN_LINK, "")
+    quoted = pc.replace_substring_regex(quoted, "[ ]*" + CHAIN_LINK + "[ ]*", " // ")
+    quoted = pc.replace_substring_regex(pc.utf8_trim_whitespace(quoted), "^(?: // )+|(?: // )+$", "")
+    empty = pa.array([""] * len(array), type=pa.large_string())
+    return own, depth, replace_where(empty, has_chain, quoted)
 
 
 def extract_topics(text: str) -> list[str]:
@@ -303,10 +397,26 @@ def extract_lists(texts: pd.Series, extractor: Callable[[str], list[str]], scree
     """Apply a list extractor to a column; texts not matching the ``screen`` regex get an empty list."""
     from textkit.schema import STRING_LIST
 
-    array = _to_arrow(texts)
-    hits = pc.match_substring_regex(array, screen).to_numpy(zero_copy_only=False)
-    values = array.to_pylist()
-    out: list[list[str]] = [[] for _ in values]
-    for i in hits.nonzero()[0]:
-        out[i] = extractor(values[i])
-    return pd.Series(pd.array(out, dtype=STRING_LIST), index=texts.index)
+    found = extract_lists_arrow(_to_arrow(texts), extractor, screen)
+    return pd.Series(pd.array(found, dtype=STRING_LIST), index=texts.index)
+
+
+def extract_lists_arrow(array: pa.Array, extractor: Callable[[str], list[str]], screen: str) -> pa.Array:
+    """:func:`extract_lists` on a pyarrow string array: a ``list<string>`` array."""
+    array = text_array(array)
+    hits = pc.match_substring_regex(array, screen)
+    lengths = np.zeros(len(array), dtype=np.int32)
+    flat: list[str] = []
+    if len(array) and pc.any(hits).as_py():
+        positions = np.flatnonzero(hits.to_numpy(zero_copy_only=False))
+        for position, value in zip(positions, pc.filter(array, hits).to_pylist(), strict=True):
+            found = extractor(value)
+            lengths[position] = len(found)
+            flat += found
+    return list_array(lengths, flat)
+
+
+def list_array(lengths: np.ndarray, flat: list[str]) -> pa.Array:
+    """A ``list<string>`` array from the length of each list and all their items in order."""
+    offsets = np.concatenate(([0], np.cumsum(lengths, dtype=np.int32))).astype(np.int32)
+    return pa.ListArray.from_arrays(pa.array(offsets), pa.array(flat, type=pa.string()))

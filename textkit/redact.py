@@ -38,10 +38,18 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from textkit.clean import (
+    fullwidth_to_halfwidth,
+    fullwidth_to_halfwidth_arrow,
+    list_array,
+    replace_where,
+    text_array,
+)
 from textkit.schema import STRING, STRING_LIST
 
 PLACEHOLDERS = ("EMAIL", "ID", "CARD", "PHONE", "QQ", "WECHAT", "PLATE")
@@ -55,8 +63,20 @@ NOT_PERSONAL = (
     r"(?:订单|单号|编号|流水号|运单|快递|采样管|条码|批号|工单|交易号|No\.?|NO\.?)[号码]?[:：]?[ ]?"
 )
 
-# A text that matches none of these cannot contain PII: most posts skip the slow path.
-SCREEN = r"[0-9]{5}|@|[A-Za-z0-9]{6}|[" + PROVINCES + r"][A-Z]"
+# Screens (RE2, applied after full-width → half-width): each is implied by the patterns of its types, so a
+# text that matches none of them cannot contain that personal data and skips their regexes. Most posts
+# match no screen at all.
+NUMBER_SCREEN = r"[0-9]{7}|[0-9]{3}[ \-][0-9]{4}"  # 7 digits in a row, or a 3-digit and a 4-digit group
+SCREENS = {
+    "EMAIL": r"[A-Za-z0-9._%+\-]@[A-Za-z0-9\-]",
+    "ID": NUMBER_SCREEN,
+    "CARD": NUMBER_SCREEN,
+    "PHONE": NUMBER_SCREEN,
+    "QQ": r"(?i:qq|扣扣|企鹅号|q号)",
+    "WECHAT": r"(?i:微信|威信|薇信|v信|vx|wx|weixin|wechat)",
+    "PLATE": "[" + PROVINCES + "][A-Z]",
+}
+SCREEN = "|".join(dict.fromkeys(SCREENS.values()))
 
 
 def id_check_char(first17: str) -> str:
@@ -107,6 +127,10 @@ class _Pattern:
 
 
 _NUMBERING = re.compile(NOT_PERSONAL + "$")
+# Full-width forms of the characters the patterns look at (digits, letters, @ . - + _ ( ) and space);
+# other full-width punctuation (，！？) changes no match, so such texts are searched as they are.
+_FULLWIDTH_IN_PATTERNS = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\uff20\uff0e\uff0d\uff0b\uff3f"
+                                    "\uff08\uff09\u3000]")
 
 PATTERNS: tuple[_Pattern, ...] = (
     _Pattern("EMAIL", re.compile(
@@ -134,10 +158,18 @@ PATTERNS: tuple[_Pattern, ...] = (
 )
 
 
-def find_pii(text: str) -> list[tuple[str, int, int]]:
-    """Personal data in ``text`` as ``(type, start, end)`` spans, sorted, non-overlapping."""
+def find_pii(text: str, kinds: Iterable[str] | None = None) -> list[tuple[str, int, int]]:
+    """Personal data in ``text`` as ``(type, start, end)`` spans, sorted, non-overlapping.
+
+    ``kinds`` limits the search to those placeholder types (default: all).
+    """
+    if _FULLWIDTH_IN_PATTERNS.search(text):  # one character for one: the spans fit the original text
+        text = fullwidth_to_halfwidth(text)
+    wanted = PLACEHOLDERS if kinds is None else frozenset(kinds)
     taken: list[tuple[str, int, int]] = []
     for pattern in PATTERNS:
+        if pattern.kind not in wanted:
+            continue
         for start, end in pattern.spans(text):
             if any(start < t_end and t_start < end for _, t_start, t_end in taken):
                 continue
@@ -145,9 +177,12 @@ def find_pii(text: str) -> list[tuple[str, int, int]]:
     return sorted(taken, key=lambda span: span[1])
 
 
-def redact_text(text: str) -> tuple[str, list[str]]:
-    """``text`` with personal data replaced by ``<TYPE>`` placeholders, and the types replaced in order."""
-    spans = find_pii(text)
+def redact_text(text: str, kinds: Iterable[str] | None = None) -> tuple[str, list[str]]:
+    """``text`` with personal data replaced by ``<TYPE>`` placeholders, and the types replaced in order.
+
+    ``kinds`` limits the search to those placeholder types (default: all).
+    """
+    spans = find_pii(text, kinds)
     if not spans:
         return text, []
     pieces, last = [], 0
@@ -166,24 +201,46 @@ def redact(text: str) -> str:
 def redact_series(texts: pd.Series) -> tuple[pd.Series, pd.Series, Counter]:
     """Redact a column: (redacted texts, list of placeholder types per text, counts per type).
 
-    Only texts that pass a cheap vectorised screen (5 digits in a row, ``@``, a 6-character ASCII word
-    or a province letter) go through the regexes; each distinct text is redacted once.
+    Missing texts stay missing. See :func:`redact_arrow`.
     """
-    array = pa.chunked_array([pa.array(texts.astype(STRING).array, type=pa.large_string())])
-    hits = pc.fill_null(pc.match_substring_regex(array, SCREEN), False).to_numpy(zero_copy_only=False)
-    values = array.to_pylist()
-    types: list[list[str]] = [[] for _ in values]
+    array = pa.array(texts.astype(STRING).array, type=pa.large_string())
+    redacted, types, counts = redact_arrow(array)
+    redacted = pd.Series(pd.array(redacted, dtype=STRING), index=texts.index, name=texts.name)
+    redacted = redacted.where(texts.notna().to_numpy(), None)
+    return redacted, pd.Series(pd.array(types, dtype=STRING_LIST), index=texts.index), counts
+
+
+def redact_arrow(texts: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, pa.Array, Counter]:
+    """Redact a pyarrow string array: (redacted ``large_string`` array with nulls as ``""``,
+    ``list<string>`` of the placeholder types in each text (sorted, distinct), counts per type).
+
+    Only texts that pass the vectorised :data:`SCREEN` go through the regexes; each distinct text is
+    redacted once.
+    """
+    array = text_array(texts)
+    probe = fullwidth_to_halfwidth_arrow(array)
+    hits = pc.match_substring_regex(probe, SCREEN)
     counts: Counter = Counter()
+    lengths = np.zeros(len(array), dtype=np.int32)
+    if not len(array) or not pc.any(hits).as_py():
+        return array, list_array(lengths, []), counts
+    probe = pc.filter(probe, hits)
+    screened = {screen: pc.match_substring_regex(probe, screen).to_numpy(zero_copy_only=False)
+                for screen in dict.fromkeys(SCREENS.values())}
     cache: dict[str, tuple[str, list[str]]] = {}
-    for i in hits.nonzero()[0]:
-        value = values[i]
+    redacted, flat = [], []
+    positions = np.flatnonzero(hits.to_numpy(zero_copy_only=False))
+    for i, (position, value) in enumerate(zip(positions, pc.filter(array, hits).to_pylist(), strict=True)):
         if value not in cache:
-            cache[value] = redact_text(value)
-        values[i], types[i] = cache[value]
-        counts.update(types[i])
-    redacted = pd.Series(pd.array(values, dtype=STRING), index=texts.index, name=texts.name)
-    found = pd.Series(pd.array([sorted(set(t)) for t in types], dtype=STRING_LIST), index=texts.index)
-    return redacted, found, counts
+            kinds = [kind for kind, screen in SCREENS.items() if screened[screen][i]]
+            cache[value] = redact_text(value, kinds)
+        text, found = cache[value]
+        redacted.append(text)
+        counts.update(found)
+        distinct = sorted(set(found))
+        lengths[position] = len(distinct)
+        flat += distinct
+    return replace_where(array, hits, redacted), list_array(lengths, flat), counts
 
 
 # ---------------------------------------------------------------- pseudonyms

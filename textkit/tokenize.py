@@ -36,6 +36,7 @@ STOPWORDS = LEXICON_DIR / "stopwords.txt"
 SINGLE_CHARS = LEXICON_DIR / "single_chars.txt"
 BACKENDS = ("fast", "jieba")
 PARALLEL_MIN_TEXTS = 20_000
+BLOCK_CACHE_SIZE = 1_000_000  # blocks remembered per process (a few hundred MB at most)
 
 TOTAL_BALANCE_WORD = "\U0010fffd\U0010fffd"  # two private-use characters outside the BMP
 # jieba's block regex (jieba.re_han_default): segmentation never crosses a block boundary
@@ -159,6 +160,7 @@ class Tokenizer:
         self.drop_numbers = drop_numbers
         self.hmm = hmm
         self._keep_cache: dict[str, bool] = {}
+        self._block_cache: dict[str, list[str]] = {}
 
     # -- segmentation -------------------------------------------------------------------------
 
@@ -246,10 +248,57 @@ class Tokenizer:
         """Filtered tokens of one text (``None`` → ``[]``)."""
         if not text:
             return []
+        if "[" not in text and "<" not in text:
+            return self._block_tokens(text)
+        out: list[str] = []
+        last = 0
+        for match in SPECIAL.finditer(text):
+            if match.start() > last:
+                out += self._block_tokens(text[last:match.start()])
+            if match.group(1) and self.keep_emotions:
+                out += self._filter([match.group(1)])
+            last = match.end()
+        if last < len(text):
+            out += self._block_tokens(text[last:])
+        return out
+
+    def _block_tokens(self, text: str) -> list[str]:
+        """Filtered tokens of a text without special tokens, block by block with a cache.
+
+        jieba segments each run of :data:`HAN_BLOCK` characters on its own, so the tokens of a block
+        do not depend on its neighbours: a block seen before (common phrases, copies, reposts) is
+        looked up instead of segmented again.
+        """
+        cache = self._block_cache
+        out: list[str] = []
+        for block in HAN_BLOCK.split(text):
+            if not block:
+                continue
+            tokens = cache.get(block)
+            if tokens is None:
+                tokens = self._filter(self._cut_block(block))
+                if len(cache) < BLOCK_CACHE_SIZE:
+                    cache[block] = tokens
+            out += tokens
+        return out
+
+    def _cut_block(self, block: str) -> list[str]:
+        """Segmentation of one block: jieba's rules for text between Han blocks, else :meth:`cut`."""
+        if HAN_BLOCK.fullmatch(block):
+            return self.cut(block)
+        out: list[str] = []
+        for piece in SPACE.split(block):
+            if SPACE.fullmatch(piece):
+                out.append(piece)
+            else:
+                out += list(piece)
+        return out
+
+    def _filter(self, tokens: list[str]) -> list[str]:
         keep = self.keep
         if self.lowercase:
-            return [t.strip().lower() if t.isascii() else t.strip() for t in self.segments(text) if keep(t)]
-        return [t.strip() for t in self.segments(text) if keep(t)]
+            return [t.strip().lower() if t.isascii() else t.strip() for t in tokens if keep(t)]
+        return [t.strip() for t in tokens if keep(t)]
 
     def tokenize_many(self, texts: Iterable[str | None], *, n_jobs: int | None = None) -> list[list[str]]:
         """Filtered tokens of many texts, in parallel over ``n_jobs`` processes for large inputs."""
