@@ -1,0 +1,135 @@
+"""Tokenizer (textkit.tokenize) on invented texts: user dictionary, filters, special tokens, backends."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from textkit.tokenize import (
+    SINGLE_CHARS,
+    STOPWORDS,
+    USERDICT,
+    Tokenizer,
+    read_userdict,
+    read_word_list,
+    tokenize,
+)
+
+
+@pytest.fixture(scope="module")
+def fast():
+    return Tokenizer(backend="fast")
+
+
+@pytest.fixture(scope="module")
+def reference():
+    return Tokenizer(backend="jieba")
+
+
+@pytest.mark.parametrize("text, word", [
+    ("一码通打不开", "一码通"),
+    ("健康码变黄码", "健康码"),
+    ("今天核酸排了三小时", "核酸"),
+    ("被拉去方舱", "方舱"),
+    ("小区封控了", "封控"),
+    ("大数据局回应", "大数据局"),
+])
+def test_user_dictionary_words_stay_whole(fast, reference, text, word):
+    assert word in fast.tokenize(text)
+    assert word in reference.tokenize(text)
+
+
+def test_without_the_user_dictionary_jieba_splits_them():
+    plain = Tokenizer(backend="jieba", userdict=None, stopwords=None, single_chars=None)
+    assert "一码通" not in plain.cut("一码通打不开")
+    assert "大数据局" not in plain.cut("大数据局回应")
+
+
+def test_stop_words_punctuation_numbers_and_lone_characters_are_dropped(fast):
+    tokens = fast.tokenize("我们的系统，因为 12345 个 3.5 100% 2021 人 a 真的 太慢了！！！")
+    assert tokens == ["系统", "太慢"]
+
+
+def test_allow_listed_single_characters_are_kept(fast):
+    assert fast.tokenize("崩 卡 慢 饿 人 了 的") == ["崩", "卡", "慢", "饿"]
+    allowed = set(read_word_list(SINGLE_CHARS))
+    assert {"崩", "卡", "慢"} <= allowed
+    assert not allowed & set(read_word_list(STOPWORDS))
+
+
+def test_ascii_is_lower_cased(fast):
+    assert fast.tokenize("IPHONE和Android都不行") == ["iphone", "android", "不行"]
+    assert Tokenizer(lowercase=False).tokenize("IPHONE") == ["IPHONE"]
+
+
+def test_emotion_codes_become_tokens(fast):
+    assert fast.tokenize("[泪][泪]一码通崩了[doge]") == ["[泪]", "[泪]", "一码通", "崩", "[doge]"]
+    assert Tokenizer(keep_emotions=False).tokenize("[泪]一码通崩了") == ["一码通", "崩"]
+
+
+def test_placeholders_are_dropped(fast):
+    assert fast.tokenize("求助<PHONE>电话<ID><EMAIL><CARD><QQ><WECHAT><PLATE>") == ["求助", "电话"]
+    assert fast.segments("[泪]一码通<PHONE>") == ["[泪]", "一码通"]
+
+
+def test_missing_and_empty_texts_give_no_tokens(fast):
+    assert fast.tokenize(None) == [] and fast.tokenize("") == [] and fast.tokenize("   ") == []
+
+
+def test_filters_can_be_turned_off():
+    unfiltered = Tokenizer(stopwords=None, single_chars=None, drop_numbers=False)
+    tokens = unfiltered.tokenize("我们排了 12345 个")
+    assert "我们" in tokens and "12345" in tokens and "个" not in tokens  # lone characters still go
+
+
+TRICKY = [
+    "abc123def 一码通", "t.cn/A6abc 网页", "v1.2.3版本更新", "C++和C#都不会", "哈哈哈哈哈哈哈哈",
+    "呜呜呜呜一码通崩崩崩崩", "😭😭😭一码通🙏", "𠮷野家排队", "e-mail地址a_b.c@d", "100%崩了", "3.5小时",
+    "AT&T", "no.1 第一", "x-y-z 坐标", "一码通一码通一码通", "码码码码", "iOS15.2 安卓12",
+    "西安一码通又崩了，健康码打不开，核酸结果出不来，方舱里好冷", "[泪]打不开<PHONE>急急急急", "Ａ全角ｂ",
+    "排队排队排队排队", "啊啊啊啊啊崩崩崩", "2021.12.20 又崩", "12月20日早上8:30", "\t\n换行\r\n再换",
+]
+
+
+@pytest.mark.parametrize("text", TRICKY)
+def test_fast_backend_gives_jieba_tokens(fast, reference, text):
+    assert fast.cut(text) == reference.cut(text)
+    assert fast.tokenize(text) == reference.tokenize(text)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("一码通崩了健康核酸排队哈啊呜 ab1.%-_#&+😭𠮷[泪]<PHONE>，！")),
+               max_size=30))
+def test_fast_backend_gives_jieba_tokens_on_generated_text(fast, reference, text):
+    assert fast.tokenize(text) == reference.tokenize(text)
+
+
+def test_parallel_tokenization_equals_serial():
+    texts = [*TRICKY, None, ""] * 6
+    serial = tokenize(texts, n_jobs=1)
+    assert tokenize(texts, n_jobs=2) == serial
+    assert serial == [Tokenizer(backend="jieba").tokenize(t) for t in texts]
+    assert len(serial) == len(texts)
+
+
+def test_tokenize_arrow_is_a_list_of_strings():
+    array = Tokenizer().tokenize_arrow(["一码通崩了", None])
+    assert str(array.type) == "list<item: string>"
+    assert array.to_pylist() == [["一码通", "崩"], []]
+
+
+def test_unknown_backend_is_a_clear_error():
+    with pytest.raises(ValueError, match="unknown tokenizer backend"):
+        Tokenizer(backend="nope")
+
+
+def test_user_dictionary_entries_have_frequencies(tmp_path):
+    entries = read_userdict(USERDICT)
+    words = {word for word, _, _ in entries}
+    assert {"一码通", "健康码", "核酸", "方舱", "封控", "大数据局"} <= words
+    assert all(freq is not None for _, freq, _ in entries)
+    bad = tmp_path / "userdict.txt"
+    bad.write_text("一码通 多 n\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"line 1: frequency '多'"):
+        read_userdict(bad)
