@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from textkit.cli import main as cli_main
-from textkit.ingest import crawl_time_from_name, ingest_dir, load_posts, read_posts, tables
+from textkit.ingest import crawl_time_from_name, ingest_dir, load_posts, read_posts, sources, tables
 from textkit.ingest.common import bid_to_mid, split_list
 from textkit.ingest.tables import json_objects
 from textkit.synth.writers import CRAWLER_HEADER, CRAWLER_MAIN, SEARCH_HEADER_21
@@ -553,3 +553,20 @@ def test_split_list_drops_empty_items():
     assert lists.index.tolist() == [5, 6, 7, 8, 9]
     assert [list(v) for v in lists] == [["a", "b"], [], [], ["x", "y"], ["p", "q"]]
     assert [list(v) for v in split_list(pd.Series([" x , ,y ,"]))] == [["x", "y"]]
+
+
+def test_large_files_decode_lazily_with_the_same_result(tmp_path, monkeypatch):
+    monkeypatch.setattr(sources, "_LAZY_BYTES", 0)  # every file takes the lazy path
+    rows = [search_row(f"90000000000002{i:02d}", text=f"第{i}条") for i in range(30)]
+    utf8 = tmp_path / "utf8.csv"
+    utf8.write_text(csv_text(SEARCH_HEADER, rows), encoding="utf-8")
+    posts, report = one(utf8)
+    assert report.encoding == "utf-8-sig" and report.replaced_bytes == 0 and len(posts) == 30
+    assert posts["text"].tolist() == [f"第{i}条" for i in range(30)]
+    damaged = tmp_path / "damaged.csv"  # valid UTF-8 at the start, one broken byte further on
+    data = csv_text(SEARCH_HEADER, rows).encode("utf-8")
+    cut = data.index("第25条".encode())
+    damaged.write_bytes(data[:cut] + b"\xff" + data[cut:])
+    posts, report = one(damaged)
+    assert report.encoding == "utf-8-sig" and report.replaced_bytes == 1 and report.accepted == 30
+    assert posts["text"].tolist()[24:26] == ["第24条", "\ufffd第25条"]

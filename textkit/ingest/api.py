@@ -20,7 +20,7 @@ from textkit.ingest.base import ReadResult, Rejection, SourceFile
 from textkit.ingest.detect import UnknownFormat, detect
 from textkit.ingest.report import FileReport, IngestReport
 from textkit.ingest.sources import UnreadableFile, open_source
-from textkit.schema import COLUMN_NAMES, STRING, conform, empty_posts
+from textkit.schema import COLUMN_NAMES, DTYPES, STRING, conform, empty_posts
 from textkit.timeparse import china_time
 
 SYNTH_MARKER = "textkit_synthetic.json"
@@ -112,12 +112,13 @@ def _finish_posts(result: ReadResult, source: SourceFile, reader, report: FileRe
     n = len(posts)
     fill = {"platform": reader.platform, "source_format": reader.name, "source_file": source.display_path}
     for column, value in fill.items():
-        if column not in posts.columns:
-            posts[column] = value
-        else:
-            posts[column] = posts[column].fillna(value)
+        constant = pd.Series(pd.arrays.ArrowStringArray(pa.repeat(value, n)), index=posts.index)
+        posts[column] = constant if column not in posts.columns else posts[column].fillna(constant)
     if "source_record" not in posts.columns:
         posts["source_record"] = np.arange(1, n + 1)
+    for column in COLUMN_NAMES:  # typed empty columns: conform would build them value by value
+        if column not in posts.columns and DTYPES[column] == STRING:
+            posts[column] = pd.Series(pd.arrays.ArrowStringArray(pa.nulls(n, pa.string())), index=posts.index)
     posts = conform(posts)
     for column in ("topics", "mentions"):
         posts[column] = _empty_lists_for_missing(posts[column])
@@ -235,8 +236,12 @@ def read_posts(
 def _dedupe(frame: pd.DataFrame, key: list[str], report: IngestReport, what: str) -> pd.DataFrame:
     by_file = {f.file: f for f in report.files}
     has_key = frame[key].notna().all(axis=1).to_numpy()
-    duplicate = frame.duplicated(key, keep="first").to_numpy() & has_key
-    kept = frame.loc[~duplicate]
+    combined = np.zeros(len(frame), dtype=np.int64)
+    for column in key:  # one integer per key combination: hashing ints beats hashing string pairs
+        codes, uniques = pd.factorize(frame[column], use_na_sentinel=True)
+        combined = combined * (len(uniques) + 1) + codes + 1
+    duplicate = pd.Series(combined).duplicated(keep="first").to_numpy() & has_key
+    kept = frame.loc[~duplicate] if duplicate.any() else frame
     for name, count in frame.loc[duplicate, "source_file"].value_counts().items():
         by_file[name].duplicates += int(count)
     for name, count in kept["source_file"].value_counts().items():
@@ -252,26 +257,21 @@ def _read_one(path: Path, display: str, crawl, fmt, file_report: FileReport, fra
     except UnreadableFile as error:
         _file_failed(file_report, str(error), rejected, counts_as_record="empty file" not in str(error))
         return
-    file_report.encoding = source.encoding
-    file_report.replaced_bytes = source.replaced_bytes
-    file_report.nul_bytes = source.nul_bytes
-    if source.replaced_bytes:
-        file_report.warnings.append(f"{source.replaced_bytes} undecodable byte(s) replaced with U+FFFD "
-                                    f"(read as {source.encoding})")
-    if source.nul_bytes:
-        file_report.warnings.append(f"{source.nul_bytes} NUL byte(s) removed")
     try:
         reader = detect(source, fmt)
     except UnknownFormat as error:
+        _encoding_notes(source, file_report)
         _file_failed(file_report, str(error), rejected, counts_as_record=True)
         return
     file_report.format = reader.name
     try:
         result = reader.read(source)
     except (ValueError, KeyError, TypeError) as error:
+        _encoding_notes(source, file_report)
         _file_failed(file_report, f"{display}: {reader.name} reader failed: {error}", rejected,
                      counts_as_record=True)
         return
+    _encoding_notes(source, file_report)  # after reading: a file read as UTF-8 on disk is never decoded
     file_report.records = result.records
     file_report.rejected = len(result.rejected)
     file_report.warnings.extend(result.warnings)
@@ -284,6 +284,17 @@ def _read_one(path: Path, display: str, crawl, fmt, file_report: FileReport, fra
     authors = _finish_authors(result, source, reader)
     if authors is not None:
         author_frames.append(authors)
+
+
+def _encoding_notes(source: SourceFile, file_report: FileReport) -> None:
+    file_report.encoding = source.encoding
+    file_report.replaced_bytes = source.replaced_bytes
+    file_report.nul_bytes = source.nul_bytes
+    if source.replaced_bytes:
+        file_report.warnings.append(f"{source.replaced_bytes} undecodable byte(s) replaced with U+FFFD "
+                                    f"(read as {source.encoding})")
+    if source.nul_bytes:
+        file_report.warnings.append(f"{source.nul_bytes} NUL byte(s) removed")
 
 
 def _file_failed(file_report: FileReport, reason: str, rejected: list[dict], *,

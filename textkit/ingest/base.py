@@ -16,28 +16,81 @@ from typing import ClassVar
 import pandas as pd
 
 
-@dataclass
 class SourceFile:
     """One input file, opened and decoded.
 
     ``text`` is the decoded content of a text file (undecodable bytes replaced with U+FFFD and
     counted in ``replaced_bytes``, NUL bytes removed and counted in ``nul_bytes``); it is None for
     binary formats (SQLite, XLSX), which readers open through ``path``.
+
+    A file opened with ``undecoded`` bytes is decoded only when ``text``, ``encoding`` or
+    ``replaced_bytes`` is first asked for: a reader that parses the file straight from ``path`` with
+    a validating UTF-8 parser (the fast CSV path) calls :meth:`confirm_utf8` instead and the file is
+    never decoded in Python.
     """
 
-    path: Path
-    display_path: str
-    encoding: str
-    text: str | None
-    replaced_bytes: int = 0
-    nul_bytes: int = 0
-    crawl_time: pd.Timestamp | None = None
-    kind: str = "text"  # text | sqlite | xlsx
-    crawl_time_given: bool = False  # True when crawl_time came from --crawl-time: it beats the records'
+    def __init__(self, path: Path, display_path: str, encoding: str, text: str | None,
+                 replaced_bytes: int = 0, nul_bytes: int = 0, crawl_time: pd.Timestamp | None = None,
+                 kind: str = "text", crawl_time_given: bool = False, *,
+                 undecoded: bytes | None = None, decode=None, head_text: str = "") -> None:
+        self.path = path
+        self.display_path = display_path
+        self._encoding = encoding
+        self._text = text
+        self._replaced_bytes = replaced_bytes
+        self.nul_bytes = nul_bytes
+        self.crawl_time = crawl_time
+        self.kind = kind  # text | sqlite | xlsx
+        self.crawl_time_given = crawl_time_given  # True when crawl_time came from --crawl-time
+        self._undecoded = undecoded
+        self._decode = decode
+        self._confirmed = False
+        self._head_text = head_text  # the decoded start of a file not decoded yet
+
+    def __repr__(self) -> str:
+        return f"SourceFile({self.display_path!r}, kind={self.kind!r})"
+
+    def _decoded(self) -> None:
+        if self._undecoded is not None:
+            self._text, self._encoding, self._replaced_bytes = self._decode(self._undecoded)
+            self._undecoded = None
+            self._confirmed = False
+
+    @property
+    def text(self) -> str | None:
+        self._decoded()
+        return self._text
+
+    @property
+    def encoding(self) -> str:
+        if not self._confirmed:
+            self._decoded()
+        return self._encoding
+
+    @property
+    def replaced_bytes(self) -> int:
+        if not self._confirmed:
+            self._decoded()
+        return self._replaced_bytes
+
+    @property
+    def maybe_utf8(self) -> bool:
+        """True when the file can be handed as it is on disk to a parser that validates UTF-8: its
+        start is UTF-8 (not decoded yet) or it decoded as UTF-8 with no replacements, and no NULs."""
+        if self.nul_bytes or self.kind != "text" or self._encoding not in ("utf-8", "utf-8-sig"):
+            return False
+        return self._undecoded is not None or not self._replaced_bytes
+
+    def confirm_utf8(self) -> None:
+        """A validating parser read the whole file as UTF-8: keep the encoding, skip decoding it here."""
+        if self._undecoded is not None and self.maybe_utf8:
+            self._confirmed = True
 
     def head(self, n_chars: int = 8192) -> str:
         """The first characters of the decoded text ('' for binary files)."""
-        return "" if self.text is None else self.text[:n_chars]
+        if self._undecoded is not None:
+            return self._head_text[:n_chars]
+        return "" if self._text is None else self._text[:n_chars]
 
     def head_lines(self, n: int = 5) -> list[str]:
         """The first ``n`` non-empty lines of the decoded text (BOM removed)."""

@@ -70,7 +70,7 @@ class Guangzhou2022Csv(Reader):
     REQUIRED = ("User_ID", "text", "Forwarding_amount", "Comment_amount", "Likes", "created_at", "Keywords")
 
     def sniff(self, source: SourceFile) -> float:
-        header = set(header_of(source)) if source.text else set()
+        header = set(header_of(source)) if source.kind == "text" else set()
         return 0.9 if all(c in header for c in self.REQUIRED) else 0.0
 
     def read(self, source: SourceFile) -> ReadResult:
@@ -93,7 +93,7 @@ class NcovWeiboCsv(Reader):
     REQUIRED = ("微博发布时间", "发布人账号", "微博中文内容")
 
     def sniff(self, source: SourceFile) -> float:
-        header = set(header_of(source)) if source.text else set()
+        header = set(header_of(source)) if source.kind == "text" else set()
         has_id = "微博id" in header or "weibo_id" in header
         return 0.9 if has_id and all(c in header for c in self.REQUIRED) else 0.0
 
@@ -115,7 +115,7 @@ class HashtagDailyCsv(Reader):
     platform = "weibo"
 
     def sniff(self, source: SourceFile) -> float:
-        return 0.7 if source.text and header_of(source) == ["userid", "text"] else 0.0
+        return 0.7 if source.kind == "text" and header_of(source) == ["userid", "text"] else 0.0
 
     def read(self, source: SourceFile) -> ReadResult:
         table = read_csv_table(source)

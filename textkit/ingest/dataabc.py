@@ -67,7 +67,7 @@ class WeiboSearchCsv(Reader):
     platform = "weibo"
 
     def sniff(self, source: SourceFile) -> float:
-        return _header_score(header_of(source), SEARCH_REQUIRED, SEARCH_OPTIONAL) if source.text else 0.0
+        return _header_score(header_of(source), SEARCH_REQUIRED, SEARCH_OPTIONAL)
 
     def read(self, source: SourceFile) -> ReadResult:
         table = read_csv_table(source)
@@ -167,7 +167,7 @@ class WeiboCrawlerCsv(Reader):
     platform = "weibo"
 
     def sniff(self, source: SourceFile) -> float:
-        if not source.text:
+        if source.kind != "text":
             return 0.0
         header = header_of(source)
         return _header_score(header, CRAWLER_REQUIRED, ("@用户", "完整日期", "是否原创", "工具"))
@@ -218,7 +218,7 @@ class WeiboCrawlerUsersCsv(Reader):
     platform = "weibo"
 
     def sniff(self, source: SourceFile) -> float:
-        return _header_score(header_of(source), USERS_REQUIRED, ("微博数", "IP属地")) if source.text else 0.0
+        return _header_score(header_of(source), USERS_REQUIRED, ("微博数", "IP属地"))
 
     def read(self, source: SourceFile) -> ReadResult:
         table = read_csv_table(source, force_robust=True)
@@ -246,7 +246,7 @@ class WeiboCrawlerCommentsCsv(Reader):
     platform = "weibo"
 
     def sniff(self, source: SourceFile) -> float:
-        return _header_score(header_of(source), COMMENTS_HEADER, ("pic_url",)) if source.text else 0.0
+        return _header_score(header_of(source), COMMENTS_HEADER, ("pic_url",))
 
     def read(self, source: SourceFile) -> ReadResult:
         table = read_csv_table(source)
@@ -468,8 +468,7 @@ class WeiboSpiderCsv(Reader):
     platform = "weibo"
 
     def sniff(self, source: SourceFile) -> float:
-        return _header_score(header_of(source), SPIDER_REQUIRED, ("发布工具", "是否为原创微博")) \
-            if source.text else 0.0
+        return _header_score(header_of(source), SPIDER_REQUIRED, ("发布工具", "是否为原创微博"))
 
     def read(self, source: SourceFile) -> ReadResult:
         table = read_csv_table(source)

@@ -231,7 +231,7 @@ def _header(source: SourceFile) -> list[str]:
     if source.kind == "xlsx":
         headers = xlsx_headers(source)
         return next(iter(headers.values()), [])
-    if source.text is None:
+    if source.kind != "text":
         return []
     if is_json_text(source):
         from textkit.ingest.records import first_objects
@@ -243,7 +243,7 @@ def _header(source: SourceFile) -> list[str]:
 
 def _table(source: SourceFile) -> tuple[pd.DataFrame, np.ndarray, pd.Series, list, list[str]]:
     """(frame of source columns, record numbers, raw JSON per record, rejections, warnings)."""
-    if source.kind == "xlsx" or (source.text is not None and is_json_text(source)):
+    if source.kind == "xlsx" or is_json_text(source):
         parsed = xlsx_records(source, sheets=None) if source.kind == "xlsx" else json_records(source)
         if source.kind == "xlsx" and len(set(parsed.sheets.values())) > 1:
             first = next(iter(parsed.sheets.values()))

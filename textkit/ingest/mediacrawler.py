@@ -289,7 +289,7 @@ class MediaCrawlerReader(Reader):
             headers = xlsx_headers(source)
             kinds = [item_type(self.platform, set(keys)) for keys in headers.values()]
             return 0.9 if any(kinds) else 0.0
-        if source.text is None:
+        if source.kind != "text":
             return 0.0
         if is_json_text(source):
             objects = first_objects(source)

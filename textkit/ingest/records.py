@@ -33,7 +33,7 @@ class Records:
 
 def is_json_text(source: SourceFile) -> bool:
     """True when the file's text starts like JSON (``[`` or ``{``)."""
-    return source.text is not None and source.head(64).lstrip("\ufeff \t\r\n")[:1] in ("[", "{")
+    return source.kind == "text" and source.head(64).lstrip("\ufeff \t\r\n")[:1] in ("[", "{")
 
 
 def first_objects(source: SourceFile, n: int = 5) -> list[dict]:

@@ -31,6 +31,8 @@ _MAGIC = {
     b"\x00\x00\x00": "a binary file",
 }
 SQLITE_MAGIC = b"SQLite format 3\x00"
+_LAZY_BYTES = 1 << 20  # larger text files are decoded only when a reader needs the text
+_HEAD_BYTES = 1 << 18  # what sniffers of a not yet decoded file see
 
 
 class UnreadableFile(ValueError):
@@ -112,11 +114,26 @@ def open_source(
             data = head + fh.read()
     except OSError as error:
         raise UnreadableFile(f"{display}: cannot be read ({error.strerror or error})") from None
-    if not data.strip():
+    if not data or data.isspace():
         raise UnreadableFile(f"{display}: empty file")
     nul_bytes = data.count(b"\x00")
     if nul_bytes:
         data = data.replace(b"\x00", b"")
+    head = _utf8_head(data) if len(data) > _LAZY_BYTES else None
+    if head is not None:
+        encoding = "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8"
+        return SourceFile(path, display, encoding, None, nul_bytes=nul_bytes, crawl_time=crawl_time,
+                          undecoded=data, decode=decode_bytes, head_text=head)
     text, encoding, replaced = decode_bytes(data)
     return SourceFile(path, display, encoding, text, replaced_bytes=replaced, nul_bytes=nul_bytes,
                       crawl_time=crawl_time)
+
+
+def _utf8_head(data: bytes) -> str | None:
+    """The decoded start of ``data`` (BOM removed) when it is UTF-8 (a character cut off at its end
+    allowed), else None."""
+    start = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+    try:
+        return codecs.getincrementaldecoder("utf-8")().decode(data[start:start + _HEAD_BYTES], final=False)
+    except UnicodeDecodeError:
+        return None

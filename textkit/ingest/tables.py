@@ -98,10 +98,8 @@ def _read_fast(source: SourceFile, header: list[str]) -> CsvTable | None:
         bad_rows.append(row)
         return "skip"
 
-    if source.encoding in ("utf-8", "utf-8-sig") and not source.replaced_bytes and not source.nul_bytes:
-        data: object = str(source.path)
-    else:
-        data = io.BytesIO(source.text.encode("utf-8"))
+    on_disk = source.maybe_utf8
+    data = str(source.path) if on_disk else io.BytesIO(source.text.encode("utf-8"))
     try:
         table = pacsv.read_csv(
             data,
@@ -113,6 +111,8 @@ def _read_fast(source: SourceFile, header: list[str]) -> CsvTable | None:
         )
     except (pa.ArrowInvalid, UnicodeDecodeError):
         return None
+    if on_disk:
+        source.confirm_utf8()  # pyarrow validated every value as UTF-8
     tail = None
     if bad_rows:
         # only a damaged last record (a truncated file) stays on the fast path

@@ -137,7 +137,7 @@ class ZeeschuimerReader(Reader):
     platform = "douyin"
 
     def sniff(self, source: SourceFile) -> float:
-        if source.text is None or not is_json_text(source):
+        if not is_json_text(source):
             return 0.0
         objects = first_objects(source)
         return 0.95 if objects and all(_looks_like_zeeschuimer(o) for o in objects) else 0.0
