@@ -53,14 +53,17 @@ def blank_to_missing(values, markers: tuple[str, ...] = ("", "无", "None", "nul
     return series.mask(series.isin(markers), None)
 
 
-def parse_time_column(values, crawl_time, records: np.ndarray, raw: pd.Series, column: str):
+def parse_time_column(values, crawl_time, records: np.ndarray, raw, column: str):
     """Parse a time column; return (times, precision, rejected mask, rejections).
 
     A non-empty value that cannot be parsed (or is relative/yearless with no crawl time) rejects its
-    record with the reason; empty values stay missing.
+    record with the reason; empty values stay missing. ``raw`` is the raw record Series, or a
+    function returning it (called only when a record is rejected).
     """
     result = parse_times(as_string(values).reset_index(drop=True), crawl_time)
     bad = result.errors.notna().to_numpy()
+    if bad.any() and callable(raw):
+        raw = raw()
     rejections = [Rejection(int(records[i]), f"{column}: {result.errors.iloc[i]}", str(raw.iloc[i]))
                   for i in np.flatnonzero(bad)]
     times = result.times.set_axis(values.index if isinstance(values, pd.Series) else result.times.index)

@@ -74,7 +74,7 @@ class WeiboSearchCsv(Reader):
         df = table.frame
         get = lambda name: df[name] if name in df.columns else pd.Series("", index=df.index, dtype=STRING)  # noqa: E731
         times, precision, bad, rejections = parse_time_column(get("发布时间"), source.crawl_time,
-                                                              table.record, table.raw, "发布时间")
+                                                              table.record, lambda: table.raw, "发布时间")
         post_id = clean_ids(get("id"))
         retweet = clean_ids(get("retweet_id"))
         is_repost = retweet.notna()

@@ -16,7 +16,7 @@ import io
 import itertools
 import json
 import os
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -42,7 +42,7 @@ class CsvTable:
     header: list[str]
     frame: pd.DataFrame  # one string column per header name (positional names for duplicates)
     record: np.ndarray  # 1-based record numbers
-    raw: pd.Series
+    raw_json: pd.Series | Future  # the raw JSON per record, or its build still running on a thread
     rejected: list[Rejection] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     rows: list[list[str]] | None = None
@@ -51,6 +51,13 @@ class CsvTable:
     @property
     def records(self) -> int:
         return len(self.frame) + len(self.rejected)
+
+    @property
+    def raw(self) -> pd.Series:
+        """The original record of every row as a JSON object string (waits for its build)."""
+        if isinstance(self.raw_json, Future):
+            self.raw_json = self.raw_json.result()
+        return self.raw_json
 
 
 def header_of(source: SourceFile) -> list[str]:
@@ -130,7 +137,11 @@ def _read_fast(source: SourceFile, header: list[str]) -> CsvTable | None:
         count = pc.sum(repeated).as_py()
         table = table.filter(pc.invert(repeated))
         warnings.append(f"{count} repeated header row(s) skipped")
-    raw = json_objects(header, [table[n] for n in names])
+    # the raw JSON is built on other threads while the reader parses the columns
+    builder = ThreadPoolExecutor(1)
+    raw = builder.submit(lambda: pd.Series(pd.arrays.ArrowStringArray(
+        json_objects(header, [table[n] for n in names])), dtype=STRING))
+    builder.shutdown(wait=False)
     frame = table.to_pandas(types_mapper=lambda t: STRING if t == pa.string() else None)
     frame.columns = names
     rejected = []
@@ -141,8 +152,8 @@ def _read_fast(source: SourceFile, header: list[str]) -> CsvTable | None:
                   f"{tail.actual_columns} values where the header has {tail.expected_columns} "
                   "(truncated file?)")
         rejected.append(Rejection(len(frame) + 1, reason, text))
-    return CsvTable(header, frame, np.arange(1, len(frame) + 1), pd.Series(raw, dtype=STRING),
-                    rejected=rejected, warnings=warnings, fast=True)
+    return CsvTable(header, frame, np.arange(1, len(frame) + 1), raw, rejected=rejected, warnings=warnings,
+                    fast=True)
 
 
 def _read_robust(source: SourceFile, header: list[str]) -> CsvTable:
