@@ -150,6 +150,12 @@ def to_simplified(text: str) -> str:
     return _t2s().convert(text)
 
 
+def preload() -> None:
+    """Build the lazily made tables (traditional-character screen, OpenCC) now, e.g. before forking."""
+    _traditional_pattern()
+    _t2s()
+
+
 def normalize_whitespace(text: str) -> str:
     """Whitespace runs (incl. ideographic and no-break spaces) → one space; trimmed."""
     return normalize_whitespace_runs(text).strip()

@@ -24,11 +24,13 @@ and provenance). ``prepare_dir`` is the pipeline stage; ``textkit prepare DIR`` 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import time
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -37,19 +39,20 @@ from tqdm.auto import tqdm
 
 from textkit import io as tkio
 from textkit.clean import (
+    DEFAULT_PIPELINE,
     EMOTION,
     TOPIC,
-    clean_series,
     extract_emotions,
-    extract_lists,
+    extract_lists_arrow,
     extract_mentions,
     extract_topics,
-    repost_chains,
+    repost_chains_arrow,
 )
+from textkit.clean import preload as preload_cleaning
 from textkit.dedup import find_duplicates
-from textkit.redact import PLACEHOLDERS, pseudonym_key, pseudonymize, redact_series
+from textkit.redact import PLACEHOLDERS, pseudonym_key, pseudonymize, redact_arrow, redact_column
 from textkit.schema import STRING, STRING_LIST
-from textkit.tokenize import Tokenizer
+from textkit.tokenize import Tokenizer, parallel_jobs
 
 PREPARED_FILE = "prepared.parquet"
 REPORT_FILE = "prepare_report.json"
@@ -71,71 +74,142 @@ def prepare(
 ) -> pd.DataFrame:
     """Clean, redact, de-duplicate and tokenize a posts table (see the module docstring).
 
-    ``key`` is the pseudonym key (default: :func:`textkit.redact.pseudonym_key` of ``key_dir``).
-    When ``report`` is a dict it is filled with counts and per-step timings.
+    Each distinct text is processed once; large inputs are split over ``n_jobs`` processes (default:
+    all cores from 20,000 distinct texts on). ``key`` is the pseudonym key (default:
+    :func:`textkit.redact.pseudonym_key` of ``key_dir``). When ``report`` is a dict it is filled with
+    counts and per-step timings.
     """
     if "text" not in posts.columns:
         raise ValueError("prepare needs a `text` column (a posts.parquet table)")
     timings: dict[str, float] = {}
-    steps = tqdm(total=5, desc="prepare", unit="step", disable=None)
+    steps = tqdm(total=3, desc="prepare", unit="step", disable=None)
 
     def step(name: str, started: float) -> None:
         timings[name] = round(time.perf_counter() - started, 3)
         steps.set_postfix_str(name)
         steps.update()
 
+    started = time.perf_counter()
     df = posts.reset_index(drop=True).copy()
-    started = time.perf_counter()
-    text_clean = clean_series(df["text"])
-    step("clean", started)
-
-    started = time.perf_counter()
-    redacted_clean, pii_types, counts = redact_series(text_clean)
+    for column in ("topics", "mentions"):
+        if column in df.columns and not isinstance(df[column].dtype, pd.ArrowDtype):
+            df[column] = _as_string_lists(df[column], column)
+    codes, distinct = pd.factorize(df["text"].fillna(""))
+    texts = pa.array(distinct, type=pa.large_string())
+    tokenizer = Tokenizer(backend=backend)
+    table = _map_texts(texts, tokenizer=tokenizer, redact=redact, n_jobs=n_jobs)
+    rows = pa.array(codes)
+    counts = Counter({kind: int(np.dot(table.column(f"n_{kind}").to_numpy(), np.bincount(codes,
+                      minlength=len(texts)))) for kind in PLACEHOLDERS})
     if redact:
-        text_clean = redacted_clean
-        for column in ("text", "parent_text", "title"):
+        df["text"] = pd.array(pc.take(table.column("text"), rows), dtype=STRING)
+        df["text"] = df["text"].where(posts["text"].notna().to_numpy(), None)
+        for column in ("parent_text", "title"):
             if column in df.columns:
-                df[column] = redact_series(df[column])[0].where(df[column].notna(), None).astype(STRING)
+                df[column] = redact_column(df[column])
         key = key if key is not None else pseudonym_key(key_dir)
         for column in ("author_id", "author_name"):
             if column in df.columns:
                 df[column] = pseudonymize(df[column], key, prefix="u_" if column == "author_id" else "n_")
         df = df.drop(columns=["raw"], errors="ignore")
-    step("redact", started)
-
-    started = time.perf_counter()
-    df["text_clean"] = text_clean
-    chains = repost_chains(text_clean)
-    for column in chains.columns:
-        df[column] = chains[column]
-    df["emotions"] = extract_lists(text_clean, extract_emotions, EMOTION)
-    df["pii_types"] = pii_types
-    for column, extractor, screen in (("topics", extract_topics, TOPIC), ("mentions", extract_mentions, "@")):
-        found = extract_lists(text_clean, extractor, screen)
+    for column in ("text_clean", "own_text", "quoted_text"):
+        df[column] = pd.array(pc.take(table.column(column), rows), dtype=STRING)
+    df["chain_depth"] = pd.array(pc.take(table.column("chain_depth"), rows).to_numpy(), dtype="Int64")
+    for column in ("emotions", "pii_types"):
+        df[column] = pd.array(pc.take(table.column(column), rows), dtype=STRING_LIST)
+    for column in ("topics", "mentions"):
+        found = pd.Series(pd.array(pc.take(table.column(column), rows), dtype=STRING_LIST))
         if column in df.columns:
             empty = df[column].isna() | (df[column].list.len() == 0 if len(df) else df[column].isna())
             df[column] = found.where(empty.to_numpy(), df[column]).astype(STRING_LIST)
         else:
             df[column] = found
-    step("extract", started)
+    tokens = pc.take(table.column("tokens"), rows)
+    df["tokens"] = pd.array(tokens, dtype=STRING_LIST)
+    step("clean, redact, tokenize", started)
 
     started = time.perf_counter()
     dups = find_duplicates(df, threshold=near_threshold, near_min_chars=near_min_chars)
-    step("dedup", started)
-
-    started = time.perf_counter()
-    codes, uniques = pd.factorize(df["own_text"].fillna(""))
-    tokenizer = Tokenizer(backend=backend)
-    unique_tokens = tokenizer.tokenize_arrow(list(uniques), n_jobs=n_jobs)
-    tokens = pc.take(unique_tokens, pa.array(codes))
-    df["tokens"] = pd.Series(pd.array(tokens, dtype=STRING_LIST))
-    step("tokenize", started)
-    steps.close()
     for column in dups.columns:
         df[column] = dups[column].to_numpy() if column != "dup_group" else dups[column].array
+    step("dedup", started)
+    steps.close()
+    df = df[[*[c for c in df.columns if c not in ADDED_COLUMNS], *ADDED_COLUMNS]]
     if report is not None:
         report.update(_report(df, counts, redact, tokens, timings))
     return df
+
+
+def _as_string_lists(values: pd.Series, column: str) -> pd.Series:
+    """A list column read without Arrow types (``pd.read_parquet``, a CSV) as ``list<string>``."""
+    def as_list(value) -> list[str]:
+        if value is None or (isinstance(value, float) and np.isnan(value)):
+            return []
+        if isinstance(value, str):
+            return [value] if value else []
+        try:
+            return [str(item) for item in value]
+        except TypeError:
+            raise ValueError(f"column {column!r}: expected lists of strings, got {value!r}") from None
+    return pd.Series(pd.array([as_list(v) for v in values], dtype=STRING_LIST), index=values.index)
+
+
+TEXT_COLUMNS = ("text", "text_clean", "own_text", "quoted_text")
+
+
+def prepare_texts(texts: pa.Array, *, tokenizer: Tokenizer, redact: bool = True) -> pa.Table:
+    """Everything ``prepare`` derives from a text alone, for an array of texts (one row per text).
+
+    Columns: ``text`` (redacted when ``redact``), ``text_clean`` (cleaned, and redacted when ``redact``),
+    ``own_text``, ``chain_depth``, ``quoted_text``, ``emotions``, ``topics``, ``mentions``, ``pii_types``,
+    ``tokens`` (of ``own_text``), and ``n_<TYPE>``: how often each placeholder type was replaced.
+    """
+    text_clean = DEFAULT_PIPELINE.apply_arrow(texts)
+    redacted_clean, found, _ = redact_arrow(text_clean)
+    if redact:
+        text_clean = redacted_clean
+        texts = redact_arrow(texts)[0]
+    per_text = [Counter(f) if f else None for f in found.to_pylist()]
+    pii_types = pa.array([sorted(c) if c else [] for c in per_text], type=pa.list_(pa.string()))
+    own, depth, quoted = repost_chains_arrow(text_clean)
+    tokens = pa.array([tokenizer.tokenize(t) for t in own.to_pylist()], type=pa.list_(pa.string()))
+    columns = {
+        "text": texts, "text_clean": text_clean, "own_text": own, "chain_depth": depth, "quoted_text": quoted,
+        "emotions": extract_lists_arrow(text_clean, extract_emotions, EMOTION),
+        "topics": extract_lists_arrow(text_clean, extract_topics, TOPIC),
+        "mentions": extract_lists_arrow(text_clean, extract_mentions, "@"),
+        "pii_types": pii_types, "tokens": tokens,
+    }
+    for kind in PLACEHOLDERS:
+        columns[f"n_{kind}"] = pa.array([c[kind] if c else 0 for c in per_text], type=pa.int64())
+    return pa.table(columns)
+
+
+def _map_texts(texts: pa.Array, *, tokenizer: Tokenizer, redact: bool, n_jobs: int | None) -> pa.Table:
+    jobs = parallel_jobs(n_jobs, len(texts))
+    if jobs == 1:
+        return prepare_texts(texts, tokenizer=tokenizer, redact=redact)
+    tokenizer.preload()
+    preload_cleaning()
+    size = -(-len(texts) // (jobs * 4))
+    pieces = [texts.slice(i, size) for i in range(0, len(texts), size)]
+    global _WORKER_OPTIONS
+    _WORKER_OPTIONS = {"tokenizer": tokenizer, "redact": redact}
+    try:
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            tables = list(tqdm(pool.imap(_prepare_piece, pieces), total=len(pieces), desc="texts",
+                               unit="chunk", disable=None, leave=False))
+    finally:
+        _WORKER_OPTIONS = None
+    return pa.concat_tables(tables).combine_chunks()
+
+
+_WORKER_OPTIONS: dict | None = None
+
+
+def _prepare_piece(texts: pa.Array) -> pa.Table:
+    assert _WORKER_OPTIONS is not None
+    return prepare_texts(texts, **_WORKER_OPTIONS)
 
 
 def _report(df: pd.DataFrame, counts: Counter, redacted: bool, tokens, timings: dict) -> dict:

@@ -27,7 +27,6 @@ pseudonym cannot be linked back to the account (and is not reversible with it ei
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import os
 import re
@@ -199,23 +198,24 @@ def redact(text: str) -> str:
 
 
 def redact_series(texts: pd.Series) -> tuple[pd.Series, pd.Series, Counter]:
-    """Redact a column: (redacted texts, list of placeholder types per text, counts per type).
+    """Redact a column: (redacted texts, placeholder types in each text (sorted, distinct), counts per type).
 
     Missing texts stay missing. See :func:`redact_arrow`.
     """
     array = pa.array(texts.astype(STRING).array, type=pa.large_string())
-    redacted, types, counts = redact_arrow(array)
+    redacted, found, counts = redact_arrow(array)
     redacted = pd.Series(pd.array(redacted, dtype=STRING), index=texts.index, name=texts.name)
     redacted = redacted.where(texts.notna().to_numpy(), None)
-    return redacted, pd.Series(pd.array(types, dtype=STRING_LIST), index=texts.index), counts
+    kinds = [sorted(set(f)) if f else [] for f in found.to_pylist()]
+    return redacted, pd.Series(pd.array(kinds, dtype=STRING_LIST), index=texts.index), counts
 
 
 def redact_arrow(texts: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, pa.Array, Counter]:
     """Redact a pyarrow string array: (redacted ``large_string`` array with nulls as ``""``,
-    ``list<string>`` of the placeholder types in each text (sorted, distinct), counts per type).
+    ``list<string>`` of the placeholder types put into each text in order, counts per type).
 
-    Only texts that pass the vectorised :data:`SCREEN` go through the regexes; each distinct text is
-    redacted once.
+    Only texts that pass the vectorised :data:`SCREENS` go through the regexes of the types whose
+    screen they pass; each distinct text is redacted once.
     """
     array = text_array(texts)
     probe = fullwidth_to_halfwidth_arrow(array)
@@ -237,9 +237,8 @@ def redact_arrow(texts: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, pa.Array,
         text, found = cache[value]
         redacted.append(text)
         counts.update(found)
-        distinct = sorted(set(found))
-        lengths[position] = len(distinct)
-        flat += distinct
+        lengths[position] = len(found)
+        flat += found
     return replace_where(array, hits, redacted), list_array(lengths, flat), counts
 
 
@@ -266,12 +265,20 @@ def pseudonym_key(folder: str | os.PathLike | None = None) -> bytes:
 
 def pseudonym(value: str, key: bytes, prefix: str = "u_") -> str:
     """``prefix`` + first 16 hex digits of HMAC-SHA256(key, value)."""
-    return prefix + hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()[:16]
+    return prefix + hmac.digest(key, value.encode("utf-8"), "sha256")[:8].hex()
 
 
 def pseudonymize(values: pd.Series, key: bytes, prefix: str = "u_") -> pd.Series:
     """Pseudonyms for a column (missing stays missing); each distinct value is hashed once."""
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    mapped = [pseudonym(str(v), key, prefix) for v in uniques]
-    out = pd.array([mapped[c] if c >= 0 else None for c in codes], dtype=STRING)
-    return pd.Series(out, index=values.index, name=values.name)
+    mapped = pa.array([pseudonym(str(v), key, prefix) for v in uniques], type=pa.large_string())
+    taken = mapped.take(pa.array(codes, mask=codes < 0))
+    return pd.Series(pd.array(taken, dtype=STRING), index=values.index, name=values.name)
+
+
+def redact_column(values: pd.Series) -> pd.Series:
+    """:func:`redact_series` texts only, each distinct value redacted once (for columns full of copies)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    redacted = redact_arrow(pa.array(uniques, type=pa.large_string()))[0]
+    taken = redacted.take(pa.array(codes, mask=codes < 0))
+    return pd.Series(pd.array(taken, dtype=STRING), index=values.index, name=values.name)

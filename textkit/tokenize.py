@@ -306,10 +306,10 @@ class Tokenizer:
 
     def tokenize_arrow(self, texts: Sequence[str | None], *, n_jobs: int | None = None) -> pa.ChunkedArray:
         """Like :meth:`tokenize_many`, returning a pyarrow ``list<string>`` array (cheap to ship, store)."""
-        jobs = _jobs(n_jobs, len(texts))
+        jobs = parallel_jobs(n_jobs, len(texts))
         if jobs == 1:
             return pa.chunked_array([_tokenize_chunk(self, texts)], type=pa.list_(pa.string()))
-        self._warm(texts)
+        self.preload()
         chunk = -(-len(texts) // (jobs * 4))
         pieces = [texts[i:i + chunk] for i in range(0, len(texts), chunk)]
         global _WORKER_TOKENIZER
@@ -321,12 +321,11 @@ class Tokenizer:
             _WORKER_TOKENIZER = None
         return pa.chunked_array(arrays, type=pa.list_(pa.string()))
 
-    def _warm(self, texts: Sequence[str | None]) -> None:
-        """Load dictionaries before forking so workers share them (jieba only when it will be needed)."""
+    def preload(self) -> None:
+        """Load the dictionaries now (before forking workers, so that they share them)."""
         if self.backend == "fast":
             _rjieba(self.userdict)
-        if self.backend == "jieba" or any(t and REFERENCE_ONLY.search(t) for t in texts):
-            _jieba(self.userdict)
+        _jieba(self.userdict)
 
 
 _WORKER_TOKENIZER: Tokenizer | None = None
@@ -341,7 +340,9 @@ def _tokenize_chunk(tokenizer: Tokenizer, texts: Sequence[str | None]) -> pa.Arr
     return pa.array([tokenizer.tokenize(t) for t in texts], type=pa.list_(pa.string()))
 
 
-def _jobs(n_jobs: int | None, n_texts: int) -> int:
+def parallel_jobs(n_jobs: int | None, n_texts: int) -> int:
+    """Processes to use: ``n_jobs`` (negative counts back from all cores), default all cores for
+    at least :data:`PARALLEL_MIN_TEXTS` texts, else one."""
     cores = os.cpu_count() or 1
     if n_jobs is None:
         return cores if n_texts >= PARALLEL_MIN_TEXTS else 1
