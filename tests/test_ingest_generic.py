@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 import textkit.ingest.generic  # noqa: F401  (registers the built-in mappings)
-from textkit.ingest import read_posts
+from textkit.cli import main as cli_main
+from textkit.ingest import load_posts, read_posts
 from textkit.ingest.generic import ColumnMapping, GenericReader, register_mapping
 from textkit.ingest.sources import open_source
 from textkit.schema import COLUMN_NAMES, conform
@@ -275,3 +276,60 @@ def test_real_hashtag_daily_files_take_the_date_from_the_name(shared):
 def test_posts_have_the_schema_columns():
     posts, _, _ = read([GENERIC / "zhengwu_messages.csv"])
     assert list(posts.columns) == list(COLUMN_NAMES)
+
+
+def test_cli_mapping_file_reads_files_and_is_recorded_in_provenance(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert cli_main(["ingest", str(GENERIC / "custom_forum.jsonl"), "--out", str(out),
+                     "--mapping", str(GENERIC / "custom_mapping.json")]) == 0
+    assert "custom-forum" in capsys.readouterr().out
+    report = json.loads((out / "ingest_report.json").read_text(encoding="utf-8"))
+    assert report["files"][0]["format"] == "custom-forum"
+    assert (report["total"]["accepted"], report["total"]["rejected"]) == (3, 2)
+    assert load_posts(out)["post_id"].tolist() == ["5001", "5002", "5003"]
+    provenance = json.loads((out / "provenance.json").read_text(encoding="utf-8"))
+    mappings = provenance["stages"]["ingest"]["parameters"]["mappings"]
+    assert [m["name"] for m in mappings] == ["custom-forum"]
+    assert mappings[0]["columns"]["text"] == "body" and mappings[0]["kind_values"] == {"reply": "comment"}
+
+
+def search_like_csv(path: Path) -> Path:
+    path.write_text("id,bid,user_id,用户昵称,微博正文,发布时间\n"
+                    "9000000000000401,FakeBid1,1000000001,测试用户,测试文本,2022-01-04 10:00\n",
+                    encoding="utf-8")
+    return path
+
+
+def test_a_given_mapping_wins_over_built_in_detection_and_can_be_forced(tmp_path):
+    path = search_like_csv(tmp_path / "search.csv")
+    mapping = ColumnMapping(name="my-search", platform="weibo",
+                            columns={"post_id": "id", "created_at": "发布时间", "text": "微博正文"})
+    assert read([path])[1].files[0].format == "weibo-search-csv"
+    posts, report, _ = read([path], mappings=[mapping])
+    assert report.files[0].format == "my-search"
+    assert posts["post_id"].tolist() == ["9000000000000401"] and posts["author_name"].isna().all()
+    other = tmp_path / "other.csv"
+    other.write_text("a,b\n1,2\n", encoding="utf-8")
+    _, report, rejected = read([other], mappings=[mapping])
+    assert report.files[0].error and "no reader recognises" in rejected[0]["reason"]
+    _, report, _ = read([path], fmt="my-search", mappings=[mapping])
+    assert report.files[0].format == "my-search"
+
+
+def test_cli_refuses_bad_mapping_files_and_unknown_formats(tmp_path, capsys):
+    path = search_like_csv(tmp_path / "search.csv")
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"name": "x", "columns": {"text": ', encoding="utf-8")
+    clash = tmp_path / "clash.json"
+    clash.write_text((GENERIC / "custom_mapping.json").read_text(encoding="utf-8"), encoding="utf-8")
+    cases = [(["--mapping", str(broken)], "broken.json: not valid JSON"),
+             (["--mapping", str(tmp_path / "missing.json")], "missing.json"),
+             (["--mapping", str(GENERIC / "custom_mapping.json"), "--mapping", str(clash)],
+              "two column mappings are named 'custom-forum'"),
+             (["--format", "no-such-reader"], "unknown format 'no-such-reader'")]
+    for extra, message in cases:
+        with pytest.raises(SystemExit) as exit_info:
+            cli_main(["ingest", str(path), "--out", str(tmp_path / "out"), *extra])
+        assert exit_info.value.code == 2
+        assert message in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()

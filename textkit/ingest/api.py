@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -16,8 +17,9 @@ import pyarrow.compute as pc
 from tqdm.auto import tqdm
 
 from textkit import io as tkio
-from textkit.ingest.base import ReadResult, Rejection, SourceFile
+from textkit.ingest.base import Reader, ReadResult, Rejection, SourceFile
 from textkit.ingest.detect import UnknownFormat, detect
+from textkit.ingest.generic import ColumnMapping, GenericReader
 from textkit.ingest.report import FileReport, IngestReport
 from textkit.ingest.sources import UnreadableFile, open_source
 from textkit.schema import COLUMN_NAMES, DTYPES, STRING, conform, empty_posts
@@ -181,18 +183,22 @@ def read_posts(
     crawl_time: str | pd.Timestamp | None = None,
     fmt: str | None = None,
     *,
+    mappings: Sequence[ColumnMapping | str | os.PathLike] = (),
     rejected_out: list[dict] | None = None,
     authors_out: list[pd.DataFrame] | None = None,
 ) -> tuple[pd.DataFrame, IngestReport]:
     """Read scraper files and folders into one posts table (:mod:`textkit.schema`) and its report.
 
     ``crawl_time`` resolves relative and yearless times (``3小时前``, ``12月20日 09:15``); without it
-    ingest uses the crawl time the record or file states. ``fmt`` forces one reader. Duplicates (same
-    platform and post_id, across all files) keep the first record. Rejected records are appended to
-    ``rejected_out`` and author tables to ``authors_out`` when given.
+    ingest uses the crawl time the record or file states. ``fmt`` forces one reader. ``mappings``
+    (:class:`~textkit.ingest.generic.ColumnMapping` objects or mapping JSON files) read every file
+    whose columns they name, before any built-in reader is asked; ``fmt`` may name one of them.
+    Duplicates (same platform and post_id, across all files) keep the first record. Rejected records
+    are appended to ``rejected_out`` and author tables to ``authors_out`` when given.
     """
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
+    preferred = mapping_readers(mappings)
     given_crawl = china_time(crawl_time) if crawl_time is not None else None
     files, problems = expand_paths(paths)
     report = IngestReport(crawl_time=given_crawl.isoformat() if given_crawl is not None else None)
@@ -215,7 +221,7 @@ def read_posts(
             if crawl is None:
                 crawl = crawl_time_from_name(path.name)
             _read_one(path, display, crawl, fmt, file_report, frames, author_frames, rejected,
-                      crawl_given=given_crawl is not None)
+                      crawl_given=given_crawl is not None, preferred=preferred)
             bar.update(path.stat().st_size)
     posts = pd.concat(frames, ignore_index=True) if frames else empty_posts()
     posts = _dedupe(posts, ["platform", "post_id"], report, "posts")
@@ -250,7 +256,7 @@ def _dedupe(frame: pd.DataFrame, key: list[str], report: IngestReport, what: str
 
 
 def _read_one(path: Path, display: str, crawl, fmt, file_report: FileReport, frames, author_frames,
-              rejected: list[dict], crawl_given: bool = False) -> None:
+              rejected: list[dict], crawl_given: bool = False, preferred: Sequence[Reader] = ()) -> None:
     try:
         source = open_source(path, display, crawl)
         source.crawl_time_given = crawl_given
@@ -258,7 +264,7 @@ def _read_one(path: Path, display: str, crawl, fmt, file_report: FileReport, fra
         _file_failed(file_report, str(error), rejected, counts_as_record="empty file" not in str(error))
         return
     try:
-        reader = detect(source, fmt)
+        reader = detect(source, fmt, preferred)
     except UnknownFormat as error:
         _encoding_notes(source, file_report)
         _file_failed(file_report, str(error), rejected, counts_as_record=True)
@@ -308,6 +314,16 @@ def _file_failed(file_report: FileReport, reason: str, rejected: list[dict], *,
                          "format": file_report.format})
 
 
+def mapping_readers(mappings: Sequence[ColumnMapping | str | os.PathLike]) -> list[GenericReader]:
+    """One generic reader per column mapping (object or JSON file); two mappings may not share a name."""
+    readers = [GenericReader(mapping) for mapping in mappings]
+    names = [reader.name for reader in readers]
+    clashes = sorted({name for name in names if names.count(name) > 1})
+    if clashes:
+        raise ValueError(f"two column mappings are named {clashes[0]!r}; give each its own \"name\"")
+    return readers
+
+
 def load_posts(analysis_dir: str | os.PathLike) -> pd.DataFrame:
     """``posts.parquet`` of an analysis folder with the schema's exact dtypes."""
     return conform(pd.read_parquet(Path(analysis_dir) / "posts.parquet"))
@@ -332,18 +348,22 @@ def ingest_dir(
     out_dir: str | os.PathLike,
     crawl_time: str | pd.Timestamp | None = None,
     fmt: str | None = None,
+    mappings: Sequence[ColumnMapping | str | os.PathLike] = (),
 ) -> dict:
     """Ingest ``paths`` into the analysis folder ``out_dir``; return the report as a dict.
 
     Writes ``posts.parquet``, ``ingest_report.json``, ``rejected.jsonl`` (and ``authors.parquet``
-    when the files hold user records) atomically and records provenance.
+    when the files hold user records) atomically and records provenance (the column mappings used
+    included, in full).
     """
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     out_dir = Path(out_dir)
     rejected: list[dict] = []
     authors: list[pd.DataFrame] = []
-    posts, report = read_posts(paths, crawl_time, fmt, rejected_out=rejected, authors_out=authors)
+    readers = mapping_readers(mappings)
+    posts, report = read_posts(paths, crawl_time, fmt, mappings=[r.mapping for r in readers],
+                               rejected_out=rejected, authors_out=authors)
     report_dict = report.to_dict()
     out_dir.mkdir(parents=True, exist_ok=True)
     tkio.write_parquet(out_dir / "posts.parquet", posts)
@@ -355,7 +375,8 @@ def ingest_dir(
     tkio.write_json(out_dir / "ingest_report.json", report_dict)
     tkio.record_stage(
         out_dir, "ingest",
-        {"parameters": {"paths": [str(p) for p in paths], "crawl_time": report.crawl_time, "format": fmt},
+        {"parameters": {"paths": [str(p) for p in paths], "crawl_time": report.crawl_time, "format": fmt,
+                        "mappings": [_mapping_spec(r.mapping) for r in readers]},
          "total": report_dict["total"], "time_range": report_dict["time_range"],
          "columns": list(COLUMN_NAMES)},
         inputs=_inputs(paths), synthetic=report.synthetic,
@@ -363,4 +384,11 @@ def ingest_dir(
     return report_dict
 
 
-__all__ = ["Rejection", "crawl_time_from_name", "expand_paths", "ingest_dir", "load_posts", "read_posts"]
+def _mapping_spec(mapping: ColumnMapping) -> dict:
+    spec = dataclasses.asdict(mapping)
+    spec["optional"] = list(spec["optional"])
+    return spec
+
+
+__all__ = ["Rejection", "crawl_time_from_name", "expand_paths", "ingest_dir", "load_posts", "mapping_readers",
+           "read_posts"]

@@ -6,7 +6,7 @@ import argparse
 import sys
 import unicodedata
 
-from textkit.ingest.api import ingest_dir
+from textkit.ingest.api import ingest_dir, mapping_readers
 from textkit.ingest.base import READERS
 from textkit.ingest.report import COUNT_FIELDS
 
@@ -25,14 +25,27 @@ def register(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--out", required=True, metavar="DIR", help="analysis folder to write")
     parser.add_argument("--crawl-time", metavar="ISO",
                         help="when the files were scraped (resolves 3小时前, 昨天 12:30, 12月20日 09:15)")
-    parser.add_argument("--format", dest="fmt", metavar="NAME", choices=sorted(READERS),
-                        help="force one reader instead of detecting: " + ", ".join(sorted(READERS)))
-    parser.set_defaults(func=_main)
+    parser.add_argument("--format", dest="fmt", metavar="NAME",
+                        help="force one reader instead of detecting: " + ", ".join(sorted(READERS))
+                        + ", or the name of a --mapping")
+    parser.add_argument("--mapping", dest="mappings", metavar="FILE", action="append", default=[],
+                        help="a column-mapping JSON file for the generic reader (repeatable): files with "
+                        "the columns it names are read with it, before any built-in reader is asked; "
+                        "see docs/formats.md")
+    parser.set_defaults(func=_main, ingest_parser=parser)
     return parser
 
 
 def _main(args: argparse.Namespace) -> int:
-    report = ingest_dir(args.paths, args.out, crawl_time=args.crawl_time, fmt=args.fmt)
+    try:
+        readers = mapping_readers(args.mappings)
+    except (OSError, ValueError) as error:
+        args.ingest_parser.error(f"--mapping: {error}")
+    if args.fmt and args.fmt not in READERS and args.fmt not in {r.name for r in readers}:
+        args.ingest_parser.error(f"--format: unknown format {args.fmt!r}; formats are: "
+                                 f"{', '.join(sorted(READERS))}")
+    report = ingest_dir(args.paths, args.out, crawl_time=args.crawl_time, fmt=args.fmt,
+                        mappings=[r.mapping for r in readers])
     rows = [[f["file"], f["format"] or "-", f["encoding"] or "-", *(str(f[n]) for n in COUNT_FIELDS),
              str(len(f["warnings"]))] for f in report["files"]]
     total = report["total"]
