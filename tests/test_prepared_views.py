@@ -38,6 +38,7 @@ def prepared_like() -> pd.DataFrame:
     frame["pii_types"] = pd.array(frame["pii_types"].tolist(), dtype=STRING_LIST)
     frame["own_text"] = frame["text_clean"].str.split("//@").str[0]
     frame["chain_depth"] = frame["text_clean"].str.count("//@").astype("Int64")
+    frame["quoted_text"] = frame["text_clean"].str.split(":", n=1).str[1].where(frame["chain_depth"] > 0, "")
     return frame
 
 
@@ -87,5 +88,5 @@ def test_cleaning_examples_pick_changed_posts_once_each():
     by_kind = dict(zip(examples["kind"], examples["post_id"], strict=True))
     assert by_kind["link"] == "t1" and by_kind["fold marker"] == "t8" and by_kind["personal data"] == "t6"
     assert by_kind["full-width"] == "t5"
-    assert by_kind["repost chain"] == "t2"  # shown for the split into own words and quoted text
+    assert by_kind["repost chain"] == "t2"  # own words and a quoted text (t3, t4 have no own words)
     assert examples["post_id"].is_unique

@@ -21,7 +21,7 @@ from textkit.dedup import DUP_KINDS
 from textkit.schema import CHINA_TZ
 
 # kind of example -> regex on the redacted, uncleaned `text` that cleaning changed (None: a repost chain
-# is a post with chain_depth > 0, personal data a post with pii_types)
+# is a post with own words before its chain, personal data a post with pii_types)
 EXAMPLE_KINDS: dict[str, str | None] = {
     "link": r"https?://|t\.cn/|网页链接",
     "repost chain": None,
@@ -39,16 +39,19 @@ def cleaning_examples(prepared: pd.DataFrame, *, per_kind: int = 1) -> pd.DataFr
     """Up to ``per_kind`` posts for each kind of :data:`EXAMPLE_KINDS` where cleaning changed the text.
 
     Columns: ``kind``, ``post_id``, ``text`` (redacted, as scraped), ``text_clean``, ``own_text``,
-    ``chain_depth``, ``pii_types``. Each post appears once, under the first kind it shows; the first
-    matching posts in (``created_at``, ``post_id``) order are taken, so the choice is deterministic.
+    ``chain_depth``, ``quoted_text``, ``pii_types``. Each post appears once, under the first kind it
+    shows; the first matching posts in (``created_at``, ``post_id``) order are taken, so the choice is
+    deterministic.
     """
     frame = prepared.sort_values(["created_at", "post_id"], kind="stable")
     frame = frame[frame["text"].notna().to_numpy()]
     changed = (frame["text"].astype(str) != frame["text_clean"].astype(str)).to_numpy()
     rows, shown = [], np.zeros(len(frame), dtype=bool)
     for kind, pattern in EXAMPLE_KINDS.items():
-        if kind == "repost chain":
-            hit = (frame["chain_depth"] > 0).to_numpy(dtype=bool, na_value=False)
+        if kind == "repost chain":  # one with both own words and a quoted text
+            hit = ((frame["chain_depth"] > 0).to_numpy(dtype=bool, na_value=False)
+                   & (frame["own_text"].str.len() > 0).to_numpy(dtype=bool, na_value=False)
+                   & (frame["quoted_text"].str.len() > 0).to_numpy(dtype=bool, na_value=False))
         elif pattern is None:
             hit = (frame["pii_types"].map(len) > 0).to_numpy()
         else:
@@ -56,7 +59,7 @@ def cleaning_examples(prepared: pd.DataFrame, *, per_kind: int = 1) -> pd.DataFr
         positions = np.flatnonzero(hit & ~shown)[:per_kind]
         shown[positions] = True
         rows.append(frame.iloc[positions].assign(kind=kind))
-    columns = ["kind", "post_id", "text", "text_clean", "own_text", "chain_depth", "pii_types"]
+    columns = ["kind", "post_id", "text", "text_clean", "own_text", "chain_depth", "quoted_text", "pii_types"]
     return pd.concat(rows, ignore_index=True)[columns]
 
 
