@@ -217,8 +217,6 @@ def test_missing_posts_parquet_is_a_clear_error(tmp_path):
     assert not (tmp_path / PREPARED_FILE).exists()
 
 
-@pytest.mark.xfail(strict=True, reason="importing the textkit.prepare submodule (pipeline.ensure, the CLI) "
-                   "rebinds textkit.prepare to the module, so the documented textkit.prepare(df) fails")
 def test_textkit_prepare_is_the_function_even_after_the_stage_module_was_imported():
     assert "textkit.prepare" in sys.modules  # the stage module is loaded (top of this file)
     assert callable(textkit.prepare)
