@@ -19,9 +19,10 @@ repost of a complaint counts as a complaint: amplification of that complaint.
 
 from __future__ import annotations
 
-import math
 import os
 import re
+import weakref
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -29,6 +30,8 @@ from pathlib import Path
 import joblib
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -47,7 +50,6 @@ OUTPUT_COLUMNS = (
 NEGATION_WINDOW = 4  # characters before a term, within the same clause, searched for negators
 DEGREE_WINDOW = 3
 VADER_ALPHA = 15.0  # sentiment = raw / sqrt(raw² + alpha), as in VADER
-_WHITESPACE = re.compile(r"\s\s+")
 _CLAUSE_BREAK = re.compile(r"[，。！？；、,.!?;:：\s…~～]")
 
 
@@ -127,66 +129,337 @@ def _alternation(words) -> re.Pattern:
     return re.compile("|".join(map(re.escape, ordered))) if ordered else re.compile(r"(?!x)x")
 
 
+# --- texts as code-point arrays -------------------------------------------------------------------------
+
+UNICODE_SIZE = 0x110000
+
+
+def as_strings(texts) -> pa.Array:
+    """Texts as one Arrow ``large_string`` array; missing values become ``""``, other values ``str``."""
+    if isinstance(texts, pa.ChunkedArray | pa.Array):
+        array = texts
+    else:
+        series = texts if isinstance(texts, pd.Series) else pd.Series(list(texts), dtype=object)
+        try:
+            array = pa.array(series, type=pa.large_string(), from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            array = pa.array(series.fillna("").astype(str), type=pa.large_string())
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    return array.cast(pa.large_string()).fill_null("")
+
+
+def codepoints(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """The code points of all texts of a ``large_string`` array without nulls, concatenated (uint32),
+    and each text's start offset into them (``len(array) + 1`` values, the last one the total)."""
+    lengths = pc.utf8_length(array).to_numpy(zero_copy_only=False)
+    offsets = np.zeros(len(array) + 1, np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    if offsets[-1] == 0:
+        return np.zeros(0, np.uint32), offsets
+    _, byte_offsets, data = array.buffers()
+    first, last = np.frombuffer(byte_offsets, np.int64)[[array.offset, array.offset + len(array)]]
+    utf8 = data.slice(int(first), int(last - first)).to_pybytes()
+    return np.frombuffer(utf8.decode("utf-8").encode("utf-32-le"), np.uint32), offsets
+
+
+def _text_starts(offsets: np.ndarray, size: int) -> np.ndarray:
+    """Boolean mask over ``size`` positions: True where a text begins and past the last text."""
+    starts = np.zeros(size, bool)
+    starts[offsets[:-1][offsets[:-1] < size]] = True
+    starts[offsets[-1]:] = True
+    return starts
+
+
+def _members(keys: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
+    """Index of each key in ``sorted_keys``, −1 where absent."""
+    if not len(sorted_keys):
+        return np.full(len(keys), -1, np.int64)
+    index = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
+    return np.where(sorted_keys[index] == keys, index, -1)
+
+
+@cache
+def _lowercase_table() -> np.ndarray:
+    """Code point → the code point of its lower case; U+0130 (lower case of two characters) → itself."""
+    every = np.arange(UNICODE_SIZE, dtype=np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
+    lower = every.replace("\u0130", "\u0000").lower()
+    table = np.frombuffer(lower.encode("utf-32-le", "surrogatepass"), np.uint32).astype(np.int64)
+    table[0x130] = 0x130
+    return table
+
+
+DENSE_TRIE_LIMIT = 1 << 24  # transitions kept as a dense table up to this many cells
+
+
+class _Trie:
+    """Strings as a transition table over their characters, walked for many text positions at once.
+
+    Nodes are numbered from 1 (0: no such prefix, 1: the empty prefix), ``node_of[prefix]``.
+    :meth:`start` gives the node after one code point, :meth:`step` the next nodes after more; steps
+    go through a dense table when it is small enough, else through sorted edge keys. With
+    ``lowercase`` each code point is read as its lower case (none when that is two characters, U+0130).
+    """
+
+    def __init__(self, strings, *, lowercase: bool = False):
+        self.strings = list(dict.fromkeys(strings))
+        characters = sorted({c for s in self.strings for c in s})
+        number = {c: i for i, c in enumerate(characters, start=1)}
+        self.base = len(characters) + 1
+        self.longest = max(map(len, self.strings), default=0)
+        self.node_of = {"": 1}
+        for s in self.strings:
+            for end in range(1, len(s) + 1):
+                self.node_of.setdefault(s[:end], len(self.node_of) + 1)
+        prefixes = [p for p in self.node_of if p]
+        edges = np.array([self.node_of[p[:-1]] * self.base + number[p[-1]] for p in prefixes], np.int64)
+        children = np.array([self.node_of[p] for p in prefixes], np.int64)
+        order = np.argsort(edges)
+        self.edges, self.children = edges[order], children[order]
+        self.table = None
+        if (len(self.node_of) + 1) * self.base <= DENSE_TRIE_LIMIT:
+            self.table = np.zeros((len(self.node_of) + 1) * self.base, np.int32)
+            self.table[self.edges] = self.children
+        # code point -> character number, and -> node after the empty prefix
+        self.char_ids = np.zeros(UNICODE_SIZE, np.int32)
+        self.char_ids[[ord(c) for c in characters]] = np.arange(1, self.base)
+        if lowercase:
+            self.char_ids = self.char_ids[_lowercase_table()]
+            self.char_ids[0x130] = 0
+        roots = np.zeros(self.base, np.int64)
+        roots[1:] = self._step(np.ones(self.base - 1, np.int64), np.arange(1, self.base))
+        self.first = roots[self.char_ids].astype(np.int32)
+
+    def labels(self, values: dict[str, int]) -> np.ndarray:
+        """Per node: the value of the string ending there, −1 for other nodes (and node 0)."""
+        out = np.full(len(self.node_of) + 1, -1, np.int64)
+        for string, value in values.items():
+            out[self.node_of[string]] = value
+        return out
+
+    def start(self, codes: np.ndarray) -> np.ndarray:
+        """The node of each code point as a one-character prefix (0: none)."""
+        return self.first[codes]
+
+    def step(self, nodes: np.ndarray, codes: np.ndarray) -> np.ndarray:
+        """The nodes reached from ``nodes`` by the next code points ``codes`` (0: no such prefix)."""
+        return self._step(nodes, self.char_ids[codes])
+
+    def _step(self, nodes: np.ndarray, chars: np.ndarray) -> np.ndarray:
+        keys = nodes * np.int64(self.base) + chars
+        if self.table is not None:
+            return self.table[keys]
+        found = _members(keys, self.edges)
+        return np.where(found >= 0, self.children[np.maximum(found, 0)], 0)
+
+
+class _WordMatcher:
+    """Finds the words of a list in many texts at once, as ``re.finditer`` over their alternation sorted
+    longest first does in each text: at a position the longest word wins, and scanning goes on after it."""
+
+    def __init__(self, words):
+        self.trie = _Trie(words)
+        self.words = self.trie.strings
+        self.longest = self.trie.longest
+        self.word_at = self.trie.labels({w: i for i, w in enumerate(self.words)})
+
+    def find(self, codes: np.ndarray, text_starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Start positions and word indices of the matches, in position order.
+
+        ``text_starts`` marks where texts begin (and at least ``longest`` positions past the end).
+        """
+        nodes = self.trie.start(codes)
+        position = np.flatnonzero(nodes)
+        nodes = nodes[position]
+        padded = np.concatenate([codes, np.zeros(self.longest, codes.dtype)])
+        alive = np.arange(len(position))
+        best_length = np.zeros(len(position), np.int64)
+        best_word = np.zeros(len(position), np.int64)
+        for length in range(1, self.longest + 1):
+            if length > 1:
+                following = position[alive] + length - 1
+                nodes = self.trie.step(nodes, padded[following])
+                nodes[text_starts[following]] = 0
+                ok = nodes != 0
+                alive, nodes = alive[ok], nodes[ok]
+            word = self.word_at[nodes]
+            hit = word >= 0
+            best_length[alive[hit]] = length
+            best_word[alive[hit]] = word[hit]
+        matched = best_length > 0
+        start, length, word = position[matched], best_length[matched], best_word[matched]
+        keep = _scan_order(start, start + length)
+        return start[keep], word[keep]
+
+
+def _scan_order(start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """Which candidate matches (sorted by start) a left-to-right scan keeps: those starting at or after
+    the end of the previous kept one."""
+    keep = np.ones(len(start), bool)
+    if len(start) < 2:
+        return keep
+    reach = np.maximum.accumulate(end)
+    overlapping = np.zeros(len(start), bool)
+    overlapping[1:] = start[1:] < reach[:-1]
+    # a candidate starting past every earlier end is kept; only the ones after it need a scan
+    index = np.flatnonzero(overlapping)
+    after_kept = ~overlapping[index - 1]
+    dropped = []
+    last_end = 0
+    candidates = zip(index.tolist(), start[index].tolist(), end[index].tolist(), end[index - 1].tolist(),
+                     after_kept.tolist(), strict=True)
+    for i, begins, ends, previous_end, fresh in candidates:
+        if fresh:
+            last_end = previous_end
+        if begins >= last_end:
+            last_end = ends
+        else:
+            dropped.append(i)
+    keep[dropped] = False
+    return keep
+
+
+@cache
+def _clause_break_codepoints() -> np.ndarray:
+    return np.array([c for c in range(0x10000) if _CLAUSE_BREAK.fullmatch(chr(c))], np.int64)
+
+
+@cache
+def _whitespace_table() -> np.ndarray:
+    table = np.zeros(UNICODE_SIZE, bool)
+    table[[c for c in range(0x10000) if chr(c).isspace()]] = True
+    return table
+
+
+# --- lexicon rules ----------------------------------------------------------------------------------------
+
+RULE_COLUMNS = (*CATEGORIES, "problem", "help", "cue", "sentiment_raw")
+LEARNED_COLUMNS = ("complaint", *CATEGORIES, "help")
+_HELP, _CUE = len(CATEGORIES), len(CATEGORIES) + 1  # columns of the per-text sums next to the categories
+
+
 class RuleScorer:
-    """Scores text with the lexicon: category and cue scores with negation/degree, and sentiment."""
+    """Scores text with the lexicon: category and cue scores with negation/degree, and sentiment.
+
+    Terms and sentiment words match as plain substrings, longest first, without overlaps. A negator in
+    the ``NEGATION_WINDOW`` characters before a term (same clause) cancels a negatable term and flips
+    and halves a sentiment word (two negators cancel); the strongest degree adverb in the
+    ``DEGREE_WINDOW`` characters before scales problem, cue and sentiment terms.
+    """
 
     def __init__(self, lexicon: Lexicon):
         self.lexicon = lexicon
-        self._terms = _alternation(lexicon.terms)
-        self._sentiment = _alternation(lexicon.sentiment)
+        self._terms = _WordMatcher(lexicon.terms)
+        self._sentiment = _WordMatcher(lexicon.sentiment)
         # one pattern for both so that a degree word wins over a negator inside it (非常 is not 非)
         self._modifiers = _alternation([*lexicon.negations, *lexicon.degree])
         self._negators = frozenset(lexicon.negations) - frozenset(lexicon.degree)
+        entries = [(word, category, weight, role, negatable)
+                   for word, term in enumerate(self._terms.words)
+                   for category, weight, role, negatable in lexicon.terms[term]]
+        column = {**{c: i for i, c in enumerate(CATEGORIES)}, "help": _HELP, "complaint": _CUE}
+        self._entry_word = np.array([e[0] for e in entries], np.int64)
+        self._entry_column = np.array([column[e[1]] for e in entries], np.int64)
+        self._entry_weight = np.array([e[2] for e in entries], float)
+        self._entry_topic = np.array([e[3] == "topic" for e in entries], bool)
+        self._entry_problem = np.array([e[3] == "problem" and e[1] in CATEGORIES for e in entries], bool)
+        self._entry_negatable = np.array([e[4] for e in entries], bool)
+        self._sentiment_weight = np.array([lexicon.sentiment[w] for w in self._sentiment.words], float)
+        # what matters in the characters before a match: modifier characters and clause breaks
+        characters = sorted({c for w in [*lexicon.negations, *lexicon.degree] for c in w})
+        self._window_chars = ("\x00", *characters, "，")  # other character, modifier characters, break
+        self._window_class = np.zeros(UNICODE_SIZE, np.int64)
+        self._window_class[[ord(c) for c in characters]] = np.arange(1, len(characters) + 1)
+        self._window_class[_clause_break_codepoints()] = len(self._window_chars) - 1
 
-    def _window(self, text: str, start: int, size: int) -> str:
-        window = text[max(0, start - size):start]
-        parts = _CLAUSE_BREAK.split(window)
-        return parts[-1]
+    def _effects(self, window: str) -> tuple[bool, float]:
+        """(negated, degree multiplier) of a match preceded by ``window``."""
+        clause = _CLAUSE_BREAK.split(window[-NEGATION_WINDOW:])[-1]
+        negators = sum(w in self._negators for w in self._modifiers.findall(clause))
+        clause = _CLAUSE_BREAK.split(window[-DEGREE_WINDOW:])[-1]
+        found = self._modifiers.findall(clause)
+        degree = max((self.lexicon.degree[w] for w in found if w in self.lexicon.degree), default=1.0)
+        return negators % 2 == 1, degree
 
-    def _negated(self, text: str, start: int) -> bool:
-        found = self._modifiers.findall(self._window(text, start, NEGATION_WINDOW))
-        return sum(w in self._negators for w in found) % 2 == 1
+    def _modified(self, positions: np.ndarray, codes: np.ndarray, text_starts: np.ndarray):
+        """Negation flags and degree multipliers of matches at ``positions``.
 
-    def _degree_of(self, text: str, start: int) -> float:
-        found = self._modifiers.findall(self._window(text, start, DEGREE_WINDOW))
-        return max((self.lexicon.degree[w] for w in found if w in self.lexicon.degree), default=1.0)
+        The characters before each match are reduced to their class (other, a modifier character,
+        clause break or outside the text); each distinct window is then judged once.
+        """
+        size = max(NEGATION_WINDOW, DEGREE_WINDOW)
+        base, outside = len(self._window_chars), len(self._window_chars) - 1
+        key = np.zeros(len(positions), np.int64)
+        inside = np.ones(len(positions), bool)
+        modified = np.zeros(len(positions), bool)
+        for back in range(1, size + 1):
+            before = positions - back
+            inside &= ~text_starts[before + 1]
+            klass = np.where(inside, self._window_class[codes[np.maximum(before, 0)]], outside)
+            key += klass * base ** (back - 1)
+            modified |= (klass != 0) & (klass != outside)
+        negated = np.zeros(len(positions), bool)
+        degree = np.ones(len(positions))
+        modified = np.flatnonzero(modified)  # windows with no modifier character change nothing
+        windows, inverse = np.unique(key[modified], return_inverse=True)
+        effects = [self._effects("".join(self._window_chars[k // base ** (back - 1) % base]
+                                         for back in range(size, 0, -1)))
+                   for k in windows.tolist()]
+        negated[modified] = np.array([e[0] for e in effects], bool).reshape(-1)[inverse]
+        degree[modified] = np.array([e[1] for e in effects], float).reshape(-1)[inverse]
+        return negated, degree
+
+    def score_codepoints(self, codes: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+        """Rule scores (columns :data:`RULE_COLUMNS`) of the texts given as :func:`codepoints`."""
+        n_texts = len(offsets) - 1
+        pad = max(self._terms.longest, self._sentiment.longest, 1)
+        text_starts = _text_starts(offsets, len(codes) + pad)
+        term_at, term = self._terms.find(codes, text_starts)
+        word_at, word = self._sentiment.find(codes, text_starts)
+        negated, degree = self._modified(np.concatenate([term_at, word_at]), codes, text_starts)
+        term_negated, word_negated = negated[:len(term_at)], negated[len(term_at):]
+        term_degree, word_degree = degree[:len(term_at)], degree[len(term_at):]
+
+        first = np.searchsorted(self._entry_word, term)  # entries of a term are consecutive
+        count = np.searchsorted(self._entry_word, term, side="right") - first
+        match = np.repeat(np.arange(len(term)), count)
+        entry = first[match] + np.arange(len(match)) - np.repeat(np.cumsum(count) - count, count)
+        used = ~(self._entry_negatable[entry] & term_negated[match])
+        match, entry = match[used], entry[used]
+        value = self._entry_weight[entry] * np.where(self._entry_topic[entry], 1.0, term_degree[match])
+        text = np.searchsorted(offsets, term_at[match], side="right") - 1
+        width = len(CATEGORIES) + 2
+        sums = np.bincount(text * width + self._entry_column[entry], weights=value,
+                           minlength=n_texts * width).reshape(n_texts, width)
+        problem = self._entry_problem[entry]
+        by_category = np.bincount(text[problem] * len(CATEGORIES) + self._entry_column[entry[problem]],
+                                  weights=value[problem], minlength=n_texts * len(CATEGORIES))
+
+        value = self._sentiment_weight[word] * word_degree
+        value = np.where(word_negated, -0.5 * value, value)
+        text = np.searchsorted(offsets, word_at, side="right") - 1
+        sentiment = np.bincount(text, weights=value, minlength=n_texts)
+
+        out = np.zeros((n_texts, len(RULE_COLUMNS)))
+        out[:, :len(CATEGORIES)] = sums[:, :len(CATEGORIES)]
+        out[:, RULE_COLUMNS.index("problem")] = by_category.reshape(n_texts, -1).max(axis=1, initial=0.0)
+        out[:, RULE_COLUMNS.index("help")] = sums[:, _HELP]
+        out[:, RULE_COLUMNS.index("cue")] = sums[:, _CUE]
+        out[:, RULE_COLUMNS.index("sentiment_raw")] = sentiment
+        return out
+
+    def score_many(self, texts) -> pd.DataFrame:
+        """:meth:`score` of each text, one row per text (columns :data:`RULE_COLUMNS`)."""
+        return pd.DataFrame(self.score_codepoints(*codepoints(as_strings(texts))), columns=list(RULE_COLUMNS))
 
     def score(self, text: str) -> dict[str, float]:
         """Category scores (problem and topic), ``problem``, ``help``, ``cue`` and ``sentiment_raw``."""
-        out = dict.fromkeys(CATEGORIES, 0.0)
-        out.update(problem=0.0, help=0.0, cue=0.0)
-        problem_by_cat = dict.fromkeys(CATEGORIES, 0.0)
-        for match in self._terms.finditer(text):
-            negated = None
-            for category, weight, role, negatable in self.lexicon.terms[match.group()]:
-                if negatable:
-                    if negated is None:
-                        negated = self._negated(text, match.start())
-                    if negated:
-                        continue
-                value = weight * (self._degree_of(text, match.start()) if role != "topic" else 1.0)
-                if category == "help":
-                    out["help"] += value
-                elif category == "complaint":
-                    out["cue"] += value
-                else:
-                    out[category] += value
-                    if role == "problem":
-                        problem_by_cat[category] += value
-        out["problem"] = max(problem_by_cat.values())
-        raw = 0.0
-        for match in self._sentiment.finditer(text):
-            value = self.lexicon.sentiment[match.group()] * self._degree_of(text, match.start())
-            if self._negated(text, match.start()):
-                value = -0.5 * value
-            raw += value
-        out["sentiment_raw"] = raw
-        return out
+        return {k: float(v) for k, v in self.score_many([text]).iloc[0].items()}
 
 
-def sentiment_score(raw: float) -> float:
-    """Map a summed lexicon polarity to [-1, 1] (VADER's normalisation)."""
-    return raw / math.sqrt(raw * raw + VADER_ALPHA)
+def sentiment_score(raw):
+    """Map a summed lexicon polarity to [-1, 1] (VADER's normalisation); scalar or array."""
+    return raw / np.sqrt(np.multiply(raw, raw) + VADER_ALPHA)
 
 
 @cache
@@ -194,43 +467,79 @@ def _default_scorer() -> RuleScorer:
     return RuleScorer(Lexicon.load())
 
 
-RULE_COLUMNS = (*CATEGORIES, "problem", "help", "cue", "sentiment_raw")
-
-
-def _score_chunk(scorer: RuleScorer, texts) -> pd.DataFrame:
-    return pd.DataFrame([scorer.score(t) for t in texts], columns=list(RULE_COLUMNS), dtype=float)
-
-
-def _predict_chunk(classifier: ComplaintClassifier, texts) -> pd.DataFrame:
-    return classifier.predict_table(list(texts))
-
-
-def _map_chunks(function, model, texts: list[str], n_jobs: int, desc: str) -> pd.DataFrame:
-    """``function(model, texts)`` over chunks of 5,000, in ``n_jobs`` processes; rows keep their order."""
-    chunks = [texts[i:i + 5000] for i in range(0, len(texts), 5000)] or [[]]
-    progress = tqdm(total=len(texts), desc=desc, unit="text", disable=None)
-    if n_jobs == 1:
-        parts = []
-        for chunk in chunks:
-            parts.append(function(model, chunk))
-            progress.update(len(chunk))
-    else:
-        parts = joblib.Parallel(n_jobs=n_jobs)(joblib.delayed(function)(model, chunk) for chunk in chunks)
-        progress.update(len(texts))
-    progress.close()
-    return pd.concat(parts, ignore_index=True)
-
-
 def rule_scores(texts, scorer: RuleScorer | None = None, *, n_jobs: int = 1) -> pd.DataFrame:
-    """Lexicon scores for each text (one row per text, same order); each distinct text scored once.
-
-    ``n_jobs`` > 1 scores in worker processes (joblib); it pays only on an otherwise idle machine.
-    """
+    """Lexicon scores for each text (one row per text, same order); each distinct text scored once."""
     scorer = scorer or _default_scorer()
-    texts = pd.Series(list(texts), dtype=object).fillna("").astype(str)
-    codes, uniques = pd.factorize(texts)
-    table = _map_chunks(_score_chunk, scorer, list(uniques), n_jobs, "complaint rules")
-    return table.iloc[codes].reset_index(drop=True)
+    codes, uniques = _factorize(texts)
+    table = _map_chunks(lambda part: scorer.score_codepoints(*codepoints(part)), uniques, n_jobs,
+                        "complaint rules")
+    return pd.DataFrame(table[codes], columns=list(RULE_COLUMNS))
+
+
+def _factorize(texts) -> tuple[np.ndarray, pa.Array]:
+    """Codes into the distinct texts, and the distinct texts (Arrow)."""
+    encoded = pc.dictionary_encode(as_strings(texts))
+    return encoded.indices.to_numpy(zero_copy_only=False), encoded.dictionary
+
+
+CHUNK_TEXTS = 20_000
+
+
+def _map_chunks(function, texts: pa.Array, n_jobs: int, desc: str) -> np.ndarray:
+    """``function(chunk)`` (an array with one row per text) over chunks of ``texts``, stacked in order;
+    ``n_jobs`` > 1 runs chunks on that many threads (the work is mostly in numpy, which releases the
+    GIL)."""
+    chunks = [texts.slice(i, CHUNK_TEXTS) for i in range(0, len(texts), CHUNK_TEXTS)] or [texts]
+    progress = tqdm(total=len(texts), desc=desc, unit="text", disable=None)
+
+    def run(chunk):
+        result = function(chunk)
+        progress.update(len(chunk))
+        return result
+
+    if n_jobs == 1 or len(chunks) == 1:
+        parts = [run(chunk) for chunk in chunks]
+    else:
+        with ThreadPoolExecutor(max_workers=n_jobs) as pool:
+            parts = list(pool.map(run, chunks))
+    progress.close()
+    return np.concatenate(parts)
+
+
+def _collapse_whitespace(codes: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Runs of two or more whitespace characters inside a text become one space (as sklearn does)."""
+    space = _whitespace_table()[codes]
+    if not (space[1:] & space[:-1]).any():
+        return codes, offsets
+    starts = _text_starts(offsets, len(codes) + 1)
+    after_space = np.zeros(len(codes), bool)
+    after_space[1:] = space[:-1] & ~starts[1:len(codes)]
+    before_space = np.zeros(len(codes), bool)
+    before_space[:-1] = space[1:] & ~starts[1:len(codes)]
+    codes = codes.copy()
+    codes[space & ~after_space & before_space] = ord(" ")
+    keep = ~(space & after_space)
+    kept = np.zeros(len(codes) + 1, np.int64)
+    np.cumsum(keep, out=kept[1:])
+    return codes[keep], kept[offsets]
+
+
+class _NgramVocabulary:
+    """A fitted character n-gram vocabulary as a lower-casing :class:`_Trie` with each node's column."""
+
+    def __init__(self, vocabulary: dict[str, int]):
+        self.trie = _Trie(vocabulary, lowercase=True)
+        self.column_at = self.trie.labels(vocabulary)
+
+
+_VOCABULARIES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _ngram_vocabulary(vectorizer: TfidfVectorizer) -> _NgramVocabulary:
+    """The :class:`_NgramVocabulary` of a fitted vectorizer, built once."""
+    if vectorizer not in _VOCABULARIES:
+        _VOCABULARIES[vectorizer] = _NgramVocabulary(vectorizer.vocabulary_)
+    return _VOCABULARIES[vectorizer]
 
 
 class ComplaintClassifier(ClassifierMixin, BaseEstimator):
@@ -274,46 +583,70 @@ class ComplaintClassifier(ClassifierMixin, BaseEstimator):
         self.categories_ = np.array(self.category_model_.classes_)
         return self
 
-    def _features(self, texts: list[str]):
-        """TF-IDF features, same values as ``vectorizer_.transform`` but counting only n-grams of the
-        fitted vocabulary (sklearn's transform is slow when most n-grams of a text are unknown)."""
-        vocabulary = self.vectorizer_.vocabulary_
+    def _features(self, texts):
+        """TF-IDF features, the same values as ``vectorizer_.transform`` computed on arrays."""
+        return self._features_of(*codepoints(as_strings(texts)))
+
+    def _features_of(self, codes: np.ndarray, offsets: np.ndarray):
+        """TF-IDF features of texts given as :func:`codepoints`: lower case, whitespace runs as one
+        space, character n-grams of the fitted vocabulary counted per text (sklearn's char analyzer)."""
+        codes, offsets = _collapse_whitespace(codes, offsets)
+        grams = _ngram_vocabulary(self.vectorizer_)
+        size, n_texts = len(codes), len(offsets) - 1
         low, high = self.ngram_range
-        indices: list[int] = []
-        indptr = [0]
-        for text in texts:
-            text = _WHITESPACE.sub(" ", text.lower())
-            get = vocabulary.get
-            for n in range(low, high + 1):
-                for i in range(len(text) - n + 1):
-                    j = get(text[i:i + n])
-                    if j is not None:
-                        indices.append(j)
-            indptr.append(len(indices))
-        counts = sparse.csr_matrix(
-            (np.ones(len(indices), dtype=np.float32), np.array(indices, dtype=np.int64), np.array(indptr)),
-            shape=(len(texts), len(vocabulary)))
-        counts.sum_duplicates()
+        padded = np.concatenate([codes, np.zeros(high, codes.dtype)])
+        text_starts = _text_starts(offsets, size + high)
+        nodes = grams.trie.start(codes)
+        position = np.flatnonzero(nodes)
+        nodes = nodes[position]
+        width = len(self.vectorizer_.vocabulary_)
+        text_of = np.repeat(np.arange(n_texts, dtype=np.int64) * width, np.diff(offsets))
+        keys = []  # text × width + column of each n-gram found
+        for n in range(1, high + 1):
+            if n > 1:
+                following = position + n - 1
+                nodes = grams.trie.step(nodes, padded[following])
+                nodes[text_starts[following]] = 0
+                alive = nodes != 0
+                position, nodes = position[alive], nodes[alive]
+            if n >= low:
+                column = grams.column_at[nodes]
+                hit = column >= 0
+                keys.append(text_of[position[hit]] + column[hit])
+        keys = np.concatenate(keys)
+        keys.sort()
+        first = np.flatnonzero(np.diff(keys, prepend=-1))
+        found = np.diff(np.append(first, len(keys))).astype(np.float32)
+        rows, columns = np.divmod(keys[first], width)
+        indptr = np.searchsorted(rows, np.arange(n_texts + 1))
+        counts = sparse.csr_matrix((found, columns, indptr), shape=(n_texts, width))
         return self.vectorizer_._tfidf.transform(counts, copy=False)
 
     def predict_proba(self, texts) -> np.ndarray:
         """Probability of [not complaint, complaint] per text."""
-        return self.complaint_model_.predict_proba(self._features(list(texts)))
+        return self.complaint_model_.predict_proba(self._features(texts))
 
     def predict(self, texts) -> np.ndarray:
         return (self.predict_proba(texts)[:, 1] >= 0.5).astype(int)
 
     def predict_table(self, texts) -> pd.DataFrame:
         """Complaint, per-category and help probabilities (columns ``complaint``, the six, ``help``)."""
-        features = self._features(list(texts))
-        table = pd.DataFrame({"complaint": self.complaint_model_.predict_proba(features)[:, 1]})
+        return pd.DataFrame(self.predict_codepoints(*codepoints(as_strings(texts))),
+                            columns=list(LEARNED_COLUMNS))
+
+    def predict_codepoints(self, codes: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+        """:meth:`predict_table` as an array, for texts given as :func:`codepoints`."""
+        features = self._features_of(codes, offsets)
+        out = np.zeros((features.shape[0], len(LEARNED_COLUMNS)))
+        out[:, 0] = self.complaint_model_.predict_proba(features)[:, 1]
         probs = self.category_model_.predict_proba(features)
-        for category in CATEGORIES:
+        for i, category in enumerate(CATEGORIES, start=1):
             index = np.flatnonzero(self.categories_ == category)
-            table[category] = probs[:, index[0]] if len(index) else 0.0
-        has_help = self.help_model_ is not None
-        table["help"] = self.help_model_.predict_proba(features)[:, 1] if has_help else 0.0
-        return table
+            if len(index):
+                out[:, i] = probs[:, index[0]]
+        if self.help_model_ is not None:
+            out[:, -1] = self.help_model_.predict_proba(features)[:, 1]
+        return out
 
     def save(self, path: str | os.PathLike) -> Path:
         """Pickle the fitted classifier with joblib (only load files you made yourself)."""
@@ -375,15 +708,17 @@ def score_texts(
     complaint cues plus half the negative sentiment. Category scores mix the rules' category shares and
     the classifier's category probabilities the same way.
     """
-    texts = pd.Series(list(texts), dtype=object).fillna("").astype(str)
     classifier = classifier if classifier is not None else default_classifier()
-    rules = rule_scores(texts, scorer, n_jobs=n_jobs)
-    codes, uniques = pd.factorize(texts)
-    if len(uniques):
-        learned = _map_chunks(_predict_chunk, classifier, list(uniques), n_jobs, "complaint classifier")
-        learned = learned.iloc[codes].reset_index(drop=True)
-    else:
-        learned = pd.DataFrame(columns=["complaint", *CATEGORIES, "help"], dtype=float)
+    scorer = scorer or _default_scorer()
+    codes, uniques = _factorize(texts)
+
+    def both(chunk: pa.Array) -> np.ndarray:
+        points = codepoints(chunk)
+        return np.hstack([scorer.score_codepoints(*points), classifier.predict_codepoints(*points)])
+
+    scores = _map_chunks(both, uniques, n_jobs, "complaints")[codes]
+    rules = pd.DataFrame(scores[:, :len(RULE_COLUMNS)], columns=list(RULE_COLUMNS))
+    learned = pd.DataFrame(scores[:, len(RULE_COLUMNS):], columns=list(LEARNED_COLUMNS))
     raw = rules["sentiment_raw"].to_numpy(float)
     evidence = (rules["problem"].to_numpy(float) + 0.5 * rules["cue"].to_numpy(float)
                 + 0.5 * np.clip(-raw, 0, None))
@@ -401,7 +736,7 @@ def score_texts(
         "category": np.where(is_complaint, np.array(CATEGORIES)[cat_scores.argmax(axis=1)], NONE),
         "help_request": (help_score >= threshold).astype(int),
         "complaint_score": complaint_score.round(6),
-        "sentiment": np.array([sentiment_score(r) for r in raw]).round(6),
+        "sentiment": sentiment_score(raw).round(6),
     })
     for i, column in enumerate(SCORE_COLUMNS):
         out[column] = cat_scores[:, i].round(6)
@@ -416,8 +751,7 @@ def detect(df: pd.DataFrame, *, classifier: ComplaintClassifier | None = None, *
     missing = [c for c in ("platform", "post_id", "created_at", "text_clean") if c not in df.columns]
     if missing:
         raise ValueError(f"detect needs column(s) {', '.join(missing)} (a prepared.parquet table)")
-    scored = score_texts(df["text_clean"].astype(object).where(df["text_clean"].notna(), ""),
-                         classifier=classifier, **options)
+    scored = score_texts(df["text_clean"], classifier=classifier, **options)
     keys = df[["platform", "post_id", "created_at"]].reset_index(drop=True)
     out = pd.concat([keys, scored], axis=1)
     out["complaint"] = out["complaint"].astype("Int64")
