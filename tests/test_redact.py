@@ -96,6 +96,18 @@ def test_each_type_becomes_its_placeholder(text, expected, kinds):
     assert redact(text) == expected
 
 
+@pytest.mark.xfail(strict=True, reason="a number right after ASCII letters (Tel, vx, ID) is not redacted: "
+                   "the look-behinds (?<![0-9A-Za-z]) of the PHONE and ID patterns also exclude letters; "
+                   "fix: (?<![0-9]) for the mobile and ID patterns")
+@pytest.mark.parametrize("text, expected", [
+    ("Tel13912345678", "Tel<PHONE>"),
+    ("加我vx13912345678", "加我vx<PHONE>"),
+    (f"证件ID{FAKE_ID}", "证件ID<ID>"),
+])
+def test_numbers_glued_to_ascii_letters_are_redacted(text, expected):
+    assert redact(text) == expected
+
+
 @pytest.mark.parametrize("text", [
     f"号码 {wrong_check(FAKE_ID)} 不对",  # 18 digits, wrong ID check character, not Luhn-valid either
     f"号码 {make_id('11010519901307123')}",  # right check character, impossible birth month 13
