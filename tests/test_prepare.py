@@ -111,6 +111,23 @@ def test_duplicates_exact_near_and_repost(prepared):
     assert (prepared["is_canonical"] == (prepared["dup_kind"] == "unique")).all()
 
 
+@pytest.mark.xfail(strict=True, reason="`url` (weibo.com/<uid>/<bid>) and `source_file` (weibo-crawler's "
+                   "weibo_data/<nickname>/<uid>.csv) keep the raw account id and nickname next to the "
+                   "pseudonyms; fix: under redaction blank `url` of non-article rows and pseudonymise "
+                   "`source_file` with the same key")
+def test_no_column_carries_the_raw_author_id_or_name():
+    posts = invented_posts()
+    posts["url"] = [f"https://weibo.com/{a}/Abc{i}" if a else None for i, a in enumerate(posts["author_id"])]
+    posts["source_file"] = [f"weibo-crawler/weibo_data/{n}/{a}.csv" if a else "x.csv"
+                            for n, a in zip(posts["author_name"], posts["author_id"], strict=True)]
+    out = prepare(posts, key=KEY)
+    secrets = list(pd.concat([posts["author_id"], posts["author_name"]]).dropna().unique())
+    for column in ("url", "source_file", "author_id", "author_name"):
+        values = out[column].dropna().astype(str)
+        leaked = [s for s in secrets if values.str.contains(s, regex=False).any()]
+        assert not leaked, f"{column} carries raw author ids or names"
+
+
 def test_redact_false_keeps_originals_and_says_so():
     posts = invented_posts()
     report: dict = {}
