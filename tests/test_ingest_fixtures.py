@@ -570,3 +570,67 @@ def test_large_files_decode_lazily_with_the_same_result(tmp_path, monkeypatch):
     posts, report = one(damaged)
     assert report.encoding == "utf-8-sig" and report.replaced_bytes == 1 and report.accepted == 30
     assert posts["text"].tolist()[24:26] == ["第24条", "\ufffd第25条"]
+
+
+def damaged_search_csv(path, texts: list[str], damaged: int, opened: str) -> list[str]:
+    """A weibo-search CSV of one record per text, where the text of record ``damaged`` (0-based, a
+    plain text) is replaced by a quote that opens ``opened`` and never closes. Returns the ids."""
+    ids = [f"90000000000006{i:02d}" for i in range(len(texts))]
+    records = csv_text(SEARCH_HEADER, [search_row(i, text=t) for i, t in zip(ids, texts, strict=True)])
+    records = records.split("\r\n")  # LF inside quoted texts stays inside its record
+    assert records[1 + damaged].startswith(ids[damaged] + ",")
+    records[1 + damaged] = records[1 + damaged].replace(texts[damaged], '"' + opened, 1)
+    path.write_text("\r\n".join(records), encoding="utf-8")
+    return ids
+
+
+SWALLOWED_TO_NEXT_QUOTE = ["第一条", "第二条", "第三条", "第四条, 带逗号", "第五条", "第六条, 带逗号"]
+SWALLOWED_TO_THE_END = ["第一条", "第二条", "第三条", "第四条", "第五条"]
+MULTI_LINE_AROUND = ["第一条", "多行\n第二行", "第三条", "第四条\n续行, 带逗号", '第五条 "引"', "第六条"]
+
+
+@pytest.mark.parametrize("texts", [SWALLOWED_TO_NEXT_QUOTE, SWALLOWED_TO_THE_END, MULTI_LINE_AROUND])
+def test_a_mid_file_unterminated_quote_rejects_only_its_record(tmp_path, texts):
+    path = tmp_path / "damaged.csv"
+    ids = damaged_search_csv(path, texts, 2, "第三条 引号没有闭合")
+    rejected: list[dict] = []
+    posts, report = read_posts([path], rejected_out=rejected)
+    report.check()
+    file = report.files[0]
+    assert (file.records, file.accepted, file.rejected) == (len(texts), len(texts) - 1, 1)
+    assert posts["post_id"].tolist() == ids[:2] + ids[3:]
+    assert posts["text"].tolist() == texts[:2] + texts[3:]
+    assert [r["record"] for r in rejected] == [3]
+    assert "never closes" in rejected[0]["reason"]
+    assert rejected[0]["raw"].startswith(ids[2] + ",") and rejected[0]["raw"].count("\n") == 1
+
+
+def test_an_unterminated_quote_in_the_last_record_is_a_truncated_file(tmp_path):
+    path = tmp_path / "truncated.csv"
+    ids = damaged_search_csv(path, ["第一条", "第二条, 带逗号", "第三条"], 2, "最后一条\n第二行")
+    rejected: list[dict] = []
+    posts, report = read_posts([path], rejected_out=rejected)
+    report.check()
+    assert posts["post_id"].tolist() == ids[:2]
+    assert [(r["record"], "truncated file" in r["reason"]) for r in rejected] == [(3, True)]
+    assert rejected[0]["raw"].startswith(ids[2] + ",") and "第二行" in rejected[0]["raw"]
+
+
+record_texts = st.text(alphabet=["测", "试", ",", "\n", '"', " "], min_size=1, max_size=12).filter(
+    lambda t: t.count(",") <= 2 and t.strip())
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(record_texts, min_size=1, max_size=8), st.data())
+def test_any_one_unterminated_quote_loses_no_other_record(tmp_path_factory, texts, data):
+    damaged = data.draw(st.integers(0, len(texts)))
+    texts = [*texts[:damaged], "被损坏的记录", *texts[damaged:]]
+    path = tmp_path_factory.mktemp("damage") / "damaged.csv"
+    ids = damaged_search_csv(path, texts, damaged, "被损坏的记录")
+    rejected: list[dict] = []
+    posts, report = read_posts([path], rejected_out=rejected)
+    report.check()
+    assert report.files[0].records == len(texts)
+    assert [r["record"] for r in rejected] == [damaged + 1]
+    assert posts["post_id"].tolist() == ids[:damaged] + ids[damaged + 1:]
+    assert posts["text"].tolist() == texts[:damaged] + texts[damaged + 1:]

@@ -86,6 +86,13 @@ class SourceFile:
         if self._undecoded is not None and self.maybe_utf8:
             self._confirmed = True
 
+    def count_char(self, char: str) -> int:
+        """How often the ASCII character ``char`` occurs in the text (counted in the bytes of a file
+        not decoded yet)."""
+        if self._undecoded is not None:
+            return self._undecoded.count(char.encode("ascii"))
+        return 0 if self._text is None else self._text.count(char)
+
     def head(self, n_chars: int = 8192) -> str:
         """The first characters of the decoded text ('' for binary files)."""
         if self._undecoded is not None:

@@ -2,9 +2,11 @@
 
 :func:`read_csv_table` tries pyarrow's multi-threaded CSV parser first (every value a string,
 nothing turned into NaN). A file it cannot parse (rows with another number of values than the header,
-an unterminated quote) goes through Python's :mod:`csv` module row by row, which keeps ragged rows,
-collects values beyond the header as unnamed extras and rejects a record cut off by an unterminated
-quote. Repeated header rows (weiboSpider writes one per run) and blank lines are not records.
+an odd number of quote characters: a quoted field that never closes) goes through Python's :mod:`csv`
+module row by row, which keeps ragged rows and collects values beyond the header as unnamed extras.
+A quote that never closes mid-file rejects only its own record: the lines it swallowed are read again
+(:func:`_records`); a record cut off at the end of the file is rejected. Repeated header rows
+(weiboSpider writes one per run) and blank lines are not records.
 
 :func:`json_objects` builds the ``raw`` JSON object of every row without a Python loop.
 """
@@ -16,6 +18,8 @@ import io
 import itertools
 import json
 import os
+from collections import Counter
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -105,6 +109,8 @@ def _read_fast(source: SourceFile, header: list[str]) -> CsvTable | None:
         bad_rows.append(row)
         return "skip"
 
+    if source.count_char('"') % 2:  # a quoted field never closes: find it row by row
+        return None
     on_disk = source.maybe_utf8
     data = str(source.path) if on_disk else io.BytesIO(source.text.encode("utf-8"))
     try:
@@ -158,55 +164,32 @@ def _read_fast(source: SourceFile, header: list[str]) -> CsvTable | None:
 
 def _read_robust(source: SourceFile, header: list[str]) -> CsvTable:
     names = _unique_names(header)
-    text = source.text.lstrip("\ufeff")
-    lines: list[str] = []
-    stream = io.StringIO(text, newline="")
-
-    def feed():
-        for line in stream:
-            lines.append(line)
-            yield line
-
-    reader = csv.reader(feed())
+    lines = list(io.StringIO(source.text.lstrip("\ufeff"), newline=""))
+    width = len(header)
+    widths: Counter[int] = Counter()  # value counts of the records read so far
     rows: list[list[str]] = []
     raws: list[str] = []
     numbers: list[int] = []
     rejected: list[Rejection] = []
     repeated = 0
-    first = True
     record = 0
-    consumed = 0
-    width = len(header)
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as error:  # e.g. field larger than the limit
-            record += 1
-            rejected.append(Rejection(record, f"CSV error: {error}", "".join(lines[consumed:])))
-            consumed = len(lines)
-            continue
-        raw_text = "".join(lines[consumed:reader.line_num])
-        consumed = reader.line_num
-        if first:
-            first = False
-            continue
-        if not row or (len(row) == 1 and not row[0].strip()):
-            continue
-        if [v.strip() for v in row[:width]] == header and len(row) <= width:
-            repeated += 1
-            continue
+    for values, raw_text, reason in _records(lines[1:], width, widths):
+        if values is not None:
+            if not values or (len(values) == 1 and not values[0].strip()):
+                continue
+            if [v.strip() for v in values[:width]] == header and len(values) <= width:
+                repeated += 1
+                continue
         record += 1
-        if raw_text.count('"') % 2 == 1 and consumed == len(lines):
-            rejected.append(Rejection(record, "unterminated quote: the record runs to the end of the file "
-                                      "(truncated file?)", raw_text))
+        if values is None:
+            rejected.append(Rejection(record, reason, raw_text))
             continue
-        rows.append(row)
+        widths[len(values)] += 1
+        rows.append(values)
         numbers.append(record)
-        record_dict = dict(zip(header, row, strict=False))
-        if len(row) > width:
-            record_dict[EXTRA_KEY] = row[width:]
+        record_dict = dict(zip(header, values, strict=False))
+        if len(values) > width:
+            record_dict[EXTRA_KEY] = values[width:]
         raws.append(json.dumps(record_dict, ensure_ascii=False))
     columns = {name: [r[i] if i < len(r) else "" for r in rows] for i, name in enumerate(names)}
     frame = pd.DataFrame({n: pd.Series(v, dtype=STRING) for n, v in columns.items()})
@@ -220,6 +203,84 @@ def _read_robust(source: SourceFile, header: list[str]) -> CsvTable:
                         f"{width}-column header")
     return CsvTable(header, frame, np.array(numbers, dtype=np.int64), pd.Series(raws, dtype=STRING),
                     rejected=rejected, warnings=warnings, rows=rows, fast=False)
+
+
+_TRUNCATED = "unterminated quote: the record runs to the end of the file (truncated file?)"
+_UNTERMINATED = ("unterminated quote: a quoted field of this record never closes (the lines after it "
+                 "were read again as records)")
+
+
+Parsed = tuple[list[str] | None, str, str]  # values (None when rejected), raw text, reason
+
+
+def _records(lines: list[str], width: int, widths: Counter[int]) -> Iterator[Parsed]:
+    """``(values, raw text, "")`` per CSV record of ``lines``, ``(None, raw text, reason)`` when damaged.
+
+    A quote that opens a field and never closes makes a lenient CSV parser swallow the following
+    lines (up to the next quote, or the end of the file) into one record. Such a record spans several
+    lines and fails strict parsing or has an implausible number of values. When a clean record with
+    a plausible number of values (the header's, or one already seen in the file) starts at one of
+    its later lines, the lines before that one are rejected as the damaged record and parsing starts
+    again there. A record still open at the end of the file is rejected.
+    """
+    start = 0
+    while start is not None:
+        reader = csv.reader(itertools.islice(lines, start, None))
+        begin, restart = start, None
+        while True:
+            try:
+                values = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as error:  # e.g. field larger than the limit
+                yield None, "".join(lines[begin:start + reader.line_num]), f"CSV error: {error}"
+                begin = start + reader.line_num
+                continue
+            end = start + reader.line_num
+            raw_text = "".join(lines[begin:end])
+            problem = _strict_problem(lines[begin:end]) if '"' in raw_text else None
+            suspect = end - begin > 1 and (problem is not None or not _plausible(values, width, widths))
+            resync = _resync(lines, begin + 1, end, width, widths) if suspect else None
+            if resync is not None:
+                yield None, "".join(lines[begin:resync]), _UNTERMINATED
+                restart = resync
+                break
+            if problem == "unexpected end of data":
+                yield None, raw_text, _TRUNCATED
+            else:  # a stray quote a lenient reading copes with
+                yield values, raw_text, ""
+            begin = end
+        start = restart
+
+
+_RESYNC_LINES = 100
+
+
+def _resync(lines: list[str], low: int, high: int, width: int, widths: Counter[int]) -> int | None:
+    """The first line in ``low..high`` (at most :data:`_RESYNC_LINES` tried) where a clean record
+    with a plausible number of values starts, or None."""
+    for line in range(low, min(high, low + _RESYNC_LINES)):
+        try:
+            values = next(csv.reader(itertools.islice(lines, line, None), strict=True), None)
+        except csv.Error:
+            continue
+        if values and _plausible(values, width, widths):
+            return line
+    return None
+
+
+def _plausible(values: list[str], width: int, widths: Counter[int]) -> bool:
+    """A number of values the header has, or one already seen in the file."""
+    return len(values) == width or widths[len(values)] > 0
+
+
+def _strict_problem(span: list[str]) -> str | None:
+    try:
+        for _ in csv.reader(span, strict=True):
+            pass
+    except csv.Error as error:
+        return str(error)
+    return None
 
 
 _NEEDS_ESCAPE = r'[\x00-\x1f"\\]'
