@@ -117,9 +117,10 @@ def test_duplicates_exact_near_and_repost(prepared):
                    "`source_file` with the same key")
 def test_no_column_carries_the_raw_author_id_or_name():
     posts = invented_posts()
-    posts["url"] = [f"https://weibo.com/{a}/Abc{i}" if a else None for i, a in enumerate(posts["author_id"])]
-    posts["source_file"] = [f"weibo-crawler/weibo_data/{n}/{a}.csv" if a else "x.csv"
-                            for n, a in zip(posts["author_name"], posts["author_id"], strict=True)]
+    known = posts["author_id"].notna()
+    posts["url"] = ("https://weibo.com/" + posts["author_id"] + "/Abc").where(known, None)
+    posts["source_file"] = ("weibo-crawler/weibo_data/" + posts["author_name"] + "/" + posts["author_id"]
+                            + ".csv").where(known, "other.csv")
     out = prepare(posts, key=KEY)
     secrets = list(pd.concat([posts["author_id"], posts["author_name"]]).dropna().unique())
     for column in ("url", "source_file", "author_id", "author_name"):
