@@ -154,6 +154,20 @@ def test_report_counts(prepared):
     assert report["tokens"] == sum(len(t) for t in prepared["tokens"])
 
 
+def test_parallel_prepare_equals_serial_and_counts_every_copy():
+    posts = invented_posts()
+    copies = posts.iloc[[0, 0, 0]].assign(post_id=["c1", "c2", "c3"])  # the same text three more times
+    posts = pd.concat([posts, copies], ignore_index=True)
+    serial_report: dict = {}
+    parallel_report: dict = {}
+    serial = prepare(posts, key=KEY, n_jobs=1, report=serial_report)
+    parallel = prepare(posts, key=KEY, n_jobs=2, report=parallel_report)
+    pd.testing.assert_frame_equal(serial, parallel)
+    assert serial_report["redactions"]["PHONE"] == 5  # each post counts, not each distinct text
+    assert {k: v for k, v in serial_report.items() if k != "seconds"} == {
+        k: v for k, v in parallel_report.items() if k != "seconds"}
+
+
 def test_plain_pandas_read_of_posts_parquet_works(tmp_path):
     """``pd.read_parquet`` gives object columns of numpy arrays for topics/mentions, not Arrow lists."""
     tkio.write_parquet(tmp_path / "posts.parquet", invented_posts())
