@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
-import threading
-import time
 from pathlib import Path
+
+from measure import load_average, timed
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
@@ -45,51 +44,6 @@ print(len(df), len(hourly))
 """
 
 
-def tree_rss_kib(root: int) -> int:
-    """Resident memory of a process and all its descendants (worker pools included), in KiB."""
-    parents, rss = {}, {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/status") as fh:
-                fields = dict(line.split(":", 1) for line in fh if ":" in line)
-        except OSError:
-            continue
-        parents[int(entry)] = int(fields["PPid"])
-        rss[int(entry)] = int(fields.get("VmRSS", "0 kB").split()[0])
-    tree, frontier = {root}, [root]
-    while frontier:
-        parent = frontier.pop()
-        children = [pid for pid, ppid in parents.items() if ppid == parent]
-        tree.update(children)
-        frontier.extend(children)
-    return sum(rss.get(pid, 0) for pid in tree)
-
-
-def timed(cmd: list[str]) -> dict:
-    """Run a command; wall seconds and the peak summed RSS of its process tree (sampled every 0.2 s)."""
-    peak = 0
-    started = time.perf_counter()
-    process = subprocess.Popen(cmd, cwd=ROOT)
-    done = threading.Event()
-
-    def sample() -> None:
-        nonlocal peak
-        while not done.wait(0.2):
-            peak = max(peak, tree_rss_kib(process.pid))
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    code = process.wait()
-    seconds = time.perf_counter() - started
-    done.set()
-    sampler.join()
-    if code:
-        raise SystemExit(f"{cmd[:4]} failed with exit code {code}")
-    return {"seconds": round(seconds, 2), "peak_rss_mib": round(peak / 1024, 1)}
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=1_000_000)
@@ -100,7 +54,7 @@ def main() -> int:
     if not (args.corpus / "textkit_synthetic.json").exists():
         subprocess.run([python, "-m", "textkit.cli", "synth", "--out", str(args.corpus), "--n", str(args.n)],
                        check=True, cwd=ROOT)
-    results = {"n": args.n}
+    results = {"n": args.n, "load_average_before": load_average()}
     with tempfile.TemporaryDirectory() as out:
         results["textkit_run"] = timed([python, "-m", "textkit.cli", "run", str(args.corpus), "--out", out])
     if not args.skip_naive:

@@ -26,7 +26,9 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import os
+import sys
 import time
+import types
 from collections import Counter
 from pathlib import Path
 
@@ -172,7 +174,7 @@ def prepare_texts(texts: pa.Array, *, tokenizer: Tokenizer, redact: bool = True)
     per_text = [Counter(f) if f else None for f in found.to_pylist()]
     pii_types = pa.array([sorted(c) if c else [] for c in per_text], type=pa.list_(pa.string()))
     own, depth, quoted = repost_chains_arrow(text_clean)
-    tokens = pa.array([tokenizer.tokenize(t) for t in own.to_pylist()], type=pa.list_(pa.string()))
+    tokens = tokenizer.tokenize_batch(own)
     columns = {
         "text": texts, "text_clean": text_clean, "own_text": own, "chain_depth": depth, "quoted_text": quoted,
         "emotions": extract_lists_arrow(text_clean, extract_emotions, EMOTION),
@@ -315,3 +317,15 @@ def _main(args: argparse.Namespace) -> int:
     print("duplicates: " + ", ".join(f"{k} {v}" for k, v in report["dup_kinds"].items()))
     print(f"wrote {Path(args.dir) / PREPARED_FILE} and {Path(args.dir) / REPORT_FILE}")
     return 0
+
+
+class _CallableModule(types.ModuleType):
+    """``textkit.prepare`` is both this module and the :func:`prepare` function: importing the module
+    (the CLI and the pipeline do) rebinds the package attribute to it, and ``textkit.prepare(df)``
+    must still work."""
+
+    def __call__(self, posts: pd.DataFrame, **options) -> pd.DataFrame:
+        return prepare(posts, **options)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -26,9 +26,11 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from textkit.clean import EMOTION_NAME
+from textkit.clean import EMOTION_NAME, text_array
 from textkit.paths import LEXICON_DIR
 
 USERDICT = LEXICON_DIR / "userdict.txt"
@@ -42,6 +44,13 @@ TOTAL_BALANCE_WORD = "\U0010fffd\U0010fffd"  # two private-use characters outsid
 # jieba's block regex (jieba.re_han_default): segmentation never crosses a block boundary
 HAN_BLOCK = re.compile(r"([\u4E00-\u9FD5a-zA-Z0-9+#&\._%\-]+)")
 SPACE = re.compile(r"(\r\n|\s)")
+PLACEHOLDER = "<(?:EMAIL|ID|CARD|PHONE|QQ|WECHAT|PLATE)>"
+# Separators between the pieces of tokenize_batch: anything outside jieba's blocks except the brackets of
+# [表情] codes (which are cut out beforehand between \x1f marks).
+BLOCK_SEPARATOR = "[^\u4E00-\u9FD5a-zA-Z0-9+#&\\._%\\-\\[\\]]+"
+# Characters outside jieba's blocks that a filter may keep (a lone CJK extension character on the
+# allow-list): texts with one take the one-text path.
+OUTSIDE_BLOCKS_KEPT = "[\u3400-\u4DBF\u9FD6-\u9FFF\uF900-\uFAFF]"
 SPECIAL = re.compile(r"(\[" + EMOTION_NAME + r"\])|"
                      r"<(?:EMAIL|ID|CARD|PHONE|QQ|WECHAT|PLATE)>")
 # jieba splits ASCII runs the HMM meets with this regex (finalseg.re_skip); jieba-rs keeps them whole
@@ -51,7 +60,7 @@ JIEBA_SKIP = re.compile(r"([a-zA-Z0-9]+(?:\.\d+)?%?)")
 REFERENCE_ONLY = re.compile(r"([\u3400-\u9fff])\1\1|[\U00010000-\U0010ffff]")
 _ASCII_PUNCT_RUN = re.compile(r"[A-Za-z0-9][!-/:-@\[-`{-~]|[!-/:-@\[-`{-~][A-Za-z0-9]")
 NUMBER = re.compile(r"^[0-9０-９]+(?:[.,:：/][0-9]+)*[%％万亿kKwW]?$|^[0-9]+(?:号|点|天|岁|个)?$")
-HAS_WORD_CHAR = re.compile(r"[0-9A-Za-z\u3400-\u9fff\uf900-\ufaff]")
+HAS_WORD_CHAR = re.compile("[0-9A-Za-z\u3400-\u9fff\uf900-\ufaff]")  # real characters: RE2 reads it too
 _EMOTION_TOKEN = re.compile(r"^\[" + EMOTION_NAME + r"\]$")
 
 
@@ -161,6 +170,7 @@ class Tokenizer:
         self.hmm = hmm
         self._keep_cache: dict[str, bool] = {}
         self._block_cache: dict[str, list[str]] = {}
+        self._token_cache: dict[str, str] = {}  # segmented token → filtered form, "" when dropped
 
     # -- segmentation -------------------------------------------------------------------------
 
@@ -295,10 +305,114 @@ class Tokenizer:
         return out
 
     def _filter(self, tokens: list[str]) -> list[str]:
-        keep = self.keep
-        if self.lowercase:
-            return [t.strip().lower() if t.isascii() else t.strip() for t in tokens if keep(t)]
-        return [t.strip() for t in tokens if keep(t)]
+        """Tokens that survive :meth:`keep`, stripped (and lower-cased when ASCII and ``lowercase``)."""
+        normalised = self._token_cache
+        try:
+            return [t for t in map(normalised.__getitem__, tokens) if t]
+        except KeyError:
+            for token in tokens:
+                if token not in normalised:
+                    normalised[token] = self._normalise(token) if self.keep(token) else ""
+            return [t for t in map(normalised.__getitem__, tokens) if t]
+
+    def _normalise(self, token: str) -> str:
+        if self.lowercase and token.isascii():
+            return token.strip().lower()
+        return token.strip()
+
+    # -- many texts at once ----------------------------------------------------------------------
+
+    def tokenize_batch(self, texts: Sequence[str | None] | pa.Array) -> pa.Array:
+        """Filtered tokens of many texts as a ``list<string>`` array, in one process.
+
+        Vectorised: placeholders and ``[表情]`` codes are marked with Arrow's regex kernels, every text
+        is split into jieba's blocks at once, and each *distinct* block is segmented once (blocks
+        not seen before are joined by newlines, which jieba never joins across, and cut in one call).
+        Texts with characters outside jieba's blocks that could survive the filters (CJK extension
+        characters) take the one-text path. Same tokens as :meth:`tokenize` on each text.
+        """
+        array = text_array(texts if isinstance(texts, pa.Array | pa.ChunkedArray)
+                           else pa.array(texts, type=pa.large_string()))
+        slow = pc.match_substring_regex(array, OUTSIDE_BLOCKS_KEPT).to_numpy(zero_copy_only=False)
+        if slow.all():
+            return pa.array([self.tokenize(t) for t in array.to_pylist()], type=pa.list_(pa.string()))
+        order = np.concatenate((np.flatnonzero(~slow), np.flatnonzero(slow)))
+        fast = array.take(pa.array(order[:len(order) - int(slow.sum())]))
+        marked = pc.replace_substring_regex(fast, PLACEHOLDER, " ")
+        marked = pc.replace_substring_regex(marked, r"(\[" + EMOTION_NAME + r"\])", "\x1f\\1\x1f")
+        pieces = pc.split_pattern_regex(marked, BLOCK_SEPARATOR)
+        encoded = pc.dictionary_encode(pieces.flatten())
+        taken = self._piece_tokens(encoded.dictionary).take(encoded.indices)
+        token_offsets = taken.offsets.to_numpy()
+        piece_offsets = pieces.offsets.to_numpy()
+        text_offsets = token_offsets[piece_offsets - piece_offsets[0]] - token_offsets[0]
+        values = taken.flatten()
+        result = pa.ListArray.from_arrays(pa.array(text_offsets.astype(np.int32)), values)
+        if slow.any():
+            rest = pa.array([self.tokenize(t) for t in array.filter(pa.array(slow)).to_pylist()],
+                            type=pa.list_(pa.string()))
+            result = pa.concat_arrays([result, rest])
+        return result.take(pa.array(np.argsort(order, kind="stable")))
+
+    def _piece_tokens(self, pieces: pa.Array) -> pa.Array:
+        """Filtered tokens (``list<string>``) of distinct pieces: blocks, ``[表情]`` codes, stray brackets.
+
+        Plain blocks are joined by newlines (a block boundary for jieba and jieba-rs alike) and cut in
+        one call; the tokens are filtered per distinct token. Other pieces take the one-text path.
+        """
+        plain = pc.invert(pc.match_substring_regex(pieces, "[\\[\\]]|^$"))
+        if self.backend == "fast":  # blocks that need a fix-up after jieba-rs (see cut)
+            plain = pc.and_(plain, pc.invert(pc.match_substring_regex(pieces, "^[\\x00-\\x7f]*$")))
+            plain = pc.and_(plain, pc.invert(pc.match_substring_regex(pieces, _ASCII_PUNCT_RUN.pattern)))
+        candidates = np.flatnonzero(plain.to_numpy(zero_copy_only=False))
+        texts = pieces.take(pa.array(candidates)).to_pylist()
+        if self.backend == "fast":
+            tied = [i for i, text in enumerate(texts) if REFERENCE_ONLY.search(text)]
+            if tied:
+                keep = np.ones(len(candidates), dtype=bool)
+                keep[tied] = False
+                candidates, texts = candidates[keep], [t for t, k in zip(texts, keep, strict=True) if k]
+        batch = self._cut_filtered(texts)
+        others = np.setdiff1d(np.arange(len(pieces)), candidates, assume_unique=True)
+        rest = pa.array([self.tokenize(t) for t in pieces.take(pa.array(others)).to_pylist()],
+                        type=pa.list_(pa.string()))
+        order = np.concatenate((candidates, others))
+        return pa.concat_arrays([batch, rest]).take(pa.array(np.argsort(order, kind="stable")))
+
+    def _cut_filtered(self, blocks: list[str]) -> pa.Array:
+        """Filtered tokens of plain blocks, segmented in one call (``list<string>``, one list per block)."""
+        if not blocks:
+            return pa.array([], type=pa.list_(pa.string()))
+        joined = "\n".join(blocks)
+        if self.backend == "jieba":
+            tokens = pa.array(_jieba(self.userdict).lcut(joined, HMM=self.hmm), type=pa.string())
+        else:
+            tokens = pa.array(_rjieba(self.userdict).cut(joined, self.hmm), type=pa.string())
+        newline = pc.equal(tokens, "\n").to_numpy(zero_copy_only=False)
+        if int(newline.sum()) != len(blocks) - 1:  # never seen; stay correct anyway
+            return pa.array([self._filter(self.cut(b)) for b in blocks], type=pa.list_(pa.string()))
+        block_of = np.cumsum(newline)
+        encoded = pc.dictionary_encode(tokens)
+        forms = self._filter_forms(encoded.dictionary).take(encoded.indices)
+        kept = pc.and_(pc.not_equal(forms, ""), pa.array(~newline)).to_numpy(zero_copy_only=False)
+        lengths = np.bincount(block_of[kept], minlength=len(blocks))
+        offsets = np.concatenate(([0], np.cumsum(lengths))).astype(np.int32)
+        return pa.ListArray.from_arrays(pa.array(offsets), forms.filter(pa.array(kept)))
+
+    def _filter_forms(self, tokens: pa.Array) -> pa.Array:
+        """:meth:`keep` and the normalised form, vectorised: each token's form, ``""`` when dropped."""
+        word = pc.utf8_trim_whitespace(tokens)
+        checked = pc.utf8_lower(word) if self.lowercase else word
+        keep = pc.match_substring_regex(word, HAS_WORD_CHAR.pattern)
+        keep = pc.and_(keep, pc.invert(pc.is_in(checked, pa.array(sorted(self.stopwords), type=pa.string()))))
+        if self.drop_numbers:
+            keep = pc.and_(keep, pc.invert(pc.match_substring_regex(checked, NUMBER.pattern)))
+        lone = pc.and_(pc.equal(pc.utf8_length(checked), 1),
+                       pc.invert(pc.is_in(checked, pa.array(sorted(self.single_chars), type=pa.string()))))
+        keep = pc.and_(keep, pc.invert(lone))
+        keep = pc.if_else(pc.match_substring_regex(tokens, _EMOTION_TOKEN.pattern), self.keep_emotions, keep)
+        form = pc.if_else(pc.string_is_ascii(tokens), pc.utf8_lower(word), word) if self.lowercase else word
+        return pc.if_else(keep, form, "")
 
     def tokenize_many(self, texts: Iterable[str | None], *, n_jobs: int | None = None) -> list[list[str]]:
         """Filtered tokens of many texts, in parallel over ``n_jobs`` processes for large inputs."""
@@ -337,7 +451,7 @@ def _tokenize_piece(texts: Sequence[str | None]) -> pa.Array:
 
 
 def _tokenize_chunk(tokenizer: Tokenizer, texts: Sequence[str | None]) -> pa.Array:
-    return pa.array([tokenizer.tokenize(t) for t in texts], type=pa.list_(pa.string()))
+    return tokenizer.tokenize_batch(texts)
 
 
 def parallel_jobs(n_jobs: int | None, n_texts: int) -> int:

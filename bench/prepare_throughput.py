@@ -1,0 +1,162 @@
+"""Prepare-stage speed: tokenization against ``df.text.apply(jieba.lcut)``, and clean + redact +
+de-duplicate + tokenize at scale, each against a baseline measured in the same run.
+
+Tokenization (MB/s of UTF-8 input, distinct cleaned texts, fresh tokenizer so no cache is warm):
+
+* ``jieba.lcut``: the usual ``df.text.apply(jieba.lcut)`` (one core, no filters) — the baseline;
+* ``textkit 1 core`` / ``textkit 2 cores``: :class:`textkit.tokenize.Tokenizer` (jieba-rs, user
+  dictionary, stop words and filters), ``n_jobs`` 1 and 2;
+* ``identical``: texts whose textkit tokens differ between the fast backend and the jieba backend
+  (the reference), on a sample.
+
+Corpora: the generated corpus (``--corpus``, made with ``textkit synth`` when missing) and, when
+../shared is present, the real posts of guangzhou-2022-weibo (read in place).
+
+Scale: ``textkit prepare`` on ``--n`` generated posts in a subprocess (wall time, peak RSS of the
+process tree), and per-post speed against a naive pandas recipe (regex cleaning with ``str.replace``,
+a phone/ID regex, ``drop_duplicates``, ``jieba.lcut``) on a ``--naive-n`` slice, same run.
+
+Goals (issue 4): ≥ 8 MB/s per core with jieba-identical tokens; ≥ 8× ``jieba.lcut`` with both cores;
+1M posts in ≤ 40 s wall and ≤ 3 GB peak RSS. Near-duplicate methods: ``bench/near_duplicates.py``.
+
+Run: ``.venv/bin/python bench/prepare_throughput.py [--n 1000000] [--corpus data/raw/bench]``.
+Writes ``bench/results/prepare_throughput.json`` and prints a table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import jieba
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from measure import load_average, timed
+
+from textkit.clean import DEFAULT_PIPELINE, repost_chains_arrow
+from textkit.ingest import read_posts
+from textkit.paths import PROJECT_ROOT, SHARED_DIR
+from textkit.tokenize import Tokenizer
+
+RESULTS = PROJECT_ROOT / "bench" / "results"
+GUANGZHOU = SHARED_DIR / "data" / "real" / "guangzhou-2022-weibo" / "guangzhou_weibo_2022.csv"
+
+NAIVE_PREPARE = r"""
+import re, sys, jieba, pandas as pd
+df = pd.read_parquet(sys.argv[1], columns=["text"]).head(int(sys.argv[2]))
+text = df["text"].fillna("")
+for pattern in (r"https?://\S+", r"t\.cn/\w+", r"O?网页链接", r"展开全文", r"<[^>]+>", r"\s+"):
+    text = text.str.replace(pattern, " ", regex=True)
+text = text.str.replace(r"1[3-9]\d{9}|\d{17}[\dXx]", "<PII>", regex=True).str.strip()
+df["text_clean"] = text
+df["is_duplicate"] = df.duplicated("text_clean")
+df["tokens"] = df["text_clean"].apply(jieba.lcut)
+print(len(df))
+"""
+
+
+def own_texts(posts: pd.DataFrame, limit: int, seed: int = 0) -> list[str]:
+    """Distinct cleaned own words (what prepare tokenizes) of up to ``limit`` posts, sampled."""
+    texts = pa.array(posts["text"].fillna("").unique(), type=pa.large_string())
+    own = repost_chains_arrow(DEFAULT_PIPELINE.apply_arrow(texts))[0]
+    distinct = [t for t in pc.unique(own).to_pylist() if t]
+    if len(distinct) > limit:
+        picked = np.sort(np.random.default_rng(seed).choice(len(distinct), limit, replace=False))
+        distinct = [distinct[i] for i in picked]
+    return distinct
+
+
+def tokenization(texts: list[str], baseline_texts: int, identical_texts: int) -> dict:
+    """MB/s of each method on ``texts`` (the jieba.lcut baseline on a slice of them)."""
+    logging.getLogger("jieba").setLevel(logging.WARNING)
+    mb = sum(len(t.encode("utf-8")) for t in texts) / 1e6
+    jieba.initialize()
+    sample = texts[:baseline_texts]
+    sample_mb = sum(len(t.encode("utf-8")) for t in sample) / 1e6
+    started = time.perf_counter()
+    pd.Series(sample).apply(jieba.lcut)
+    baseline = sample_mb / (time.perf_counter() - started)
+    rows = {"texts": len(texts), "mb": round(mb, 2), "jieba_lcut_mb_s": round(baseline, 3)}
+    for jobs in (1, 2):
+        tokenizer = Tokenizer()
+        tokenizer.preload()
+        started = time.perf_counter()
+        tokenizer.tokenize_arrow(texts, n_jobs=jobs)
+        rate = mb / (time.perf_counter() - started)
+        rows[f"textkit_{jobs}_cores_mb_s"] = round(rate, 2)
+        rows[f"textkit_{jobs}_cores_vs_jieba_lcut"] = round(rate / baseline, 1)
+    check = texts[:identical_texts]
+    fast = Tokenizer().tokenize_many(check, n_jobs=1)
+    reference = Tokenizer(backend="jieba").tokenize_many(check, n_jobs=1)
+    rows["identical_checked"] = len(check)
+    rows["identical_differ"] = sum(a != b for a, b in zip(fast, reference, strict=True))
+    return rows
+
+
+def scale(corpus: Path, naive_n: int) -> dict:
+    """``textkit prepare`` on the whole corpus (subprocess), and against the naive recipe on a slice."""
+    python = sys.executable
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "analysis"
+        subprocess.run([python, "-m", "textkit.cli", "ingest", str(corpus), "--out", str(folder)],
+                       check=True, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL)
+        posts = pq.read_metadata(folder / "posts.parquet").num_rows
+        load = load_average()
+        full = timed([python, "-m", "textkit.cli", "prepare", str(folder)])
+        small = Path(tmp) / "small"
+        small.mkdir()
+        head = pq.read_table(folder / "posts.parquet").slice(0, naive_n)
+        pq.write_table(head, small / "posts.parquet")
+        shutil.copy(folder / "provenance.json", small / "provenance.json")
+        textkit_small = timed([python, "-m", "textkit.cli", "prepare", str(small)])
+        naive_small = timed([python, "-c", NAIVE_PREPARE, str(folder / "posts.parquet"), str(naive_n)])
+    return {
+        "posts": posts, "load_average_before": load, "textkit_prepare": full,
+        "slice_posts": naive_n, "textkit_prepare_slice": textkit_small, "naive_prepare_slice": naive_small,
+        "speedup_on_slice": round(naive_small["seconds"] / textkit_small["seconds"], 1),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=1_000_000, help="generated posts for the scale run")
+    parser.add_argument("--corpus", type=Path, default=PROJECT_ROOT / "data" / "raw" / "bench")
+    parser.add_argument("--texts", type=int, default=200_000, help="distinct texts for tokenization")
+    parser.add_argument("--baseline-texts", type=int, default=20_000, help="texts given to jieba.lcut")
+    parser.add_argument("--identical-texts", type=int, default=20_000, help="texts checked fast == jieba")
+    parser.add_argument("--naive-n", type=int, default=50_000, help="posts in the naive-recipe slice")
+    parser.add_argument("--no-scale", action="store_true")
+    args = parser.parse_args()
+    if not (args.corpus / "textkit_synthetic.json").exists():
+        subprocess.run([sys.executable, "-m", "textkit.cli", "synth", "--out", str(args.corpus), "--n",
+                        str(args.n)], check=True, cwd=PROJECT_ROOT)
+    results: dict = {"load_average_start": load_average()}
+    synthetic, _ = read_posts([args.corpus / "weibo-search"])
+    results["tokenize_generated"] = tokenization(own_texts(synthetic, args.texts), args.baseline_texts,
+                                                 args.identical_texts)
+    if GUANGZHOU.exists():
+        real, _ = read_posts([GUANGZHOU], crawl_time="2022-12-05T12:00:00+08:00")  # yearless dates
+        results["tokenize_guangzhou_real"] = tokenization(own_texts(real, args.texts), args.baseline_texts,
+                                                          args.identical_texts)
+    else:
+        results["tokenize_guangzhou_real"] = f"skipped: {GUANGZHOU} not found"
+    if not args.no_scale:
+        results["scale"] = scale(args.corpus, args.naive_n)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "prepare_throughput.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    print(json.dumps(results, indent=2, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
