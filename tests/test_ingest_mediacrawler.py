@@ -197,6 +197,28 @@ def test_relative_times_resolve_against_last_modify_ts(tmp_path):
     assert posts["created_at"].iloc[0] == crawl - pd.Timedelta(minutes=5)
 
 
+def test_a_given_crawl_time_beats_last_modify_ts_which_beats_the_files(tmp_path):
+    lines = (ROOT / "old/douyin/jsonl/search_comments_2022-01-04.jsonl").read_text(encoding="utf-8")
+    with_stamp, without_stamp = (json.loads(line) for line in lines.splitlines()[:2])
+    with_stamp["create_time"] = without_stamp["create_time"] = "5分钟前"
+    del without_stamp["last_modify_ts"]
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    path = corpus / "search_comments.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in (with_stamp, without_stamp)),
+                    encoding="utf-8")
+    marker = {"synthetic": True, "crawl_time": "2022-01-10T20:00:00+08:00"}
+    (corpus / "textkit_synthetic.json").write_text(json.dumps(marker), encoding="utf-8")
+    record_crawl = pd.Timestamp(MAKER.CRAWL_MS, unit="ms", tz="UTC").tz_convert(CHINA)
+    five = pd.Timedelta(minutes=5)
+    posts, *_ = read(path)
+    assert posts["created_at"].tolist() == [record_crawl - five,
+                                            pd.Timestamp("2022-01-10 20:00", tz=CHINA) - five]
+    posts, report = read_posts([path], crawl_time="2022-02-01 12:00")
+    report.check()
+    assert posts["created_at"].tolist() == [pd.Timestamp("2022-02-01 11:55", tz=CHINA)] * 2
+
+
 def test_excel_workbook_with_contents_comments_and_creators(tmp_path):
     from openpyxl import Workbook
 

@@ -43,3 +43,15 @@ def test_zeeschuimer_douyin_and_xiaohongshu():
     assert (comment["kind"], comment["parent_post_id"], comment["likes"]) == (
         "comment", "64f000000000000000000101", 4)
     assert json.loads(comment["raw"])["source_platform"] == "xiaohongshu-comments"
+
+
+def test_relative_times_resolve_against_timestamp_collected_unless_a_crawl_time_is_given(tmp_path):
+    item = json.loads(FIXTURE.read_text(encoding="utf-8").splitlines()[3])
+    item["data"]["note_card"]["time"] = "3小时前"
+    path = tmp_path / "zeeschuimer.ndjson"
+    path.write_text(json.dumps(item, ensure_ascii=False) + "\n", encoding="utf-8")
+    collected = pd.Timestamp(item["timestamp_collected"], unit="ms", tz="UTC").tz_convert(CHINA)
+    posts, _ = read_posts([path])
+    assert posts["created_at"].tolist() == [collected - pd.Timedelta(hours=3)]
+    posts, _ = read_posts([path], crawl_time="2022-02-01 12:00")
+    assert posts["created_at"].tolist() == [pd.Timestamp("2022-02-01 09:00", tz=CHINA)]

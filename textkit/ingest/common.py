@@ -71,6 +71,21 @@ def parse_time_column(values, crawl_time, records: np.ndarray, raw, column: str)
     return times, precision, bad, rejections
 
 
+def record_crawl_times(values, source) -> pd.DatetimeIndex | pd.Timestamp | None:
+    """The crawl time of each record for resolving relative and yearless times.
+
+    ``--crawl-time`` (``source.crawl_time_given``) beats everything; else the record's own crawl time
+    (``values``: MediaCrawler ``last_modify_ts``, Zeeschuimer ``timestamp_collected``), else the
+    file's (``source.crawl_time``: its name, the synthetic-corpus marker).
+    """
+    if source.crawl_time_given:
+        return source.crawl_time
+    crawl = parse_times(values).times
+    if source.crawl_time is not None:
+        crawl = crawl.fillna(source.crawl_time)
+    return pd.DatetimeIndex(crawl)
+
+
 def parse_count_column(values) -> tuple[pd.Series, pd.Series]:
     """(Int64 counts, lower-bound flags) of a count column (``1.2万``, ``10万+``, ``无`` …)."""
     series = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)

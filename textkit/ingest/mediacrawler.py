@@ -20,9 +20,10 @@ Mapping to the posts table: contents → ``kind="post"`` (Bilibili dynamics too)
 ``kind="comment"`` with ``parent_post_id`` = ``note_id``/``aweme_id``/``video_id``; creators, up
 info and contacts → the authors table. Times: Weibo ``create_time`` (unix s; else
 ``create_date_time``), Xiaohongshu ``time``/``create_time`` (ms), Douyin and Bilibili ``create_time``
-(s), dynamics ``pub_ts`` (s); relative forms resolve against the record's ``last_modify_ts`` (ms), else
-the file's crawl time. Counts are strings (``1.2万``, ``10万+``) parsed by :mod:`textkit.counts`.
-Topics: Xiaohongshu ``tag_list``, Weibo ``#话题#`` and Douyin ``#话题`` in the text.
+(s), dynamics ``pub_ts`` (s); relative forms resolve against ``--crawl-time`` when given, else the
+record's ``last_modify_ts`` (ms), else the file's crawl time. Counts are strings (``1.2万``,
+``10万+``) parsed by :mod:`textkit.counts`. Topics: Xiaohongshu ``tag_list``, Weibo ``#话题#`` and
+Douyin ``#话题`` in the text.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from textkit.ingest.common import (
     drop_rejected,
     mentions_from_text,
     parse_time_column,
+    record_crawl_times,
     split_list,
     topics_from_text,
 )
@@ -58,7 +60,6 @@ from textkit.ingest.records import (
 )
 from textkit.ingest.tables import header_of, read_csv_table
 from textkit.schema import INT, STRING, STRING_LIST
-from textkit.timeparse import parse_times
 
 # Field lists in MediaCrawler's key order (store/<platform>/__init__.py), before and after 2026-07-01.
 FIELD_SETS: dict[tuple[str, str], tuple[tuple[str, ...], ...]] = {
@@ -391,11 +392,9 @@ class MediaCrawlerReader(Reader):
         raw = raw.reset_index(drop=True)
         spec = {**AUTHOR_FIELDS, **POST_FIELDS[(self.platform, kind)]}
         values = {target: _coalesce(frame, names) for target, names in spec.items()}
-        crawl = parse_times(_coalesce(frame, ("last_modify_ts",))).times
-        if source.crawl_time is not None:
-            crawl = crawl.fillna(source.crawl_time)
-        times, precision, bad, rejections = parse_time_column(values["created_at"], pd.DatetimeIndex(crawl),
-                                                              records, raw, spec["created_at"][0])
+        times, precision, bad, rejections = parse_time_column(
+            values["created_at"], record_crawl_times(_coalesce(frame, ("last_modify_ts",)), source),
+            records, raw, spec["created_at"][0])
         if self.platform == "xhs" and kind == "content":  # hand-edited subsets drop note_id
             from_url = values["url"].str.extract(_XHS_NOTE_URL.pattern, expand=False).astype(STRING)
             values["post_id"] = values["post_id"].fillna(from_url)

@@ -22,9 +22,8 @@ import re
 import pandas as pd
 
 from textkit.ingest.base import Reader, ReadResult, Rejection, SourceFile, register_reader
-from textkit.ingest.common import build_posts, mentions_from_text
+from textkit.ingest.common import build_posts, mentions_from_text, record_crawl_times
 from textkit.ingest.records import first_objects, is_json_text, json_records
-from textkit.timeparse import parse_times
 
 PLATFORMS = {"douyin.com": "douyin", "xiaohongshu.com": "xhs", "xiaohongshu-comments": "xhs"}
 _XHS_TOPIC = re.compile(r"#([^\s#\[\]]{1,40})")
@@ -164,10 +163,8 @@ class ZeeschuimerReader(Reader):
             rows.append(row)
         posts = pd.DataFrame()
         if rows:
-            crawl = parse_times(pd.Series([r.pop("_crawl") for r in rows], dtype=object)).times
-            if source.crawl_time is not None:
-                crawl = crawl.fillna(source.crawl_time)
-            posts, time_rejections = build_posts(rows, pd.DatetimeIndex(crawl))
+            crawl = record_crawl_times(pd.Series([r.pop("_crawl") for r in rows], dtype=object), source)
+            posts, time_rejections = build_posts(rows, crawl)
             rejected.extend(time_rejections)
             if len(posts):
                 posts["mentions"] = mentions_from_text(posts["text"])
