@@ -4,148 +4,349 @@ Every post gets ``dup_group`` (Int64; a singleton has a group of its own), ``is_
 representative: the earliest non-repost post of its group) and ``dup_kind``:
 
 * ``unique`` – the canonical post of its group (or a post with no duplicate at all);
-* ``exact`` – same *normalised* text as the canonical (``[表情]`` codes, ``#话题#`` tags, punctuation,
-  spaces and symbols removed, lower-cased; links, HTML and ``展开全文`` are already gone from
-  ``text_clean``);
-* ``near`` – a near-duplicate of the group: character 3-gram Jaccard similarity ≥ ``threshold``
-  (default 0.75), estimated with MinHash (``num_perm`` = 30 hash functions, LSH with 10 bands of 3);
+* ``exact`` – same *normalised* text as an earlier post of its group (``[表情]`` codes, ``#话题#``
+  tags, punctuation, spaces and symbols removed, lower-cased; links, HTML and ``展开全文`` are already
+  gone from ``text_clean``);
+* ``near`` – the first post of a text that is a near-duplicate of an earlier text of the group: their
+  character 3-gram sets have Jaccard similarity ≥ ``threshold`` (default 0.8);
 * ``repost`` – a repost (``is_repost``) of a post with no or short own words (≤ ``repost_max_chars``
   normalised characters, default 15): it amplifies its original and joins the original's group (a group
   per original when the original itself was not collected).
 
-Exact grouping runs on all posts; near-duplicate search only on the remaining *distinct* normalised
-texts of at least ``near_min_chars`` (default 50) characters, so a million posts take seconds. The
-MinHash is computed with numpy over all texts at once (no per-text Python loop);
-``bench/prepare_throughput.py`` compares it with datasketch's ``MinHashLSH`` on the sample's ground
-truth (precision, recall, time).
+Near-duplicate groups are trees, not chains of resemblance: the distinct texts are visited in time
+order and each one joins the group of the *earliest* earlier text it resembles (Jaccard ≥
+``threshold``), or starts a group. Two independent texts therefore never end up in one group just
+because a later text resembles both; the canonical post is the earliest post of the group's first text.
+"Earliest" is by ``created_at`` at the middle of its ``time_precision`` (a time known only to the day
+counts as noon), then input order.
+
+Search: every distinct normalised text long enough to differ from another and still reach
+``threshold`` (6 characters at 0.8; see :func:`min_near_chars`) gets a MinHash signature by one
+permutation hashing (one hash per shingle, 10 bands × 3 rows = 30 bins, empty bins filled by
+rotation), computed with numpy on code points in batches. Texts that agree on all bins of a band are
+candidates; in each bucket a text is paired with the first four and the previous text (linear work
+even in the huge buckets of templated chatter). Candidates whose 8-bit signatures agree far below the
+threshold are dropped, and every other pair is checked with the exact shingle Jaccard (scipy sparse
+rows), so the threshold is exact and MinHash only decides which pairs get checked.
+``bench/near_duplicates.py`` compares this with datasketch's ``MinHashLSH`` and a scikit-learn char
+n-gram cosine search on the sample's ground truth (precision, recall, seconds); :func:`score_near_duplicates`
+defines the scores.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
+import scipy.sparse as sp
 
 from textkit.clean import EMOTION, TOPIC
 
 DUP_KINDS = ("unique", "exact", "near", "repost")
 NORMALISE_DROP = r"[^0-9a-z\x{3400}-\x{9fff}\x{f900}-\x{faff}]+"
 NGRAM = 3
-VERIFY_MARGIN = 0.15  # MinHash estimates within this of the threshold get an exact check
+THRESHOLD = 0.8
+BANDS, ROWS = 10, 3
+ESTIMATE_MARGIN = 0.2  # candidates whose MinHash estimate is this far below the threshold are not checked
+LEADERS, WINDOW = 4, 1  # per LSH bucket, each text is checked against its first and previous members
+REPOST_MAX_CHARS = 15
+HALF_PRECISION_NS = {"second": 500_000_000, "minute": 30_000_000_000, "day": 43_200_000_000_000}
+_EMPTY_BIN = np.uint32(0xFFFFFFFF)
+_ROTATION = np.uint32(0x9E3779B1)  # added per bin of distance when an empty bin borrows a neighbour's value
+_BATCH = 50_000  # texts per signature batch: keeps the per-shingle arrays small and in cache
+_PAIR_BATCH = 500_000  # candidate pairs checked at once
+
+
+def _text_array(texts: pd.Series) -> pa.Array:
+    array = pa.array(texts.astype("string[pyarrow]").array, type=pa.large_string())
+    return pc.fill_null(array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array, "")
 
 
 def normalise(texts: pd.Series) -> pa.ChunkedArray:
-    """Dedup key of each text: ``[表情]`` codes and ``#话题#`` tags removed, lower-cased, only letters,
-    digits and CJK characters kept."""
-    array = pa.chunked_array([pa.array(texts.astype("string[pyarrow]").array, type=pa.large_string())])
-    array = pc.replace_substring_regex(pc.fill_null(array, ""), EMOTION + "|" + TOPIC, "")
-    return pc.replace_substring_regex(pc.utf8_lower(array), NORMALISE_DROP, "")
+    """Dedup key of each text: ``[表情]`` codes and ``#话题#`` tags removed, ASCII letters lower-cased,
+    only ``0-9a-z`` and CJK characters kept (missing text → empty key). The reference for
+    :func:`normalised_codes`, which computes the same keys as code points."""
+    array = pa.chunked_array([_text_array(texts)])
+    array = pc.replace_substring_regex(array, EMOTION + "|" + TOPIC, "")
+    return pc.replace_substring_regex(pc.ascii_lower(array), NORMALISE_DROP, "")
+
+
+def normalised_codes(texts: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`normalise` as one array of code points (uint32) and ``len(texts) + 1`` offsets.
+
+    The ``[表情]``/``#话题#`` regex runs only on texts that contain ``[`` or ``#``; lower-casing and
+    dropping the characters outside ``0-9a-z`` and the CJK blocks are numpy operations on code points.
+    """
+    array = _text_array(texts)
+    marked = pc.match_substring_regex(array, r"\[|#")
+    if pc.any(marked).as_py():
+        array = pc.if_else(marked, pc.replace_substring_regex(array, EMOTION + "|" + TOPIC, ""), array)
+    lengths = pc.utf8_length(array).to_numpy(zero_copy_only=False).astype(np.int64)
+    codes = np.frombuffer("".join(array.to_numpy(zero_copy_only=False)).encode("utf-32-le"), dtype=np.uint32)
+    upper = (codes >= 0x41) & (codes <= 0x5A)
+    codes = codes + (upper.astype(np.uint32) << np.uint32(5))  # A-Z → a-z
+    keep = ((codes >= 0x30) & (codes <= 0x39)) | ((codes >= 0x61) & (codes <= 0x7A))
+    keep |= (codes >= 0x3400) & (codes <= 0x9FFF)
+    keep |= (codes >= 0xF900) & (codes <= 0xFAFF)
+    kept_before = np.zeros(len(codes) + 1, dtype=np.int64)
+    np.cumsum(keep, out=kept_before[1:])
+    offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    return codes[keep], kept_before[offsets]
+
+
+def _ragged(texts: list[str], ngram: int) -> tuple[np.ndarray, np.ndarray]:
+    """Code points and offsets of ``texts``; a text shorter than ``ngram`` is padded with NULs."""
+    if any(len(t) < ngram for t in texts):
+        texts = [t.ljust(ngram, "\x00") for t in texts]
+    offsets = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)), out=offsets[1:])
+    return np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32), offsets
+
+
+def _take(codes: np.ndarray, offsets: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The texts ``rows`` of a ragged array, as a new ragged array."""
+    lengths = offsets[rows + 1] - offsets[rows]
+    new_offsets = np.zeros(len(rows) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=new_offsets[1:])
+    index = np.repeat(offsets[rows] - new_offsets[:-1], lengths) + np.arange(new_offsets[-1])
+    return codes[index], new_offsets
+
+
+def _segment_hashes(codes: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """A 64-bit hash of each text of a ragged array (equal texts, equal hashes)."""
+    lengths = np.diff(offsets)
+    position = np.arange(len(codes), dtype=np.uint64) - np.repeat(offsets[:-1], lengths).astype(np.uint64)
+    h = _mix(codes.astype(np.uint64) | (position << np.uint64(32)))
+    total = np.zeros(len(codes) + 1, dtype=np.uint64)
+    np.cumsum(h, out=total[1:])
+    return _mix((total[offsets[1:]] - total[offsets[:-1]]) ^ _mix(lengths.astype(np.uint64)))
+
+
+def min_near_chars(threshold: float = THRESHOLD, ngram: int = NGRAM) -> int:
+    """Shortest text that can be a near (not exact) duplicate at ``threshold``.
+
+    Two different shingle sets with intersection ``i`` have a union of at least ``i + 1``, so Jaccard
+    ≥ ``t`` needs ``i ≥ t / (1 − t)`` shared shingles: both texts need that many shingles.
+    """
+    if not 0 < threshold < 1:
+        raise ValueError(f"threshold must be between 0 and 1 (exclusive), got {threshold}")
+    return math.ceil(threshold / (1 - threshold) - 1e-9) + ngram - 1
 
 
 def _mix(h: np.ndarray) -> np.ndarray:
-    """splitmix64 finaliser: spreads shingle codes over 64 bits."""
-    h = h ^ (h >> np.uint64(30))
-    h = h * np.uint64(0xBF58476D1CE4E5B9)
-    h = h ^ (h >> np.uint64(27))
-    h = h * np.uint64(0x94D049BB133111EB)
-    return h ^ (h >> np.uint64(31))
+    """splitmix64 finaliser (in place): spreads shingle codes over 64 bits."""
+    h ^= h >> np.uint64(30)
+    h *= np.uint64(0xBF58476D1CE4E5B9)
+    h ^= h >> np.uint64(27)
+    h *= np.uint64(0x94D049BB133111EB)
+    h ^= h >> np.uint64(31)
+    return h
 
 
-def minhash_signatures(
-    texts: list[str], *, num_perm: int = 30, ngram: int = 3, seed: int = 1, batch: int = 200_000
-) -> np.ndarray:
-    """MinHash signatures (``len(texts)`` × ``num_perm``, uint32) of character ``ngram`` shingle sets.
+def _shingles(codes: np.ndarray, offsets: np.ndarray, ngram: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """64-bit hashes of the character ``ngram`` shingles of each text of a ragged array (every text at
+    least ``ngram`` long), concatenated, and the number of shingles per text."""
+    wide = codes.astype(np.uint64)
+    width = len(wide) - ngram + 1
+    h = wide[:width].copy()
+    for k in range(1, ngram):  # code points have 21 bits: three of them pack into 63 bits exactly
+        h <<= np.uint64(21)
+        h ^= wide[k:width + k]
+    h ^= np.uint64((seed * 0x9E3779B97F4A7C15) % 2**64)
+    _mix(h)
+    valid = np.ones(width, dtype=bool)
+    for k in range(1, ngram):  # the last ngram − 1 positions of each text run into the next text
+        cut = offsets[1:] - k
+        valid[cut[cut < width]] = False
+    return h[valid], np.diff(offsets) - ngram + 1
 
-    Texts shorter than ``ngram`` get the signature of their whole text as one shingle.
-    """
-    rng = np.random.default_rng(seed)
-    a = rng.integers(1, 2**63, num_perm, dtype=np.uint64) | np.uint64(1)
-    b = rng.integers(0, 2**63, num_perm, dtype=np.uint64)
-    out = np.empty((len(texts), num_perm), dtype=np.uint32)
-    for lo in range(0, len(texts), batch):
-        out[lo:lo + batch] = _signatures(texts[lo:lo + batch], a, b, ngram)
+
+def shingle_hashes(texts: list[str], *, ngram: int = NGRAM, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """64-bit hashes of the character ``ngram`` shingles of each text, concatenated, and the number of
+    shingles per text. A text shorter than ``ngram`` is one shingle (padded)."""
+    return _shingles(*_ragged(texts, ngram), ngram, seed)
+
+
+def _signatures(codes: np.ndarray, offsets: np.ndarray, num_perm: int, ngram: int, seed: int) -> np.ndarray:
+    n = len(offsets) - 1
+    out = np.empty((n, num_perm), dtype=np.uint32)
+    for lo in range(0, n, _BATCH):
+        hi = min(n, lo + _BATCH)
+        batch_offsets = offsets[lo:hi + 1] - offsets[lo]
+        hashes, counts = _shingles(codes[offsets[lo]:offsets[hi]], batch_offsets, ngram, seed)
+        rows = np.repeat(np.arange(hi - lo, dtype=np.int64), counts)
+        bins = ((hashes >> np.uint64(32)) * np.uint64(num_perm)) >> np.uint64(32)
+        sig = np.full((hi - lo) * num_perm, _EMPTY_BIN, dtype=np.uint32)
+        np.minimum.at(sig, rows * num_perm + bins.astype(np.int64), hashes.astype(np.uint32))
+        out[lo:hi] = _densify(sig.reshape(hi - lo, num_perm))
     return out
 
 
-def _signatures(texts: list[str], a: np.ndarray, b: np.ndarray, ngram: int) -> np.ndarray:
-    padded = [t if len(t) >= ngram else t.ljust(ngram, "\x00") for t in texts]
-    lengths = np.fromiter(map(len, padded), dtype=np.int64, count=len(padded))
-    codes = np.frombuffer("".join(padded).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-    h = codes[: len(codes) - ngram + 1].copy()
-    for k in range(1, ngram):
-        h = _mix(h) ^ codes[k: len(codes) - ngram + 1 + k]
-    h = _mix(h)
-    starts = np.zeros(len(padded), dtype=np.int64)
-    np.cumsum(lengths[:-1], out=starts[1:])
-    counts = lengths - ngram + 1
-    # positions start .. start+count-1 of every text are shingles that stay inside the text
-    marks = np.zeros(len(h) + 1, dtype=np.int64)
-    np.add.at(marks, starts, 1)
-    np.add.at(marks, starts + counts, -1)
-    valid = np.cumsum(marks[:-1]) > 0
-    shingles = h[valid]
-    offsets = np.zeros(len(padded), dtype=np.int64)
-    np.cumsum(counts[:-1], out=offsets[1:])
-    sig = np.empty((len(padded), len(a)), dtype=np.uint32)
-    for k in range(len(a)):
-        permuted = (shingles * a[k] + b[k]) >> np.uint64(32)
-        sig[:, k] = np.minimum.reduceat(permuted, offsets).astype(np.uint32)
+def minhash_signatures(
+    texts: list[str], *, num_perm: int = BANDS * ROWS, ngram: int = NGRAM, seed: int = 1
+) -> np.ndarray:
+    """MinHash signatures (``len(texts)`` × ``num_perm``, uint32) of the character ``ngram`` shingle sets.
+
+    One permutation hashing: each shingle hash falls into one of ``num_perm`` bins and each bin keeps
+    its minimum; an empty bin (short texts) takes the value of the next non-empty bin to its right,
+    shifted by the distance (rotation densification, Shrivastava & Li 2014), so two texts agree on a
+    bin with probability close to their Jaccard similarity.
+    """
+    return _signatures(*_ragged(texts, ngram), num_perm, ngram, seed)
+
+
+def _densify(sig: np.ndarray) -> np.ndarray:
+    rows = np.nonzero((sig == _EMPTY_BIN).any(axis=1))[0]
+    if len(rows) == 0:
+        return sig
+    k = sig.shape[1]
+    doubled = np.concatenate([sig[rows], sig[rows]], axis=1)
+    position = np.where(doubled != _EMPTY_BIN, np.arange(2 * k, dtype=np.int32), np.int32(2 * k))
+    nearest = np.minimum.accumulate(position[:, ::-1], axis=1)[:, ::-1][:, :k]
+    distance = (nearest - np.arange(k, dtype=np.int32)).astype(np.uint32)
+    sig[rows] = np.take_along_axis(doubled, nearest, axis=1) + distance * _ROTATION
     return sig
 
 
-def shingles(text: str, ngram: int = 3) -> set[str]:
-    """Character ``ngram`` shingles of a text (the text itself when shorter)."""
-    return {text[i:i + ngram] for i in range(max(1, len(text) - ngram + 1))}
+def _sorted_unique(values: np.ndarray) -> np.ndarray:
+    """Sorted distinct values (``np.unique`` is hash-based and far slower on large integer arrays)."""
+    values = np.sort(values)
+    return values[np.r_[True, values[1:] != values[:-1]]] if len(values) else values
 
 
-def jaccard(a: str, b: str, ngram: int = 3) -> float:
-    """Jaccard similarity of two texts' character ``ngram`` shingle sets."""
-    sa, sb = shingles(a, ngram), shingles(b, ngram)
-    return len(sa & sb) / len(sa | sb)
-
-
-def near_duplicate_components(
-    texts: list[str], *, threshold: float = 0.75, bands: int = 10, rows: int = 3, ngram: int = NGRAM,
-    seed: int = 1,
+def candidate_pairs(
+    signatures: np.ndarray, *, bands: int = BANDS, rows: int = ROWS, leaders: int = LEADERS,
+    window: int = WINDOW,
 ) -> np.ndarray:
-    """Component label of each text: texts linked by estimated Jaccard ≥ ``threshold`` share a label.
-
-    LSH: texts whose signatures agree on all ``rows`` values of any of ``bands`` bands are candidates;
-    each candidate whose signature agrees with its bucket's first text on at least ``threshold`` −
-    0.15 of the hash functions is checked with the exact shingle Jaccard, and linked when it reaches
-    ``threshold``.
-    """
-    n = len(texts)
-    if n == 0:
-        return np.zeros(0, dtype=np.int64)
-    sig = minhash_signatures(texts, num_perm=bands * rows, ngram=ngram, seed=seed)
-    src, dst = [], []
+    """LSH candidates: pairs ``(later, earlier)`` of row indices that agree on all ``rows`` values of
+    some band (band ``b`` takes the bins ``b``, ``b + bands``, …, which densification leaves least
+    alike). In each bucket (rows in index order) every row is paired with the bucket's first
+    ``leaders`` rows and the ``window`` rows before it, so the work stays linear in the bucket size."""
+    n = len(signatures)
+    strided = signatures[:, np.arange(bands * rows).reshape(rows, bands).T.ravel()]
+    position = np.arange(n)
+    found = []
     for band in range(bands):
-        block = sig[:, band * rows:(band + 1) * rows].astype(np.uint64)
-        key = block[:, 0]
+        block = strided[:, band * rows:(band + 1) * rows].astype(np.uint64)
+        key = block[:, 0].copy()
         for r in range(1, rows):
-            key = _mix(key ^ (block[:, r] << np.uint64(32 - r)))
-        _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-        leader = first[inverse.ravel()]
-        others = np.nonzero(leader != np.arange(n))[0]
-        if len(others):
-            src.append(others)
-            dst.append(leader[others])
-    if not src:
-        return np.arange(n, dtype=np.int64)
-    src_all = np.concatenate(src)
-    dst_all = np.concatenate(dst)
-    pairs = np.unique(np.stack([src_all, dst_all], axis=1), axis=0)
-    agree = (sig[pairs[:, 0]] == sig[pairs[:, 1]]).mean(axis=1)
-    pairs = pairs[agree >= threshold - VERIFY_MARGIN]
-    exact = np.fromiter((jaccard(texts[i], texts[j], ngram) for i, j in pairs), dtype=float, count=len(pairs))
-    keep = pairs[exact >= threshold]
-    graph = coo_matrix((np.ones(len(keep), dtype=np.int8), (keep[:, 0], keep[:, 1])), shape=(n, n))
-    _, labels = connected_components(graph, directed=False)
-    return labels.astype(np.int64)
+            key ^= block[:, r] << np.uint64(32)
+            _mix(key)
+        codes = pd.factorize(key)[0]
+        order = np.argsort(codes, kind="stable")
+        sorted_codes = codes[order]
+        first = np.r_[True, sorted_codes[1:] != sorted_codes[:-1]]
+        start = np.maximum.accumulate(np.where(first, position, 0))
+        rank_in_bucket = position - start
+        for k in range(leaders):
+            later = rank_in_bucket > k
+            found.append((order[later], order[start[later] + k]))
+        for k in range(1, window + 1):
+            later = rank_in_bucket >= leaders + k  # the row k before is not one of the leaders
+            found.append((order[later], order[position[later] - k]))
+    code = _sorted_unique(np.concatenate([later * n + earlier for later, earlier in found]))
+    return np.stack([code // n, code % n], axis=1)
+
+
+def _jaccard(codes: np.ndarray, offsets: np.ndarray, pairs: np.ndarray, ngram: int, seed: int,
+             min_similarity: float = 0.0) -> np.ndarray:
+    """Exact shingle Jaccard of ``pairs``; pairs whose set sizes alone keep them below
+    ``min_similarity`` get that bound (smaller / larger set size) instead."""
+    if len(pairs) == 0:
+        return np.zeros(0)
+    involved = _sorted_unique(pairs.ravel())
+    local = np.searchsorted(involved, pairs)
+    hashes, counts = _shingles(*_take(codes, offsets, involved), ngram, seed)
+    indptr = np.zeros(len(involved) + 1, dtype=np.int64)
+    np.cumsum(counts, out=indptr[1:])
+    columns = (hashes >> np.uint64(33)).astype(np.int32)  # 31-bit shingle ids
+    matrix = sp.csr_matrix((np.ones(len(hashes), dtype=np.int8), columns, indptr),
+                           shape=(len(involved), 2**31))
+    matrix.sum_duplicates()
+    matrix.data[:] = 1
+    sizes = np.diff(matrix.indptr)
+    first, second = sizes[local[:, 0]], sizes[local[:, 1]]
+    out = np.minimum(first, second) / np.maximum(first, second)  # upper bound, exact enough below it
+    check = np.nonzero(out >= min_similarity)[0]
+    for lo in range(0, len(check), _PAIR_BATCH):
+        rows = check[lo:lo + _PAIR_BATCH]
+        a, b = local[rows, 0], local[rows, 1]
+        inter = matrix[a].multiply(matrix[b]).getnnz(axis=1)
+        out[rows] = inter / (sizes[a] + sizes[b] - inter)
+    return out
+
+
+def shingle_jaccard(
+    texts: list[str], pairs: np.ndarray, *, ngram: int = NGRAM, seed: int = 1
+) -> np.ndarray:
+    """Exact Jaccard similarity of the character ``ngram`` shingle sets of each pair of ``texts``."""
+    return _jaccard(*_ragged(texts, ngram), np.asarray(pairs, dtype=np.int64).reshape(-1, 2), ngram, seed)
+
+
+def _parents(codes: np.ndarray, offsets: np.ndarray, *, threshold: float, bands: int, rows: int,
+             leaders: int, window: int, ngram: int, seed: int) -> np.ndarray:
+    n = len(offsets) - 1
+    parent = np.arange(n, dtype=np.int64)
+    if n < 2:
+        return parent
+    signatures = _signatures(codes, offsets, bands * rows, ngram, seed)
+    pairs = candidate_pairs(signatures, bands=bands, rows=rows, leaders=leaders, window=window)
+    low_bytes = signatures.astype(np.uint8)  # b-bit MinHash (b = 8): agreement ≈ J + (1 − J) / 256
+    keep = np.zeros(len(pairs), dtype=bool)
+    for lo in range(0, len(pairs), _PAIR_BATCH):
+        batch = pairs[lo:lo + _PAIR_BATCH]
+        agree = (low_bytes[batch[:, 0]] == low_bytes[batch[:, 1]]).mean(axis=1)
+        keep[lo:lo + len(batch)] = agree >= threshold - ESTIMATE_MARGIN
+    pairs = pairs[keep]
+    similar = pairs[_jaccard(codes, offsets, pairs, ngram, seed, min_similarity=threshold) >= threshold]
+    np.minimum.at(parent, similar[:, 0], similar[:, 1])
+    return parent
+
+
+def _roots(parent: np.ndarray) -> np.ndarray:
+    while True:
+        step = parent[parent]
+        if np.array_equal(step, parent):
+            return parent
+        parent = step
+
+
+def near_duplicate_parents(
+    texts: list[str], *, threshold: float = THRESHOLD, bands: int = BANDS, rows: int = ROWS,
+    leaders: int = LEADERS, window: int = WINDOW, ngram: int = NGRAM, seed: int = 1,
+) -> np.ndarray:
+    """For texts given in time order: the index of the earliest earlier text with shingle Jaccard ≥
+    ``threshold`` among the LSH candidates, or the text's own index when there is none.
+
+    Candidates whose signatures agree (lowest 8 bits of each bin) on less than ``threshold −
+    ESTIMATE_MARGIN`` of the bins are dropped before the exact check: on the sample, 0.3% of the pairs
+    at or above the threshold are estimated that low (densified bins of short texts err low).
+    """
+    return _parents(*_ragged(texts, ngram), threshold=threshold, bands=bands, rows=rows,
+                    leaders=leaders, window=window, ngram=ngram, seed=seed)
+
+
+def near_duplicate_roots(texts: list[str], **options) -> np.ndarray:
+    """For texts given in time order: the index of the first text of each text's near-duplicate group
+    (follows :func:`near_duplicate_parents` to the root)."""
+    return _roots(near_duplicate_parents(texts, **options))
+
+
+def time_rank(posts: pd.DataFrame) -> np.ndarray:
+    """Rank of each post in time order: ``created_at`` at the middle of its ``time_precision``
+    interval (missing times last), then input order."""
+    created = pd.to_datetime(posts["created_at"], utc=True)
+    ns = created.to_numpy(dtype="datetime64[ns]").view(np.int64).copy()
+    if "time_precision" in posts:
+        ns += posts["time_precision"].map(HALF_PRECISION_NS).fillna(0).to_numpy(dtype=np.int64)
+    ns[created.isna().to_numpy()] = np.iinfo(np.int64).max
+    rank = np.empty(len(posts), dtype=np.int64)
+    rank[np.lexsort((np.arange(len(posts)), ns))] = np.arange(len(posts))
+    return rank
 
 
 def find_duplicates(
@@ -153,84 +354,72 @@ def find_duplicates(
     *,
     text_column: str = "text_clean",
     own_text_column: str = "own_text",
-    threshold: float = 0.75,
-    near_min_chars: int = 50,
-    repost_max_chars: int = 15,
+    threshold: float = THRESHOLD,
+    near_min_chars: int | None = None,
+    repost_max_chars: int = REPOST_MAX_CHARS,
     ngram: int = NGRAM,
     seed: int = 1,
 ) -> pd.DataFrame:
     """``dup_group``, ``is_canonical`` and ``dup_kind`` for each post (same index as ``posts``).
 
     ``posts`` needs ``platform``, ``post_id``, ``created_at``, ``is_repost``, ``parent_post_id`` and the
-    text columns (``own_text`` falls back to the text when absent).
+    text columns (``own_text`` falls back to the text when absent; ``time_precision`` is used when
+    present). Near-duplicates are searched among normalised texts of at least ``near_min_chars``
+    characters (default and floor: :func:`min_near_chars`, the shortest that can reach ``threshold``).
     """
     n = len(posts)
     if n == 0:
         return pd.DataFrame({"dup_group": pd.Series([], dtype="Int64"),
                              "is_canonical": pd.Series([], dtype=bool),
                              "dup_kind": pd.Series([], dtype="string[pyarrow]")}, index=posts.index)
-    keys = normalise(posts[text_column])
-    own = normalise(posts[own_text_column] if own_text_column in posts else posts[text_column])
-    own_len = pc.utf8_length(own).to_numpy(zero_copy_only=False)
-    is_repost = posts["is_repost"].fillna(False).to_numpy(dtype=bool)
-    parent = posts["parent_post_id"].astype("string[pyarrow]")
-    has_parent = parent.notna().to_numpy() & (parent.fillna("") != "").to_numpy()
-    repost = is_repost & has_parent & (own_len <= repost_max_chars)
+    min_chars = max(near_min_chars or 0, min_near_chars(threshold, ngram))
+    codes, offsets = normalised_codes(posts[text_column])
+    lengths = np.diff(offsets)
+    parent = posts["parent_post_id"].astype("string[pyarrow]").fillna("")
+    repost = posts["is_repost"].fillna(False).to_numpy(dtype=bool) & (parent != "").to_numpy()
+    if repost.any():  # a storm repost: own words (normalised) no longer than repost_max_chars
+        own = posts[own_text_column] if own_text_column in posts else posts[text_column]
+        candidates = np.nonzero(repost)[0]
+        own_lengths = np.diff(normalised_codes(own.iloc[candidates])[1])
+        repost[candidates[own_lengths > repost_max_chars]] = False
+    rank = time_rank(posts)
 
-    # exact: factorize the normalised text (empty texts stay singletons)
-    key_codes, key_values = pd.factorize(pd.Series(keys.to_numpy(zero_copy_only=False), dtype=object))
-    key_codes = np.asarray(key_codes, dtype=np.int64)
-    n_keys = len(key_values)
-    key_lengths = np.fromiter(map(len, key_values), dtype=np.int64, count=n_keys)
+    # exact: one code per distinct normalised text; a text's time is its first non-repost post
+    key_codes = np.asarray(pd.factorize(_segment_hashes(codes, offsets))[0], dtype=np.int64)
+    n_keys = int(key_codes.max()) + 1
+    example = np.full(n_keys, n, dtype=np.int64)
+    np.minimum.at(example, key_codes, np.arange(n))
+    key_lengths = lengths[example]
+    first_rank = np.full(n_keys, n, dtype=np.int64)
+    np.minimum.at(first_rank, key_codes[~repost], rank[~repost])
 
-    # near: distinct keys long enough, among posts that are not storm reposts
-    in_play = np.zeros(n_keys, dtype=bool)
-    in_play[key_codes[~repost]] = True
-    candidates = np.nonzero(in_play & (key_lengths >= near_min_chars))[0]
-    component = np.arange(n_keys, dtype=np.int64)
-    if len(candidates) > 1:
-        labels = near_duplicate_components([key_values[i] for i in candidates], threshold=threshold,
-                                           ngram=ngram, seed=seed)
-        # component id = smallest key code of the component
-        smallest = pd.Series(candidates).groupby(labels).transform("min").to_numpy()
-        component[candidates] = smallest
+    # near: distinct texts long enough, in time order, each joins its earliest similar predecessor
+    searched = np.nonzero((first_rank < n) & (key_lengths >= min_chars))[0]
+    searched = searched[np.argsort(first_rank[searched], kind="stable")]
+    key_root = np.arange(n_keys, dtype=np.int64)
+    if len(searched) > 1:
+        parents = _parents(*_take(codes, offsets, example[searched]), threshold=threshold, bands=BANDS,
+                           rows=ROWS, leaders=LEADERS, window=WINDOW, ngram=ngram, seed=seed)
+        key_root[searched] = searched[_roots(parents)]
 
-    group_raw = component[key_codes].copy()
+    group_raw = key_root[key_codes]
     empty = key_lengths[key_codes] == 0
     group_raw[empty] = n_keys + np.nonzero(empty)[0]  # empty text: its own group
-    offset = n_keys + n
-
-    # reposts join their original's group, or a group per original that was not collected
-    platform = posts["platform"].astype("string[pyarrow]").fillna("").to_numpy(dtype=object)
-    post_ids = posts["post_id"].astype("string[pyarrow]").fillna("").to_numpy(dtype=object)
-    parents = parent.fillna("").to_numpy(dtype=object)
-    position = pd.Series(np.arange(n), index=pd.MultiIndex.from_arrays([platform, post_ids]))
-    position = position[~position.index.duplicated()]
-    parent_pos = position.reindex(pd.MultiIndex.from_arrays([platform, parents])).to_numpy()
-    found = repost & ~np.isnan(parent_pos)
-    parent_idx = np.where(found, np.nan_to_num(parent_pos, nan=0), 0).astype(np.int64)
-    group_raw[found] = group_raw[parent_idx[found]]
-    missing = repost & ~found
-    if missing.any():
-        codes, _ = pd.factorize(pd.Series(platform[missing] + "\x1f" + parents[missing]))
-        group_raw[missing] = offset + codes
+    _join_reposts(posts, repost, parent, group_raw, offset=n_keys + n)
 
     # canonical: earliest non-repost member (reposts only when the group has nothing else)
-    order = pd.DataFrame({
-        "group": group_raw, "repost": repost,
-        "time": posts["created_at"].to_numpy(), "row": np.arange(n),
-    }).sort_values(["group", "repost", "time", "row"], kind="stable", na_position="last")
-    first_rows = order.drop_duplicates("group")["row"].to_numpy()
+    order = np.lexsort((rank, repost, group_raw))
+    sorted_groups = group_raw[order]
+    first_rows = order[np.r_[True, sorted_groups[1:] != sorted_groups[:-1]]]
     is_canonical = np.zeros(n, dtype=bool)
     is_canonical[first_rows] = True
     canonical_of = pd.Series(first_rows, index=group_raw[first_rows]).reindex(group_raw).to_numpy()
+    rank_of_group = pd.Series(np.arange(len(first_rows)), index=np.sort(first_rows))
+    dup_group = rank_of_group.reindex(canonical_of).to_numpy()  # dense, in input order of canonicals
 
-    # dense group ids in order of the canonical's position in the input
-    rank = pd.Series(np.arange(len(first_rows)), index=np.sort(first_rows))
-    dup_group = rank.reindex(canonical_of).to_numpy()
-
-    kind = np.full(n, "near", dtype=object)
-    kind[key_codes == key_codes[canonical_of]] = "exact"
+    kind = np.full(n, "exact", dtype=object)
+    new_text = ~repost & (rank == first_rank[key_codes]) & (key_codes != key_codes[canonical_of])
+    kind[new_text & ~empty] = "near"
     kind[repost] = "repost"
     kind[is_canonical] = "unique"
     return pd.DataFrame({
@@ -238,3 +427,66 @@ def find_duplicates(
         "is_canonical": is_canonical,
         "dup_kind": pd.array(kind, dtype="string[pyarrow]"),
     }, index=posts.index)
+
+
+def _join_reposts(posts: pd.DataFrame, repost: np.ndarray, parent: pd.Series, group_raw: np.ndarray,
+                  *, offset: int) -> None:
+    """Reposts join their original's group (following reposts of reposts), or a group per original
+    that was not collected (in place)."""
+    platform = posts["platform"].astype("string[pyarrow]").fillna("").to_numpy(dtype=object)
+    post_ids = posts["post_id"].astype("string[pyarrow]").fillna("").to_numpy(dtype=object)
+    parents = parent.to_numpy(dtype=object)
+    position = pd.Series(np.arange(len(posts)), index=pd.MultiIndex.from_arrays([platform, post_ids]))
+    position = position[~position.index.duplicated()]
+    found_at = position.reindex(pd.MultiIndex.from_arrays([platform, parents])).to_numpy()
+    found = repost & ~np.isnan(found_at)
+    missing = repost & ~found
+    if missing.any():
+        codes, _ = pd.factorize(pd.Series(platform[missing] + "\x1f" + parents[missing]))
+        group_raw[missing] = offset + codes
+    target = np.where(found, np.nan_to_num(found_at, nan=0), np.arange(len(posts))).astype(np.int64)
+    for _ in range(64):  # a repost of a repost: follow the chain up to the first post that is not one
+        step = np.where(found[target], target[target], target)
+        if np.array_equal(step, target):
+            break
+        target = step
+    group_raw[found] = group_raw[target[found]]
+
+
+def score_near_duplicates(marked: pd.DataFrame, truth: pd.DataFrame) -> dict:
+    """Precision and recall of ``near`` marks against a ground truth (the synthetic corpus's
+    ``truth/ground_truth.csv.gz``: ``platform``, ``post_id``, ``duplicate_of``, ``dup_kind``).
+
+    Posts are matched on (``platform``, ``post_id``); truth rows of posts that were not marked (e.g.
+    rejected records) are left out. A post is a *true positive* when the truth calls it ``near``,
+    textkit calls it ``near`` and puts it in the same ``dup_group`` as the post the truth says it
+    copies (``duplicate_of``). Precision = true positives / posts textkit calls ``near``; recall = true
+    positives / posts the truth calls ``near`` whose original was marked too. ``group_recall`` per truth
+    kind is the share of the truth's copies (``exact``, ``near``, ``repost``) that share a group with
+    their ``duplicate_of`` whatever textkit calls them.
+    """
+    key = ["platform", "post_id"]
+    mine = marked[[*key, "dup_group", "dup_kind"]].astype({"platform": str, "post_id": str})
+    theirs = truth[[*key, "duplicate_of", "dup_kind"]].astype(str).rename(columns={"dup_kind": "truth_kind"})
+    both = mine.merge(theirs, on=key, how="inner")
+    group_of = pd.Series(both["dup_group"].to_numpy(), index=pd.MultiIndex.from_frame(both[key]))
+    original = group_of.reindex(pd.MultiIndex.from_arrays([both["platform"], both["duplicate_of"]]))
+    has_original = original.notna().to_numpy() & (both["duplicate_of"] != "").to_numpy()
+    same_group = has_original & (original.to_numpy() == both["dup_group"].to_numpy())
+    truth_near = (both["truth_kind"] == "near").to_numpy()
+    marked_near = (both["dup_kind"] == "near").to_numpy()
+    true_positive = int((truth_near & marked_near & same_group).sum())
+    n_marked, n_truth = int(marked_near.sum()), int((truth_near & has_original).sum())
+    return {
+        "precision": true_positive / n_marked if n_marked else 1.0,
+        "recall": true_positive / n_truth if n_truth else 1.0,
+        "true_positives": true_positive,
+        "marked_near": n_marked,
+        "truth_near": n_truth,
+        "group_recall": {
+            kind: float(same_group[(both["truth_kind"] == kind).to_numpy() & has_original].mean())
+            for kind in ("exact", "near", "repost")
+            if ((both["truth_kind"] == kind).to_numpy() & has_original).any()
+        },
+        "posts_scored": len(both),
+    }
