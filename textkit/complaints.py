@@ -36,6 +36,7 @@ from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
+from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
 from textkit.paths import LEXICON_DIR
@@ -568,6 +569,10 @@ class ComplaintClassifier(ClassifierMixin, BaseEstimator):
         among complaints, help request), so predicting vectorises each text once.
         """
         table = _check_training_table(X)
+        with threadpool_limits(1):  # a small training set: BLAS threads would only cost time
+            return self._fit(table)
+
+    def _fit(self, table: pd.DataFrame) -> ComplaintClassifier:
         self.vectorizer_ = TfidfVectorizer(analyzer="char", ngram_range=self.ngram_range, min_df=self.min_df,
                                            sublinear_tf=True, dtype=np.float32)
         self.vectorizer_.fit(table["text"].tolist())

@@ -16,100 +16,241 @@ baseline window just before it (``baseline_days``; the rest of the series when n
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from scipy import sparse
 
 from textkit.complaints import CATEGORIES, NONE
-from textkit.keyness import log_odds_dirichlet, term_counts
-from textkit.timeline import bin_times
+from textkit.timeline import bin_index, category_codes, value_codes
 
 EVENT_LEAD = {"H": pd.Timedelta(hours=6), "D": pd.Timedelta(days=1)}
 STEP = {"H": pd.Timedelta(hours=1), "D": pd.Timedelta(days=1)}
 POST_PREVIEW = 120
+DUP_KINDS = ("repost", "exact", "near")  # copies counted per amplified post
+GROUPS = (*CATEGORIES, NONE, "other")  # posts are counted per category group and bin
+ALPHA0 = 1000.0  # pseudo-counts of the informative Dirichlet prior (as textkit.keyness)
 
 
-def _series_mask(frame: pd.DataFrame, series: str) -> pd.Series:
-    category = frame["category"].astype(str)
+def _groups_of(series: str) -> list[int]:
     if series == "all_posts":
-        return pd.Series(True, index=frame.index)
+        return list(range(len(GROUPS)))
     if series == "all_complaints":
-        return category != NONE
-    return category == series
+        return [g for g, name in enumerate(GROUPS) if name != NONE]
+    return [GROUPS.index(series)]
 
 
-def _terms(window: pd.DataFrame, before: pd.DataFrame, top: int, min_count: int) -> list[dict]:
-    ranked = log_odds_dirichlet(term_counts(window["tokens"]), term_counts(before["tokens"]))
-    ranked = ranked[(ranked["count_a"] >= min_count) & (ranked["z"] > 0)]
-    ranked = ranked[ranked["term"].str.strip().str.len() > 0].head(top)
-    return [{"term": r.term, "z": round(float(r.z), 3), "count": int(r.count_a),
-             "baseline_count": int(r.count_b)} for r in ranked.itertuples(index=False)]
+def token_lists(tokens: pd.Series) -> pa.Array:
+    """A ``tokens`` column as an Arrow list array (zero-copy for an Arrow-backed column)."""
+    if isinstance(tokens.dtype, pd.ArrowDtype):
+        array = pa.array(tokens)
+    else:
+        array = pa.array(tokens.to_numpy(dtype=object), type=pa.large_list(pa.large_string()),
+                         from_pandas=True)
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
 
 
-def _clusters(window: pd.DataFrame, before: pd.DataFrame, clusters: pd.DataFrame | None, top: int) -> list:
-    if clusters is None or clusters.empty:
+class _BinCounts:
+    """How many posts hold each item (a term, a cluster), per (category group, bin); summed over bin
+    ranges of a series."""
+
+    def __init__(self, cells: np.ndarray, items: np.ndarray, n_cells: int, n_items: int, n_bins: int):
+        matrix = sparse.coo_matrix((np.ones(len(cells), np.int64), (cells, items)),
+                                   shape=(n_cells, n_items)).tocsr()
+        self.indptr, self.indices, self.data = matrix.indptr, matrix.indices, matrix.data
+        self.n_items, self.n_bins = n_items, n_bins
+
+    def total(self, series: str, spans: list[tuple[int, int]]) -> np.ndarray:
+        """Counts per item over bins ``[first, stop)`` of each span, for the posts of ``series``."""
+        parts = [slice(self.indptr[g * self.n_bins + first], self.indptr[g * self.n_bins + stop])
+                 for g in _groups_of(series) for first, stop in spans if stop > first]
+        if not parts:
+            return np.zeros(self.n_items, np.int64)
+        return np.bincount(np.concatenate([self.indices[p] for p in parts]),
+                           weights=np.concatenate([self.data[p] for p in parts]),
+                           minlength=self.n_items).astype(np.int64)
+
+
+class _Corpus:
+    """A frame prepared once for many spike explanations: posts in bin order and counts of posts,
+    terms and clusters per (category group, bin)."""
+
+    def __init__(self, frame: pd.DataFrame, freq: str, clusters: pd.DataFrame | None):
+        self.frame = frame
+        positions, self.bins = bin_index(frame["created_at"], freq)
+        codes = category_codes(frame["category"])
+        group = np.where(codes >= 0, codes, len(GROUPS) - 1)
+        n_bins = len(self.bins)
+        n_cells = len(GROUPS) * n_bins
+        cell = np.where(positions >= 0, group * n_bins + positions, -1)
+        self.posts = np.bincount(cell[cell >= 0], minlength=n_cells)
+        self.positions, self.codes = positions, codes
+        self.authors = pd.factorize(frame["author_id"].to_numpy())[0].astype(np.int64)  # −1: missing
+        self.dup_group = frame["dup_group"].to_numpy(dtype=float, na_value=np.nan)
+        self.dup_kind = value_codes(frame["dup_kind"], DUP_KINDS)
+        self.terms, self.vocabulary, self.blank = self._term_counts(frame["tokens"], cell, n_cells, n_bins)
+        self.clusters, self.cluster_ids, self.cluster_labels = self._cluster_counts(
+            clusters, cell, n_cells, n_bins)
+        canonical = frame["is_canonical"].fillna(False).astype(bool).to_numpy()
+        heads = pd.Series(np.flatnonzero(canonical), index=frame["dup_group"].to_numpy()[canonical])
+        self.heads = heads[~heads.index.duplicated()]
+
+    @staticmethod
+    def _term_counts(tokens: pd.Series, cell, n_cells, n_bins):
+        """Per (group, bin) in how many posts each term occurs; terms numbered in sorted order."""
+        lists = token_lists(tokens)
+        post = pc.list_parent_indices(lists).to_numpy()
+        encoded = pc.dictionary_encode(pc.list_flatten(lists))
+        valid = pc.is_valid(encoded).to_numpy(zero_copy_only=False)
+        order = pc.sort_indices(encoded.dictionary)
+        dictionary = encoded.dictionary.take(order)
+        rank = np.empty(len(dictionary), np.int64)
+        rank[order.to_numpy()] = np.arange(len(dictionary))
+        term = rank[encoded.indices.to_numpy(zero_copy_only=False)[valid]]
+        post = post[valid]
+        vocabulary = np.array(dictionary.to_pylist(), dtype=object)
+        blank = pc.utf8_length(pc.utf8_trim_whitespace(dictionary)).to_numpy(zero_copy_only=False) == 0
+        post, term = np.divmod(_distinct(post * max(len(vocabulary), 1) + term), max(len(vocabulary), 1))
+        keep = cell[post] >= 0
+        counts = _BinCounts(cell[post[keep]], term[keep], n_cells, len(vocabulary), n_bins)
+        return counts, vocabulary, blank
+
+    def _cluster_counts(self, clusters: pd.DataFrame | None, cell, n_cells, n_bins):
+        """Per (group, bin) the posts of each cluster (≥ 0), the cluster ids and their labels."""
+        if clusters is None or clusters.empty:
+            return None, np.zeros(0, np.int64), {}
+        keys = ["platform", "post_id"]
+        table = clusters.drop_duplicates(keys)
+        joined = pc.binary_join_element_wise(*(pa.array(table[k].astype(str)) for k in keys), "\x1f")
+        wanted = pc.binary_join_element_wise(*(pa.array(self.frame[k].astype(str)) for k in keys), "\x1f")
+        found = pc.index_in(wanted, value_set=joined)
+        matched = pc.is_valid(found).to_numpy(zero_copy_only=False)
+        row = pc.fill_null(found, 0).to_numpy().astype(np.int64)
+        cluster = np.where(matched, table["cluster"].to_numpy(dtype=np.int64, na_value=-1)[row], -1)
+        ids = _distinct(cluster[cluster >= 0])
+        labelled = "cluster_label" in table.columns
+        first = table.drop_duplicates("cluster").set_index("cluster")
+        labels = {int(k): (str(first.loc[k, "cluster_label"]) if labelled else "") for k in ids}
+        keep = (cluster >= 0) & (cell >= 0)
+        counts = _BinCounts(cell[keep], np.searchsorted(ids, cluster[keep]), n_cells, len(ids), n_bins)
+        return counts, ids, labels
+
+    def span(self, start: pd.Timestamp, end: pd.Timestamp) -> tuple[int, int]:
+        """Bins ``[first, stop)`` from ``start`` to ``end`` inclusive."""
+        return int(self.bins.searchsorted(start, side="left")), int(self.bins.searchsorted(end, side="right"))
+
+    def posts_in(self, series: str, spans: list[tuple[int, int]]) -> np.ndarray:
+        """Posts per group over the spans (zero for the groups outside ``series``)."""
+        per_group = self.posts.reshape(len(GROUPS), -1)
+        out = np.zeros(len(GROUPS), np.int64)
+        for g in _groups_of(series):
+            out[g] = sum(int(per_group[g, first:stop].sum()) for first, stop in spans)
+        return out
+
+    def rows(self, series: str, first: int, stop: int) -> np.ndarray:
+        """Frame rows of ``series`` in bins ``[first, stop)``, in frame order."""
+        rows = np.flatnonzero((self.positions >= first) & (self.positions < stop))
+        return rows[np.isin(np.where(self.codes[rows] >= 0, self.codes[rows], len(GROUPS) - 1),
+                            _groups_of(series))]
+
+
+def log_odds(counts_a: np.ndarray, counts_b: np.ndarray, alpha0: float = ALPHA0):
+    """:func:`textkit.keyness.log_odds_dirichlet` on count arrays over one vocabulary (its default prior,
+    both corpora together): z and delta for the terms present in either (mask returned too)."""
+    present = (counts_a > 0) | (counts_b > 0)
+    y_a, y_b = counts_a[present].astype(float), counts_b[present].astype(float)
+    background = y_a + y_b + 0.01
+    alpha = alpha0 * background / background.sum()
+    n_a, n_b = y_a.sum(), y_b.sum()
+    delta = (np.log((y_a + alpha) / (n_a + alpha0 - y_a - alpha))
+             - np.log((y_b + alpha) / (n_b + alpha0 - y_b - alpha)))
+    z = delta / np.sqrt(1 / (y_a + alpha) + 1 / (y_b + alpha))
+    return present, z, delta
+
+
+def _terms(corpus: _Corpus, inside: np.ndarray, before: np.ndarray, top: int, min_count: int) -> list[dict]:
+    present, z, _ = log_odds(inside, before)
+    index = np.flatnonzero(present)
+    usable = (inside[index] >= min_count) & (z > 0) & ~corpus.blank[index]
+    index, z = index[usable], z[usable]
+    best = np.lexsort((index, -z))[:top]  # terms are numbered in sorted order
+    return [{"term": str(corpus.vocabulary[i]), "z": round(float(score), 3), "count": int(inside[i]),
+             "baseline_count": int(before[i])} for i, score in zip(index[best], z[best], strict=True)]
+
+
+def _clusters(corpus: _Corpus, series: str, window: list, baseline: list, top: int) -> list:
+    if corpus.clusters is None:
         return []
-    keys = ["platform", "post_id"]
-    columns = [c for c in ("cluster", "cluster_label") if c in clusters.columns]
-    lookup = clusters[keys + columns].drop_duplicates(keys)
-    inside = window[keys].merge(lookup, on=keys, how="inner")
-    outside = before[keys].merge(lookup, on=keys, how="inner")
-    inside, outside = inside[inside["cluster"] >= 0], outside[outside["cluster"] >= 0]
-    if inside.empty:
+    inside = corpus.clusters.total(series, window)
+    if inside.sum() == 0:
         return []
-    share_in = inside["cluster"].value_counts(normalize=True)
-    share_out = outside["cluster"].value_counts(normalize=True)
-    counts_in = inside["cluster"].value_counts()
-    labels = (inside.drop_duplicates("cluster").set_index("cluster")["cluster_label"]
-              if "cluster_label" in inside.columns else pd.Series(dtype=str))
-    table = pd.DataFrame({"share": share_in, "count": counts_in})
-    table["baseline_share"] = share_out.reindex(table.index).fillna(0.0)
-    table["rise"] = table["share"] - table["baseline_share"]
-    table = table[table["rise"] > 0].sort_values(["rise", "count"], ascending=False).head(top)
-    return [{"cluster": int(k), "label": str(labels.get(k, "")) if len(labels) else "",
-             "count": int(r["count"]), "share": round(float(r["share"]), 4),
-             "baseline_share": round(float(r["baseline_share"]), 4), "new": bool(r["baseline_share"] == 0)}
-            for k, r in table.iterrows()]
+    outside = corpus.clusters.total(series, baseline)
+    share = inside / inside.sum()
+    baseline_share = outside / outside.sum() if outside.sum() else np.zeros(len(outside))
+    rise = share - baseline_share
+    candidates = np.flatnonzero((inside > 0) & (rise > 0))
+    best = candidates[np.lexsort((candidates, -inside[candidates], -rise[candidates]))][:top]
+    ids = corpus.cluster_ids
+    return [{"cluster": int(ids[k]), "label": corpus.cluster_labels[int(ids[k])], "count": int(inside[k]),
+             "share": round(float(share[k]), 4), "baseline_share": round(float(baseline_share[k]), 4),
+             "new": bool(baseline_share[k] == 0)}
+            for k in best]
 
 
-def _amplified_posts(window: pd.DataFrame, frame: pd.DataFrame, top: int) -> list[dict]:
-    kind = window["dup_kind"].astype(str)
-    flags = pd.DataFrame({
-        "dup_group": window["dup_group"].to_numpy(), "author_id": window["author_id"].to_numpy(),
-        "reposts": (kind == "repost").to_numpy(int), "exact": (kind == "exact").to_numpy(int),
-        "near": (kind == "near").to_numpy(int),
-    })
-    grouped = flags.groupby("dup_group")
-    sizes = grouped[["reposts", "exact", "near"]].sum()
-    sizes["posts"] = grouped.size()
-    sizes["authors"] = grouped["author_id"].nunique()
-    sizes = sizes[sizes["posts"] >= 2].sort_values(["posts", "authors"], ascending=False).head(top)
-    if sizes.empty:
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """Sorted distinct values (``np.unique`` without its hashing, which is slow on large arrays)."""
+    values = np.sort(values)
+    return values[np.diff(values, prepend=values[:1] - 1) != 0] if len(values) else values
+
+
+def _amplified_posts(corpus: _Corpus, rows: np.ndarray, top: int) -> list[dict]:
+    frame = corpus.frame
+    group = corpus.dup_group[rows]
+    rows = rows[~np.isnan(group)]
+    group = group[~np.isnan(group)].astype(np.int64)
+    order = np.lexsort((corpus.authors[rows], group))
+    rows, group = rows[order], group[order]
+    starts = np.flatnonzero(np.diff(group, prepend=group[:1] - 1)) if len(group) else np.zeros(0, np.int64)
+    if not len(starts):
         return []
-    heads = frame["is_canonical"].fillna(False).astype(bool) & frame["dup_group"].isin(sizes.index)
-    canonical = frame[heads].drop_duplicates("dup_group").set_index("dup_group")
+    kind = corpus.dup_kind[rows]
+    size = np.diff(np.append(starts, len(rows)))
+    author = corpus.authors[rows]
+    new_author = (author >= 0) & (np.diff(author, prepend=-1) != 0)
+    new_author[starts] = author[starts] >= 0
+    voices = np.add.reduceat(new_author.astype(np.int64), starts)
+    counts = {k: np.add.reduceat((kind == code).astype(np.int64), starts) for code, k in enumerate(DUP_KINDS)}
+    ids = group[starts]
+    best = [i for i in np.lexsort((ids, -voices, -size)) if size[i] >= 2][:top]
     posts = []
-    for group, row in sizes.iterrows():
-        if group in canonical.index:
-            head = canonical.loc[group]
-        else:
-            head = window[window["dup_group"] == group].iloc[0]
+    for i in best:
+        head = corpus.heads.get(ids[i])
+        head = frame.iloc[int(head) if head is not None else int(rows[starts[i]:starts[i] + size[i]].min())]
         text = str(head["text_clean"]) if pd.notna(head["text_clean"]) else ""
         posts.append({
-            "dup_group": int(group), "platform": str(head["platform"]), "post_id": str(head["post_id"]),
+            "dup_group": int(ids[i]), "platform": str(head["platform"]), "post_id": str(head["post_id"]),
             "category": str(head["category"]), "text_clean": text[:POST_PREVIEW],
-            "posts": int(row["posts"]), "authors": int(row["authors"]), "reposts": int(row["reposts"]),
-            "exact": int(row["exact"]), "near": int(row["near"]),
+            "posts": int(size[i]), "authors": int(voices[i]), "reposts": int(counts["repost"][i]),
+            "exact": int(counts["exact"][i]), "near": int(counts["near"][i]),
         })
     return posts
 
 
-def _events(events: pd.DataFrame | None, start: pd.Timestamp, end: pd.Timestamp, freq: str) -> list[dict]:
+def _event_records(events: pd.DataFrame | None) -> list[tuple[pd.Timestamp, pd.Timestamp, dict]]:
+    """(start, end or start, JSON record) of each event."""
     if events is None or events.empty:
         return []
-    ends = events["end"].fillna(events["start"])
-    hit = (events["start"] <= end + STEP[freq]) & (ends >= start - EVENT_LEAD[freq])
-    return [{"start": r.start.isoformat(), "end": r.end.isoformat() if pd.notna(r.end) else None,
-             "label_zh": r.label_zh, "label_en": r.label_en, "kind": r.kind, "source": r.source}
-            for r in events[hit].itertuples(index=False)]
+    return [(r.start, r.end if pd.notna(r.end) else r.start,
+             {"start": r.start.isoformat(), "end": r.end.isoformat() if pd.notna(r.end) else None,
+              "label_zh": r.label_zh, "label_en": r.label_en, "kind": r.kind, "source": r.source})
+            for r in events.itertuples(index=False)]
+
+
+def _events(records: list, start: pd.Timestamp, end: pd.Timestamp, freq: str) -> list[dict]:
+    """Events that overlap the window or start shortly (``EVENT_LEAD``) before it."""
+    return [record for first, last, record in records
+            if first <= end + STEP[freq] and last >= start - EVENT_LEAD[freq]]
 
 
 def _default_events() -> pd.DataFrame | None:
@@ -137,25 +278,28 @@ def explain_spikes(
     ``created_at``, ``category``, ``tokens``, ``dup_group``, ``dup_kind``, ``is_canonical``,
     ``text_clean``, ``author_id``, ``platform``, ``post_id``). ``events`` defaults to ``data/events.csv``.
     """
-    events = _default_events() if events is None else events
-    bins = bin_times(frame["created_at"], freq)
+    records = _event_records(_default_events() if events is None else events)
+    if not spikes:
+        return []
+    corpus = _Corpus(frame.reset_index(drop=True), freq, clusters)
     explained = []
     for spike in spikes:
         start, end = pd.Timestamp(spike["start"]), pd.Timestamp(spike["end"])
-        in_series = _series_mask(frame, spike["series"])
-        inside = in_series & (bins >= start) & (bins <= end)
-        before = in_series & (bins < start) & (bins >= start - pd.Timedelta(days=baseline_days))
-        if before.sum() < 20:
-            before = in_series & ~inside
-        window, base = frame[inside], frame[before]
-        mix = window["category"].astype(str).value_counts()
+        series = spike["series"]
+        window = [corpus.span(start, end)]
+        first, stop = window[0]
+        baseline = [(int(corpus.bins.searchsorted(start - pd.Timedelta(days=baseline_days))), first)]
+        if corpus.posts_in(series, baseline).sum() < 20:
+            baseline = [(0, first), (stop, len(corpus.bins))]
+        mix = corpus.posts_in(series, window)
         explanation = {
-            "terms": _terms(window, base, top_terms, min_count),
-            "clusters": _clusters(window, base, clusters, top_posts),
-            "amplified_posts": _amplified_posts(window, frame, top_posts),
-            "category_mix": {c: int(mix.get(c, 0)) for c in (*CATEGORIES, NONE)},
+            "terms": _terms(corpus, corpus.terms.total(series, window), corpus.terms.total(series, baseline),
+                            top_terms, min_count),
+            "clusters": _clusters(corpus, series, window, baseline, top_posts),
+            "amplified_posts": _amplified_posts(corpus, corpus.rows(series, first, stop), top_posts),
+            "category_mix": {c: int(mix[GROUPS.index(c)]) for c in (*CATEGORIES, NONE)},
         }
-        explained.append({**spike, "events": _events(events, start, end, freq), "explanation": explanation})
+        explained.append({**spike, "events": _events(records, start, end, freq), "explanation": explanation})
     return explained
 
 

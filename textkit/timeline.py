@@ -23,6 +23,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from textkit.complaints import CATEGORIES, NONE, ComplaintClassifier, detect
@@ -53,24 +55,55 @@ def seasonal_baseline(counts: pd.Series, freq: str = "H", days: int = BASELINE_D
     the previous ``days`` days. Bins with no history yet take the median of their phase over the whole
     series.
     """
-    counts = counts.astype(float)
-    if freq == "H":
-        phase = counts.index.hour
-        baseline = counts.groupby(phase).transform(
-            lambda s: s.shift(1).rolling(days, min_periods=1).median())
-        fallback = counts.groupby(phase).transform("median")
-    else:
-        baseline = counts.shift(1).rolling(days, min_periods=1).median()
-        fallback = pd.Series(counts.median(), index=counts.index)
-    return baseline.fillna(fallback)
+    values = counts.to_numpy(float)
+    phase = np.asarray(counts.index.hour) if freq == "H" else np.zeros(len(values), np.int64)
+    order = np.argsort(phase, kind="stable")  # bins grouped by phase, in time order within a phase
+    grouped, group = values[order], phase[order]
+    lags = np.full((len(values), days), np.nan)
+    for lag in range(1, days + 1):
+        same = np.zeros(len(values), bool)
+        same[lag:] = group[lag:] == group[:-lag]
+        lags[lag:, lag - 1] = np.where(same[lag:], grouped[:-lag], np.nan)
+    has_history = ~np.isnan(lags).all(axis=1)
+    baseline = np.full(len(values), np.nan)
+    baseline[has_history] = np.nanmedian(lags[has_history], axis=1)
+    fallback = pd.Series(grouped).groupby(group).transform("median").to_numpy()
+    out = np.empty(len(values))
+    out[order] = np.where(has_history, baseline, fallback)
+    return pd.Series(out, index=counts.index)
 
 
-def _series_masks(frame: pd.DataFrame) -> dict[str, pd.Series]:
-    category = frame["category"].astype(str)
-    masks = {name: category == name for name in (*CATEGORIES, NONE)}
-    masks["all_complaints"] = category != NONE
-    masks["all_posts"] = pd.Series(True, index=frame.index)
-    return masks
+def bin_index(times: pd.Series, freq: str = "H") -> tuple[np.ndarray, pd.DatetimeIndex]:
+    """Each time's bin as a position in the zero-filled range of bins (−1 for missing times), and
+    that range (China time, from the first to the last bin of the data)."""
+    bins = bin_times(times, freq)
+    present = bins.notna().to_numpy()
+    if not present.any():
+        return np.full(len(bins), -1, np.int64), pd.DatetimeIndex([], tz=CHINA_TZ, name="bin")
+    full_range = pd.date_range(bins.min(), bins.max(), freq=FREQS[freq], tz=CHINA_TZ, name="bin")
+    positions = np.full(len(bins), -1, np.int64)
+    positions[present] = full_range.get_indexer(bins[present])
+    return positions, full_range
+
+
+def category_codes(categories: pd.Series) -> np.ndarray:
+    """Position of each post's category in ``(*CATEGORIES, NONE)``; −1 for anything else."""
+    return value_codes(categories, (*CATEGORIES, NONE))
+
+
+def value_codes(values: pd.Series, choices: tuple[str, ...]) -> np.ndarray:
+    """Position of each value in ``choices`` (−1: missing or anything else)."""
+    found = pc.index_in(pa.array(values.astype(str), from_pandas=True), value_set=pa.array(choices))
+    return pc.fill_null(found, -1).to_numpy().astype(np.int64)
+
+
+def series_mask(codes: np.ndarray, series: str) -> np.ndarray:
+    """Which posts (by :func:`category_codes`) belong to a series of :data:`SERIES`."""
+    if series == "all_posts":
+        return np.ones(len(codes), bool)
+    if series == "all_complaints":
+        return codes != len(CATEGORIES)
+    return codes == [*CATEGORIES, NONE].index(series)
 
 
 def build_timeline(
@@ -83,38 +116,51 @@ def build_timeline(
     missing = [c for c in ("created_at", "category", "author_id") if c not in posts.columns]
     if missing:
         raise ValueError(f"build_timeline needs column(s) {', '.join(missing)}")
-    frame = pd.DataFrame({
-        "bin": bin_times(posts["created_at"], freq).to_numpy(),
-        "category": posts["category"].astype(str).to_numpy(),
-        "author_id": posts["author_id"].astype(object).to_numpy(),
-        "canonical": (posts["is_canonical"].fillna(True).astype(bool).to_numpy()
-                      if "is_canonical" in posts.columns else np.ones(len(posts), bool)),
-    })
-    frame = frame[frame["bin"].notna()]
-    if frame.empty:
+    positions, full_range = bin_index(posts["created_at"], freq)
+    present = positions >= 0
+    if not present.any():
         return pd.DataFrame(columns=list(TIMELINE_COLUMNS))
-    full_range = pd.date_range(frame["bin"].min(), frame["bin"].max(), freq=FREQS[freq], tz=CHINA_TZ,
-                               name="bin")
-    totals = frame.groupby("bin").size().reindex(full_range, fill_value=0)
-    parts = []
-    for name, mask in _series_masks(frame).items():
-        grouped = frame[mask.to_numpy()].groupby("bin")
-        table = pd.DataFrame({
-            "posts": grouped.size(),
-            "unique_voices": grouped["canonical"].sum(),
-            "authors": grouped["author_id"].nunique(),
-        }).reindex(full_range, fill_value=0).astype("int64")
-        table["amplified"] = table["posts"] - table["unique_voices"]
-        table["share"] = np.where(totals > 0, table["posts"] / totals.where(totals > 0, 1), 0.0).round(6)
-        table["baseline"] = seasonal_baseline(table["posts"], freq, baseline_days).round(3)
-        table["category"] = name
-        parts.append(table)
-    long = pd.concat(parts).rename_axis("bin").reset_index()
-    long["bin_start"] = long["bin"].map(lambda t: t.isoformat())
-    long["freq"] = freq
-    order = {name: i for i, name in enumerate(SERIES)}
-    long = long.sort_values(["bin", "category"], key=lambda s: s.map(order) if s.name == "category" else s)
-    return long[list(TIMELINE_COLUMNS)].reset_index(drop=True)
+    positions = positions[present]
+    codes = category_codes(posts["category"])[present]
+    canonical = (posts["is_canonical"].fillna(True).astype(bool).to_numpy()[present]
+                 if "is_canonical" in posts.columns else np.ones(len(positions), bool))
+    authors = pd.factorize(posts["author_id"].to_numpy()[present])[0].astype(np.int64)  # −1: missing
+    n_bins = len(full_range)
+    # distinct authors per bin: sort (bin, author, category) keys once; in any series a new
+    # (bin, author) pair is a new author
+    n_codes = len(CATEGORIES) + 2
+    width = authors.max() + 2
+    keys = np.sort((positions * width + authors + 1) * n_codes + codes + 1)
+    sorted_pair, sorted_codes = np.divmod(keys, n_codes)
+    sorted_codes -= 1
+    sorted_has_author = sorted_pair % width > 0
+    sorted_positions = sorted_pair // width
+    posts_in, voices, distinct = (np.zeros((n_bins, len(SERIES)), np.int64) for _ in range(3))
+    for i, name in enumerate(SERIES):
+        mask = series_mask(codes, name)
+        posts_in[:, i] = np.bincount(positions[mask], minlength=n_bins)
+        voices[:, i] = np.bincount(positions[mask & canonical], minlength=n_bins)
+        in_series = series_mask(sorted_codes, name) & sorted_has_author
+        pairs = sorted_pair[in_series]
+        first = np.ones(len(pairs), bool)
+        first[1:] = pairs[1:] != pairs[:-1]
+        distinct[:, i] = np.bincount(sorted_positions[in_series][first], minlength=n_bins)
+    totals = posts_in[:, [SERIES.index("all_posts")]]
+    share = np.where(totals > 0, posts_in / np.where(totals > 0, totals, 1), 0.0).round(6)
+    baseline = np.column_stack([
+        seasonal_baseline(pd.Series(posts_in[:, i], index=full_range), freq, baseline_days).round(3)
+        for i in range(len(SERIES))])
+    return pd.DataFrame({  # bin-major, series in the order of SERIES
+        "bin_start": np.repeat([t.isoformat() for t in full_range], len(SERIES)),
+        "freq": freq,
+        "category": np.tile(SERIES, n_bins),
+        "posts": posts_in.ravel(),
+        "unique_voices": voices.ravel(),
+        "authors": distinct.ravel(),
+        "amplified": (posts_in - voices).ravel(),
+        "share": share.ravel(),
+        "baseline": baseline.ravel(),
+    })
 
 
 def read_timeline(path: str | os.PathLike) -> pd.DataFrame:
@@ -124,11 +170,13 @@ def read_timeline(path: str | os.PathLike) -> pd.DataFrame:
     return table
 
 
-def read_columns(path: Path, columns: tuple[str, ...], required: int | None = None) -> pd.DataFrame:
+def read_columns(path: Path, columns: tuple[str, ...], required: int | None = None, *, where=None
+                 ) -> pd.DataFrame:
     """Read the named Parquet columns (the first ``required`` of them must exist; default all).
 
     Reads through pyarrow without the pandas metadata, which pandas 3 cannot turn back into
-    ``list<string>`` dtypes; list columns come back as object columns of arrays.
+    ``list<string>`` dtypes; list columns come back Arrow-backed (``pd.ArrowDtype``). ``where``
+    (Arrow table → boolean mask) keeps only some rows.
     """
     present = set(pq.read_schema(path).names)
     needed = columns if required is None else columns[:required]
@@ -136,7 +184,16 @@ def read_columns(path: Path, columns: tuple[str, ...], required: int | None = No
     if missing:
         raise ValueError(f"{path}: missing column(s) {', '.join(missing)}")
     table = pq.read_table(path, columns=[c for c in columns if c in present])
-    return table.to_pandas(ignore_metadata=True)
+    if where is not None:
+        table = table.filter(where(table))
+    return table.to_pandas(ignore_metadata=True, types_mapper=_arrow_lists)
+
+
+def _arrow_lists(arrow_type: pa.DataType):
+    """List columns stay Arrow-backed (``pd.ArrowDtype``): no Python object per list."""
+    if pa.types.is_list(arrow_type) or pa.types.is_large_list(arrow_type):
+        return pd.ArrowDtype(arrow_type)
+    return None
 
 
 _PREPARED_COLUMNS = ("platform", "post_id", "created_at", "author_id", "text_clean", "tokens", "dup_group",
@@ -149,12 +206,13 @@ def timeline_dir(
     freq: str = "H",
     classifier: str | os.PathLike | None = None,
     top_spikes: int = 10,
+    n_jobs: int = 2,
 ) -> dict:
     """Stage ``timeline``: read ``prepared.parquet`` (+ ``clusters.parquet``), write ``complaints.parquet``,
     ``timeline.csv`` and ``spikes.json``; record provenance; return the report.
 
     ``classifier`` is a path to a saved :class:`ComplaintClassifier` (default: trained on the bundled
-    invented training set).
+    invented training set). ``n_jobs`` threads score the texts.
     """
     from textkit.explain import explain_spikes
     from textkit.spikes import detect_spikes
@@ -165,18 +223,16 @@ def timeline_dir(
     prepared_path = folder / "prepared.parquet"
     if not prepared_path.exists():
         raise FileNotFoundError(f"{prepared_path} not found: run `textkit prepare {folder}` first")
-    prepared = read_columns(prepared_path, (*_PREPARED_COLUMNS, "author_name"),
-                            required=len(_PREPARED_COLUMNS))
     # news articles have their own stage (textkit.news); they are not social-media complaints
-    prepared = prepared[prepared["kind"].astype(str) != "article"].reset_index(drop=True)
+    frame = read_columns(prepared_path, (*_PREPARED_COLUMNS, "author_name"), required=len(_PREPARED_COLUMNS),
+                         where=lambda table: pc.not_equal(table["kind"], "article").fill_null(True))
     model = ComplaintClassifier.load(classifier) if classifier is not None else None
-    complaints = detect(prepared, classifier=model)
+    complaints = detect(frame, classifier=model, n_jobs=n_jobs)
     write_parquet(folder / "complaints.parquet", complaints)
 
-    frame = prepared[list(_PREPARED_COLUMNS)].reset_index(drop=True)
-    if "author_name" in prepared.columns:  # some scrapers give only a (pseudonymised) name
-        frame["author_id"] = frame["author_id"].fillna(prepared["author_name"].reset_index(drop=True))
-    frame = pd.concat([frame, complaints.drop(columns=["platform", "post_id", "created_at"])], axis=1)
+    if "author_name" in frame.columns:  # some scrapers give only a (pseudonymised) name
+        frame["author_id"] = frame["author_id"].fillna(frame.pop("author_name"))
+    frame["category"] = complaints["category"].to_numpy()
     timeline = build_timeline(frame, freq=freq)
     write_csv(folder / "timeline.csv", timeline)
 
