@@ -122,9 +122,9 @@ class _Corpus:
             return None, np.zeros(0, np.int64), {}
         keys = ["platform", "post_id"]
         table = clusters.drop_duplicates(keys)
-        joined = pc.binary_join_element_wise(*(pa.array(table[k].astype(str)) for k in keys), "\x1f")
-        wanted = pc.binary_join_element_wise(*(pa.array(self.frame[k].astype(str)) for k in keys), "\x1f")
-        found = pc.index_in(wanted, value_set=joined)
+        known = pa.array(table["platform"].astype(str) + "\x1f" + table["post_id"].astype(str))
+        wanted = pa.array(self.frame["platform"].astype(str) + "\x1f" + self.frame["post_id"].astype(str))
+        found = pc.index_in(wanted, value_set=known)
         matched = pc.is_valid(found).to_numpy(zero_copy_only=False)
         row = pc.fill_null(found, 0).to_numpy().astype(np.int64)
         cluster = np.where(matched, table["cluster"].to_numpy(dtype=np.int64, na_value=-1)[row], -1)
