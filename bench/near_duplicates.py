@@ -1,0 +1,203 @@
+"""Near-duplicate search methods on the sample's ground truth: precision, recall and seconds, same run.
+
+Scores (:func:`textkit.dedup.score_near_duplicates`): the posts of the prepared sample are matched to
+``data/raw/sample/truth/ground_truth.csv.gz`` on (platform, post_id). A post is a true positive when the
+truth calls it ``near``, textkit calls it ``near`` and puts it in the same ``dup_group`` as the post the
+truth says it copies (``duplicate_of``). Precision = true positives / posts marked ``near``; recall = true
+positives / posts the truth calls ``near`` (whose original was ingested).
+
+Every method plugs into ``find_duplicates(search=...)``: grouping (each distinct normalised text joins its
+earliest similar predecessor), canonical posts, exact copies and repost storms are the same code for all;
+only the search for similar pairs among the distinct normalised texts differs:
+
+* ``exact`` (baseline): every pair with character 3-gram Jaccard ≥ 0.8, from a sparse set-matrix product;
+* ``textkit``: the default, numpy one-permutation MinHash + LSH buckets + exact check;
+* ``textkit (0.75, ≥50 chars)``: the same search with the parameters ``prepare`` passed before (threshold
+  0.75, only texts of at least 50 characters searched);
+* ``datasketch``: ``MinHashLSH(threshold=0.8, num_perm=128)`` over ``MinHash.bulk`` signatures, candidates
+  kept when their MinHash estimate is ≥ 0.8 (the library's usual use, no exact check);
+* ``sklearn``: ``HashingVectorizer`` (binary char 3-grams, 2^20 features) + ``NearestNeighbors`` cosine
+  radius search, cosine ≥ 2·0.8 / 1.8 (the cosine of two equal-size sets at Jaccard 0.8).
+
+Seconds are for the whole ``find_duplicates`` call (wall and CPU), best of ``--repeat`` runs; every
+figure is also given as a ratio to the ``exact`` baseline. With ``--large DIR`` (an analysis folder with a
+big ``prepared.parquet``, e.g. the 1M-post benchmark corpus) ``find_duplicates`` is timed once on it,
+against exact-copy grouping alone (search switched off) in the same run.
+
+Run: ``.venv/bin/python bench/near_duplicates.py [--analysis-dir DIR] [--large DIR] [--repeat 3]``.
+Writes ``bench/results/near_duplicates.json`` and prints a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from datasketch import MinHash, MinHashLSH
+from sklearn.feature_extraction.text import HashingVectorizer
+from sklearn.neighbors import NearestNeighbors
+
+from textkit import pipeline
+from textkit.dedup import (
+    NGRAM,
+    THRESHOLD,
+    find_duplicates,
+    score_near_duplicates,
+    shingle_hashes,
+    similar_pairs,
+)
+from textkit.paths import PROJECT_ROOT, SAMPLE_DIR
+
+RESULTS = PROJECT_ROOT / "bench" / "results"
+TRUTH = SAMPLE_DIR / "truth" / "ground_truth.csv.gz"
+DUP_COLUMNS = ["dup_group", "is_canonical", "dup_kind"]
+LARGE_COLUMNS = ["platform", "post_id", "created_at", "time_precision", "is_repost", "parent_post_id",
+                 "text_clean", "own_text"]
+
+
+def exact_pairs(texts: list[str], threshold: float) -> np.ndarray:
+    """Every pair at Jaccard ≥ ``threshold``: binary shingle matrix, intersections by sparse product."""
+    hashes, counts = shingle_hashes(texts, ngram=NGRAM)
+    columns = pd.factorize(hashes)[0]
+    indptr = np.r_[0, np.cumsum(counts)]
+    matrix = sp.csr_matrix((np.ones(len(hashes), dtype=np.float32), columns, indptr),
+                           shape=(len(texts), columns.max() + 1))
+    matrix.sum_duplicates()
+    matrix.data[:] = 1
+    sizes = np.diff(matrix.indptr)
+    inter = sp.triu(matrix @ matrix.T, k=1).tocoo()
+    jaccard = inter.data / (sizes[inter.row] + sizes[inter.col] - inter.data)
+    keep = jaccard >= threshold - 1e-9
+    return np.stack([inter.col[keep], inter.row[keep]], axis=1)
+
+
+def datasketch_pairs(texts: list[str], threshold: float, num_perm: int = 128) -> np.ndarray:
+    """datasketch ``MinHashLSH``: candidates whose MinHash Jaccard estimate reaches ``threshold``."""
+    shingle_sets = [[t[i:i + NGRAM].encode("utf-8") for i in range(max(1, len(t) - NGRAM + 1))]
+                    for t in texts]
+    signatures = MinHash.bulk(shingle_sets, num_perm=num_perm, seed=1)
+    index = MinHashLSH(threshold=threshold, num_perm=num_perm)
+    pairs = []
+    for i, signature in enumerate(signatures):
+        for j in index.query(signature):
+            if signature.jaccard(signatures[j]) >= threshold:
+                pairs.append((i, j))
+        index.insert(i, signature)
+    return np.array(pairs, dtype=np.int64).reshape(-1, 2)
+
+
+def sklearn_pairs(texts: list[str], threshold: float) -> np.ndarray:
+    """Binary char 3-gram hashing vectors, cosine radius neighbours at the cosine equal to ``threshold``
+    Jaccard for sets of equal size."""
+    vectors = HashingVectorizer(analyzer="char", ngram_range=(NGRAM, NGRAM), n_features=2**20, binary=True,
+                                norm="l2", alternate_sign=False).transform(texts)
+    cosine = 2 * threshold / (1 + threshold)
+    neighbours = NearestNeighbors(radius=1 - cosine, metric="cosine", algorithm="brute").fit(vectors)
+    _, found = neighbours.radius_neighbors(vectors)
+    rows = np.repeat(np.arange(len(texts)), [len(f) for f in found])
+    columns = np.concatenate(found) if len(found) else np.zeros(0, dtype=np.int64)
+    keep = columns < rows
+    return np.stack([rows[keep], columns[keep]], axis=1)
+
+
+def no_pairs(texts: list[str], threshold: float) -> np.ndarray:
+    return np.zeros((0, 2), dtype=np.int64)
+
+
+METHODS: dict[str, dict] = {
+    "exact": {"search": exact_pairs},
+    "textkit": {"search": None},
+    "textkit (0.75, ≥50 chars)": {"search": similar_pairs, "threshold": 0.75, "near_min_chars": 50},
+    "datasketch": {"search": datasketch_pairs},
+    "sklearn": {"search": sklearn_pairs},
+}
+
+
+def timed(function: Callable[[], pd.DataFrame], repeat: int) -> tuple[pd.DataFrame, float, float]:
+    """Result, best wall seconds and best CPU seconds over ``repeat`` runs."""
+    best_wall = best_cpu = float("inf")
+    for _ in range(repeat):
+        wall, cpu = time.perf_counter(), time.process_time()
+        result = function()
+        best_wall = min(best_wall, time.perf_counter() - wall)
+        best_cpu = min(best_cpu, time.process_time() - cpu)
+    return result, best_wall, best_cpu
+
+
+def score_methods(prepared: pd.DataFrame, truth: pd.DataFrame, repeat: int) -> dict[str, dict]:
+    posts = prepared.drop(columns=DUP_COLUMNS, errors="ignore")
+    out = {}
+    for name, options in METHODS.items():
+        options = dict(options)
+        search = options.pop("search")
+        kwargs = {"threshold": options.pop("threshold", THRESHOLD), **options}
+        if search is not None:
+            kwargs["search"] = search
+        marked, wall, cpu = timed(lambda kwargs=kwargs: find_duplicates(posts, **kwargs), repeat)
+        scores = score_near_duplicates(posts.join(marked), truth)
+        out[name] = {"precision": scores["precision"], "recall": scores["recall"], "wall_seconds": wall,
+                     "cpu_seconds": cpu, "marked_near": scores["marked_near"],
+                     "truth_near": scores["truth_near"], "group_recall": scores["group_recall"]}
+    base = out["exact"]
+    for row in out.values():
+        for key in ("precision", "recall", "wall_seconds", "cpu_seconds"):
+            row[f"{key}_vs_exact"] = row[key] / base[key] if base[key] else float("nan")
+    return out
+
+
+def time_large(analysis_dir: Path) -> dict:
+    posts = pd.read_parquet(analysis_dir / "prepared.parquet", columns=LARGE_COLUMNS)
+    _, exact_wall, exact_cpu = timed(lambda: find_duplicates(posts, search=no_pairs), 1)
+    marked, wall, cpu = timed(lambda: find_duplicates(posts), 1)
+    return {"posts": len(posts), "wall_seconds": wall, "cpu_seconds": cpu,
+            "exact_only_wall_seconds": exact_wall, "exact_only_cpu_seconds": exact_cpu,
+            "wall_vs_exact_only": wall / exact_wall, "cpu_vs_exact_only": cpu / exact_cpu,
+            "dup_kinds": {k: int(v) for k, v in marked["dup_kind"].value_counts().sort_index().items()},
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def table(methods: dict[str, dict]) -> str:
+    lines = ["| method | precision | recall | wall s | CPU s | precision/exact | recall/exact | wall/exact |",
+             "|---|---|---|---|---|---|---|---|"]
+    for name, r in methods.items():
+        lines.append(f"| {name} | {r['precision']:.4f} | {r['recall']:.4f} | {r['wall_seconds']:.2f} | "
+                     f"{r['cpu_seconds']:.2f} | {r['precision_vs_exact']:.3f} | {r['recall_vs_exact']:.3f} | "
+                     f"{r['wall_seconds_vs_exact']:.2f} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--analysis-dir", type=Path, help="prepared sample (default: a temporary folder)")
+    parser.add_argument("--large", type=Path, help="analysis folder with a large prepared.parquet to time")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per method; the best time counts")
+    args = parser.parse_args(argv)
+    truth = pd.read_csv(TRUTH, dtype=str, keep_default_na=False)
+    with tempfile.TemporaryDirectory() as scratch:
+        analysis_dir = pipeline.ensure(args.analysis_dir or Path(scratch) / "sample", "prepare")
+        prepared = pd.read_parquet(analysis_dir / "prepared.parquet")
+    methods = score_methods(prepared, truth, args.repeat)
+    results = {"posts": len(prepared), "threshold": THRESHOLD, "methods": methods}
+    print(f"Near-duplicates on the sample's ground truth ({len(prepared)} posts, "
+          f"{results['methods']['exact']['truth_near']} truth near-duplicates)\n")
+    print(table(results["methods"]))
+    if args.large is not None:
+        results["large"] = large = time_large(args.large)
+        print(f"\nfind_duplicates on {large['posts']} posts: {large['wall_seconds']:.1f} s wall, "
+              f"{large['cpu_seconds']:.1f} s CPU ({large['cpu_vs_exact_only']:.2f}× exact-copy grouping "
+              f"alone, {large['exact_only_cpu_seconds']:.1f} s CPU); peak RSS {large['peak_rss_mb']:.0f} MB")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "near_duplicates.json").write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+    return results
+
+
+if __name__ == "__main__":
+    main()
