@@ -65,10 +65,6 @@ def test_remove_video_cards():
     assert remove_video_cards("Lucky的一天") == "Lucky的一天"  # no 视频: not a card
 
 
-@pytest.mark.xfail(strict=True, reason="the video-card rule takes any capital L up to 30 characters "
-                   "before 的视频 (inside APPLE, VLOG, BLACKPINK) and its ，！？ stops never apply because "
-                   "full-width → half-width runs first (15 real posts lose text); fix: non-letter before L, "
-                   "nickname characters only, and 的微博视频 / 的秒拍视频")
 @pytest.mark.parametrize("text", [
     "苹果APPLE手机,我看了他的视频很好", "VLOG:排队做核酸的视频", "看了BLACKPINK的视频",
 ])

@@ -111,10 +111,6 @@ def test_duplicates_exact_near_and_repost(prepared):
     assert (prepared["is_canonical"] == (prepared["dup_kind"] == "unique")).all()
 
 
-@pytest.mark.xfail(strict=True, reason="`url` (weibo.com/<uid>/<bid>) and `source_file` (weibo-crawler's "
-                   "weibo_data/<nickname>/<uid>.csv) keep the raw account id and nickname next to the "
-                   "pseudonyms; fix: under redaction blank `url` of non-article rows and pseudonymise "
-                   "`source_file` with the same key")
 def test_no_column_carries_the_raw_author_id_or_name():
     posts = invented_posts()
     known = posts["author_id"].notna()
@@ -176,7 +172,9 @@ def test_plain_pandas_read_of_posts_parquet_works(tmp_path):
     out = prepare(plain, key=KEY)
     assert out["topics"].dtype == STRING_LIST
     assert list(out["topics"].iloc[0]) == ["一码通崩了"]
-    assert list(out["mentions"].iloc[5]) == ["测试用户甲"]
+    # a mention gets the pseudonym of the mentioned user's name, as their own posts do
+    assert list(out["mentions"].iloc[5]) == [pseudonym("测试用户甲", KEY, prefix="n_")]
+    assert "测试用户甲" not in out["text"].iloc[5] and "测试用户甲" not in out["text_clean"].iloc[5]
 
 
 @pytest.fixture

@@ -73,9 +73,6 @@ def test_placeholders_are_dropped(fast):
     assert fast.segments("[泪]一码通<PHONE>") == ["[泪]", "一码通"]
 
 
-@pytest.mark.xfail(strict=True, reason="@mentions are segmented like words: pieces of other users' "
-                   "nicknames become tokens (nearly every real post with an @mention); fix: drop `@name` "
-                   "spans in Tokenizer like placeholders (SPECIAL regex + the '@' fast-path check)")
 @pytest.mark.parametrize("backend", ["fast", "jieba"])
 def test_mentioned_user_names_are_not_tokens(backend):
     tokenizer = Tokenizer(backend=backend)

@@ -84,8 +84,8 @@ remove_urls = Rule(
 )
 remove_link_labels = Rule("link_labels", r"O?网页链接", " ", "Weibo link labels `网页链接`, `O网页链接`")
 remove_video_cards = Rule(
-    "video_cards", r"L[^ \t\n，。！？、]{1,30}?的(?:微博|秒拍|快手|抖音)?视频", " ",
-    "Weibo video cards `L某某的微博视频`",
+    "video_cards", r"(^|[^A-Za-z0-9])L[一-鿿A-Za-z0-9_·\-]{1,30}?的(?:微博|秒拍)视频", r"\1 ",
+    "Weibo video cards `L某某的微博视频` (an L after a letter or digit, as in APPLE or VLOG, is not one)",
 )
 remove_fold_markers = Rule(
     "fold_markers", r"(?:\.{2,}|…+)?(?:展开全文|收起全文)[cd]?|(?:\.{3}|…+)全文", " ",
@@ -342,6 +342,7 @@ CHAIN_SPLIT = "//@"
 CHAIN_LINK = r"//@([^:：/]{1,30})[:：]"
 TOPIC = r"#([^#\n]{1,60}?)#"
 MENTION = r"@([\w\-]{1,30})"  # Python only (\w covers CJK); screen columns with "@"
+MENTION_SPAN = "@[0-9A-Za-z_\\-一-鿿㐀-䶿]{1,30}"  # the same for Python and RE2 (tokenizers drop it)
 EMOTION_NAME = "[\u4e00-\u9fffA-Za-z0-9]{1,8}"  # real characters, not \u escapes: RE2 reads it too
 EMOTION = r"\[(" + EMOTION_NAME + r")\]"
 

@@ -1,7 +1,10 @@
 """Stage ``prepare``: clean, redact, de-duplicate and tokenize posts → ``prepared.parquet``.
 
 ``prepare(posts)`` returns the posts table (:mod:`textkit.schema`) with ``text`` (and ``parent_text``,
-``title``) redacted, ``author_id``/``author_name`` pseudonymised and ``raw`` dropped, plus:
+``title``) redacted and their ``@mentions`` pseudonymised, ``author_id``/``author_name`` pseudonymised
+(``u_…``, ``n_…``: a mention of a user gets the same ``n_…`` as their posts), and, for everything but news
+articles, ``url`` blanked (post links name the account) and ``source_file`` pseudonymised (``f_…``:
+weibo-crawler names its files after the account); ``raw`` is dropped. Added columns:
 
 ==================  =========================================================================================
 ``text_clean``      cleaned text (:mod:`textkit.clean`), personal data replaced by ``<TYPE>`` placeholders
@@ -52,8 +55,15 @@ from textkit.clean import (
 )
 from textkit.clean import preload as preload_cleaning
 from textkit.dedup import find_duplicates
-from textkit.redact import PLACEHOLDERS, pseudonym_key, pseudonymize, redact_arrow, redact_column
-from textkit.schema import STRING, STRING_LIST
+from textkit.redact import (
+    PLACEHOLDERS,
+    pseudonym_key,
+    pseudonymize,
+    pseudonymize_mentions,
+    redact_arrow,
+    redact_column,
+)
+from textkit.schema import STRING, STRING_LIST, conform
 from textkit.tokenize import Tokenizer, parallel_jobs
 
 PREPARED_FILE = "prepared.parquet"
@@ -92,14 +102,16 @@ def prepare(
         steps.update()
 
     started = time.perf_counter()
-    df = posts.reset_index(drop=True).copy()
+    df = posts.reset_index(drop=True)  # copy-on-write: the caller's frame is never changed
     for column in ("topics", "mentions"):
         if column in df.columns and not isinstance(df[column].dtype, pd.ArrowDtype):
             df[column] = _as_string_lists(df[column], column)
+    if redact:
+        key = key if key is not None else pseudonym_key(key_dir)
     codes, distinct = pd.factorize(df["text"].fillna(""))
     texts = pa.array(distinct, type=pa.large_string())
     tokenizer = Tokenizer(backend=backend)
-    table = _map_texts(texts, tokenizer=tokenizer, redact=redact, n_jobs=n_jobs)
+    table = _map_texts(texts, tokenizer=tokenizer, key=key if redact else None, n_jobs=n_jobs)
     rows = pa.array(codes)
     counts = Counter({kind: int(np.dot(table.column(f"n_{kind}").to_numpy(), np.bincount(codes,
                       minlength=len(texts)))) for kind in PLACEHOLDERS})
@@ -108,11 +120,16 @@ def prepare(
         df["text"] = df["text"].where(posts["text"].notna().to_numpy(), None)
         for column in ("parent_text", "title"):
             if column in df.columns:
-                df[column] = redact_column(df[column])
-        key = key if key is not None else pseudonym_key(key_dir)
+                df[column] = redact_column(df[column], key)
         for column in ("author_id", "author_name"):
             if column in df.columns:
                 df[column] = pseudonymize(df[column], key, prefix="u_" if column == "author_id" else "n_")
+        not_article = (df["kind"] != "article").fillna(True).to_numpy() if "kind" in df else True
+        if "url" in df.columns:  # post links name the account (weibo.com/<uid>/<bid>)
+            df["url"] = df["url"].where(~not_article, None)
+        if "source_file" in df.columns:  # weibo-crawler files are named after the account
+            df["source_file"] = pseudonymize(df["source_file"], key, prefix="f_").where(not_article,
+                                                                                        df["source_file"])
         df = df.drop(columns=["raw"], errors="ignore")
     for column in ("text_clean", "own_text", "quoted_text"):
         df[column] = pd.array(pc.take(table.column(column), rows), dtype=STRING)
@@ -128,6 +145,7 @@ def prepare(
             df[column] = found
     tokens = pc.take(table.column("tokens"), rows)
     df["tokens"] = pd.array(tokens, dtype=STRING_LIST)
+    del table
     step("clean, redact, tokenize", started)
 
     started = time.perf_counter()
@@ -159,18 +177,19 @@ def _as_string_lists(values: pd.Series, column: str) -> pd.Series:
 TEXT_COLUMNS = ("text", "text_clean", "own_text", "quoted_text")
 
 
-def prepare_texts(texts: pa.Array, *, tokenizer: Tokenizer, redact: bool = True) -> pa.Table:
+def prepare_texts(texts: pa.Array, *, tokenizer: Tokenizer, key: bytes | None = None) -> pa.Table:
     """Everything ``prepare`` derives from a text alone, for an array of texts (one row per text).
 
-    Columns: ``text`` (redacted when ``redact``), ``text_clean`` (cleaned, and redacted when ``redact``),
-    ``own_text``, ``chain_depth``, ``quoted_text``, ``emotions``, ``topics``, ``mentions``, ``pii_types``,
-    ``tokens`` (of ``own_text``), and ``n_<TYPE>``: how often each placeholder type was replaced.
+    With a pseudonym ``key`` the texts are redacted: personal data → placeholders, ``@name`` → ``@n_…``.
+    Columns: ``text`` (redacted with a key), ``text_clean`` (cleaned, redacted with a key), ``own_text``,
+    ``chain_depth``, ``quoted_text``, ``emotions``, ``topics``, ``mentions``, ``pii_types``, ``tokens``
+    (of ``own_text``), and ``n_<TYPE>``: how often each placeholder type was put in.
     """
     text_clean = DEFAULT_PIPELINE.apply_arrow(texts)
     redacted_clean, found, _ = redact_arrow(text_clean)
-    if redact:
-        text_clean = redacted_clean
-        texts = redact_arrow(texts)[0]
+    if key is not None:
+        text_clean = pseudonymize_mentions(redacted_clean, key)
+        texts = pseudonymize_mentions(redact_arrow(texts)[0], key)
     per_text = [Counter(f) if f else None for f in found.to_pylist()]
     pii_types = pa.array([sorted(c) if c else [] for c in per_text], type=pa.list_(pa.string()))
     own, depth, quoted = repost_chains_arrow(text_clean)
@@ -187,16 +206,16 @@ def prepare_texts(texts: pa.Array, *, tokenizer: Tokenizer, redact: bool = True)
     return pa.table(columns)
 
 
-def _map_texts(texts: pa.Array, *, tokenizer: Tokenizer, redact: bool, n_jobs: int | None) -> pa.Table:
+def _map_texts(texts: pa.Array, *, tokenizer: Tokenizer, key: bytes | None, n_jobs: int | None) -> pa.Table:
     jobs = parallel_jobs(n_jobs, len(texts))
     if jobs == 1:
-        return prepare_texts(texts, tokenizer=tokenizer, redact=redact)
+        return prepare_texts(texts, tokenizer=tokenizer, key=key)
     tokenizer.preload()
     preload_cleaning()
     size = -(-len(texts) // (jobs * 4))
     pieces = [texts.slice(i, size) for i in range(0, len(texts), size)]
     global _WORKER_OPTIONS
-    _WORKER_OPTIONS = {"tokenizer": tokenizer, "redact": redact}
+    _WORKER_OPTIONS = {"tokenizer": tokenizer, "key": key}
     try:
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
             tables = list(tqdm(pool.imap(_prepare_piece, pieces), total=len(pieces), desc="texts",
@@ -265,14 +284,14 @@ def prepare_dir(analysis_dir: str | os.PathLike, *, redact: bool = True, backend
     The pseudonym key is ``$TEXTKIT_PSEUDONYM_KEY`` or ``.textkit-key`` in the analysis folder's parent.
     The report file holds counts only (same input → same bytes); the returned dict adds step timings.
     """
-    from textkit.ingest import load_posts
-
     folder = Path(analysis_dir)
     posts_path = folder / "posts.parquet"
     if not posts_path.exists():
         raise FileNotFoundError(f"{posts_path} not found: run `textkit ingest … --out {folder}` first")
     report: dict = {}
-    prepared = prepare(load_posts(folder), redact=redact, key_dir=folder.resolve().parent, backend=backend,
+    columns = None if not redact else [c for c in pq.read_schema(posts_path).names if c != "raw"]
+    posts = conform(pd.read_parquet(posts_path, columns=columns))  # `raw` is dropped when redacting
+    prepared = prepare(posts, redact=redact, key_dir=folder.resolve().parent, backend=backend,
                        n_jobs=n_jobs, near_threshold=near_threshold, near_min_chars=near_min_chars,
                        report=report)
     write_prepared(folder / PREPARED_FILE, prepared)

@@ -43,6 +43,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from textkit.clean import (
+    MENTION,
     fullwidth_to_halfwidth,
     fullwidth_to_halfwidth_arrow,
     list_array,
@@ -126,6 +127,7 @@ class _Pattern:
 
 
 _NUMBERING = re.compile(NOT_PERSONAL + "$")
+_MENTION = re.compile(MENTION)
 # Full-width forms of the characters the patterns look at (digits, letters, @ . - + _ ( ) and space);
 # other full-width punctuation (，！？) changes no match, so such texts are searched as they are.
 _FULLWIDTH_IN_PATTERNS = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\uff20\uff0e\uff0d\uff0b\uff3f"
@@ -134,14 +136,14 @@ _FULLWIDTH_IN_PATTERNS = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\uf
 PATTERNS: tuple[_Pattern, ...] = (
     _Pattern("EMAIL", re.compile(
         r"[A-Za-z0-9][A-Za-z0-9._%+\-]*@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")),
-    _Pattern("ID", re.compile(r"(?<![0-9A-Za-z])[1-9][0-9]{16}[0-9Xx](?![0-9A-Za-z])"),
+    _Pattern("ID", re.compile(r"(?<![0-9])[1-9][0-9]{16}[0-9Xx](?![0-9A-Za-z])"),
              check=valid_id_number, numbering_context_vetoes=True),
     _Pattern("CARD", re.compile(
         r"(?<![0-9A-Za-z])(?:[3-6][0-9]{15,18}|[3-6][0-9]{3}(?:[ \-][0-9]{4}){3}(?:[ \-]?[0-9]{1,3})?)"
         r"(?![0-9A-Za-z])"),
         check=lambda d: 16 <= len(d) <= 19 and luhn_valid(d), numbering_context_vetoes=True),
     _Pattern("PHONE", re.compile(
-        r"(?<![0-9A-Za-z])(?:(?:\+|00)86[ \-]?)?1[3-9][0-9](?:[ \-]?[0-9]{4}){2}(?![0-9])")),
+        r"(?<![0-9])(?:(?:\+|00)86[ \-]?)?1[3-9][0-9](?:[ \-]?[0-9]{4}){2}(?![0-9])")),
     _Pattern("PHONE", re.compile(
         r"(?<![0-9A-Za-z])(?:\+?86[ \-]?)?(?:\(0[1-9][0-9]{1,2}\)|0[1-9][0-9]{1,2})[ \-]?"
         r"[2-9][0-9]{2,3}[ \-]?[0-9]{4}(?:-[0-9]{1,4})?(?![0-9])")),
@@ -276,9 +278,30 @@ def pseudonymize(values: pd.Series, key: bytes, prefix: str = "u_") -> pd.Series
     return pd.Series(pd.array(taken, dtype=STRING), index=values.index, name=values.name)
 
 
-def redact_column(values: pd.Series) -> pd.Series:
-    """:func:`redact_series` texts only, each distinct value redacted once (for columns full of copies)."""
+def redact_column(values: pd.Series, key: bytes | None = None) -> pd.Series:
+    """:func:`redact_series` texts only, each distinct value redacted once (for columns full of copies);
+    with a ``key``, ``@mentions`` are pseudonymised too (:func:`pseudonymize_mentions`)."""
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     redacted = redact_arrow(pa.array(uniques, type=pa.large_string()))[0]
+    if key is not None:
+        redacted = pseudonymize_mentions(redacted, key)
     taken = redacted.take(pa.array(codes, mask=codes < 0))
     return pd.Series(pd.array(taken, dtype=STRING), index=values.index, name=values.name)
+
+
+def pseudonymize_mentions(texts: pa.Array, key: bytes) -> pa.Array:
+    """``@name`` (also in ``//@name:`` repost chains) → ``@n_…``, the name's pseudonym (the same as
+    :func:`pseudonymize` gives ``author_name``)."""
+    array = text_array(texts)
+    hits = pc.match_substring(array, "@")
+    if not len(array) or not pc.any(hits).as_py():
+        return array
+    names: dict[str, str] = {}
+
+    def replace(match: re.Match) -> str:
+        name = match.group(1)
+        if name not in names:
+            names[name] = "@" + pseudonym(name, key, "n_")
+        return names[name]
+
+    return replace_where(array, hits, [_MENTION.sub(replace, t) for t in pc.filter(array, hits).to_pylist()])

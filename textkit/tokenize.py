@@ -6,7 +6,8 @@ tokens; :class:`Tokenizer` holds the options. Both backends load the same incide
 weigh words alike) on top of jieba's default dictionary, and both use the HMM for unknown words.
 
 Before segmentation a text is split around ``[表情]`` codes, which become tokens of their own
-(``"[泪]"``), and around redaction placeholders (``<PHONE>`` …), which are dropped. After it, tokens are
+(``"[泪]"``), and around redaction placeholders (``<PHONE>`` …) and ``@mentions``, which are dropped (a
+user name is not a term). After it, tokens are
 lower-cased (ASCII) and dropped when they are a stop word (``data/lexicon/stopwords.txt``),
 punctuation or symbols, a number, or a single character not on the allow-list
 (``data/lexicon/single_chars.txt``: 崩, 卡, 慢, 饿 …).
@@ -30,7 +31,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from textkit.clean import EMOTION_NAME, text_array
+from textkit.clean import EMOTION_NAME, MENTION_SPAN, text_array
 from textkit.paths import LEXICON_DIR
 
 USERDICT = LEXICON_DIR / "userdict.txt"
@@ -44,15 +45,14 @@ TOTAL_BALANCE_WORD = "\U0010fffd\U0010fffd"  # two private-use characters outsid
 # jieba's block regex (jieba.re_han_default): segmentation never crosses a block boundary
 HAN_BLOCK = re.compile(r"([\u4E00-\u9FD5a-zA-Z0-9+#&\._%\-]+)")
 SPACE = re.compile(r"(\r\n|\s)")
-PLACEHOLDER = "<(?:EMAIL|ID|CARD|PHONE|QQ|WECHAT|PLATE)>"
+PLACEHOLDER = "<(?:EMAIL|ID|CARD|PHONE|QQ|WECHAT|PLATE)>"  # dropped, like @mentions (names are not terms)
 # Separators between the pieces of tokenize_batch: anything outside jieba's blocks except the brackets of
 # [表情] codes (which are cut out beforehand between \x1f marks).
 BLOCK_SEPARATOR = "[^\u4E00-\u9FD5a-zA-Z0-9+#&\\._%\\-\\[\\]]+"
 # Characters outside jieba's blocks that a filter may keep (a lone CJK extension character on the
 # allow-list): texts with one take the one-text path.
 OUTSIDE_BLOCKS_KEPT = "[\u3400-\u4DBF\u9FD6-\u9FFF\uF900-\uFAFF]"
-SPECIAL = re.compile(r"(\[" + EMOTION_NAME + r"\])|"
-                     r"<(?:EMAIL|ID|CARD|PHONE|QQ|WECHAT|PLATE)>")
+SPECIAL = re.compile(r"(\[" + EMOTION_NAME + r"\])|" + PLACEHOLDER + "|" + MENTION_SPAN)
 # jieba splits ASCII runs the HMM meets with this regex (finalseg.re_skip); jieba-rs keeps them whole
 JIEBA_SKIP = re.compile(r"([a-zA-Z0-9]+(?:\.\d+)?%?)")
 # Texts where the two break ties differently (a character repeated 3+ times) or treat characters
@@ -214,8 +214,8 @@ class Tokenizer:
         return out
 
     def segments(self, text: str) -> list[str]:
-        """Segmentation with ``[表情]`` codes kept whole and placeholders removed (no filters)."""
-        if "[" not in text and "<" not in text:
+        """Segmentation with ``[表情]`` codes kept whole, placeholders and @mentions removed (no filters)."""
+        if "[" not in text and "<" not in text and "@" not in text:
             return self.cut(text)
         out: list[str] = []
         last = 0
@@ -258,7 +258,7 @@ class Tokenizer:
         """Filtered tokens of one text (``None`` → ``[]``)."""
         if not text:
             return []
-        if "[" not in text and "<" not in text:
+        if "[" not in text and "<" not in text and "@" not in text:
             return self._block_tokens(text)
         out: list[str] = []
         last = 0
@@ -338,7 +338,7 @@ class Tokenizer:
             return pa.array([self.tokenize(t) for t in array.to_pylist()], type=pa.list_(pa.string()))
         order = np.concatenate((np.flatnonzero(~slow), np.flatnonzero(slow)))
         fast = array.take(pa.array(order[:len(order) - int(slow.sum())]))
-        marked = pc.replace_substring_regex(fast, PLACEHOLDER, " ")
+        marked = pc.replace_substring_regex(fast, PLACEHOLDER + "|" + MENTION_SPAN, " ")
         marked = pc.replace_substring_regex(marked, r"(\[" + EMOTION_NAME + r"\])", "\x1f\\1\x1f")
         pieces = pc.split_pattern_regex(marked, BLOCK_SEPARATOR)
         encoded = pc.dictionary_encode(pieces.flatten())
