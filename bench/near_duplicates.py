@@ -10,7 +10,8 @@ Every method plugs into ``find_duplicates(search=...)``: grouping (each distinct
 earliest similar predecessor), canonical posts, exact copies and repost storms are the same code for all;
 only the search for similar pairs among the distinct normalised texts differs:
 
-* ``exact`` (baseline): every pair with character 3-gram Jaccard ≥ 0.8, from a sparse set-matrix product;
+* ``exact`` (baseline): every pair with character 3-gram Jaccard ≥ 0.8 (``all_similar_pairs``: a sparse
+  product of the shingle-set matrix);
 * ``textkit``: the default, numpy one-permutation MinHash + LSH buckets + exact check;
 * ``textkit (0.75, ≥50 chars)``: the same search with the parameters ``prepare`` passed before (threshold
   0.75, only texts of at least 50 characters searched);
@@ -40,7 +41,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 from datasketch import MinHash, MinHashLSH
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.neighbors import NearestNeighbors
@@ -49,9 +49,9 @@ from textkit import pipeline
 from textkit.dedup import (
     NGRAM,
     THRESHOLD,
+    all_similar_pairs,
     find_duplicates,
     score_near_duplicates,
-    shingle_hashes,
     similar_pairs,
 )
 from textkit.paths import PROJECT_ROOT, SAMPLE_DIR
@@ -61,22 +61,6 @@ TRUTH = SAMPLE_DIR / "truth" / "ground_truth.csv.gz"
 DUP_COLUMNS = ["dup_group", "is_canonical", "dup_kind"]
 LARGE_COLUMNS = ["platform", "post_id", "created_at", "time_precision", "is_repost", "parent_post_id",
                  "text_clean", "own_text"]
-
-
-def exact_pairs(texts: list[str], threshold: float) -> np.ndarray:
-    """Every pair at Jaccard ≥ ``threshold``: binary shingle matrix, intersections by sparse product."""
-    hashes, counts = shingle_hashes(texts, ngram=NGRAM)
-    columns = pd.factorize(hashes)[0]
-    indptr = np.r_[0, np.cumsum(counts)]
-    matrix = sp.csr_matrix((np.ones(len(hashes), dtype=np.float32), columns, indptr),
-                           shape=(len(texts), columns.max() + 1))
-    matrix.sum_duplicates()
-    matrix.data[:] = 1
-    sizes = np.diff(matrix.indptr)
-    inter = sp.triu(matrix @ matrix.T, k=1).tocoo()
-    jaccard = inter.data / (sizes[inter.row] + sizes[inter.col] - inter.data)
-    keep = jaccard >= threshold - 1e-9
-    return np.stack([inter.col[keep], inter.row[keep]], axis=1)
 
 
 def datasketch_pairs(texts: list[str], threshold: float, num_perm: int = 128) -> np.ndarray:
@@ -113,7 +97,7 @@ def no_pairs(texts: list[str], threshold: float) -> np.ndarray:
 
 
 METHODS: dict[str, dict] = {
-    "exact": {"search": exact_pairs},
+    "exact": {"search": all_similar_pairs},
     "textkit": {"search": None},
     "textkit (0.75, ≥50 chars)": {"search": similar_pairs, "threshold": 0.75, "near_min_chars": 50},
     "datasketch": {"search": datasketch_pairs},

@@ -36,6 +36,7 @@ defines the scores.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -105,6 +106,12 @@ def _ragged(texts: list[str], ngram: int) -> tuple[np.ndarray, np.ndarray]:
     offsets = np.zeros(len(texts) + 1, dtype=np.int64)
     np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)), out=offsets[1:])
     return np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32), offsets
+
+
+def _strings(codes: np.ndarray, offsets: np.ndarray) -> list[str]:
+    """The texts of a ragged array as Python strings."""
+    data = codes.astype(np.uint32).tobytes().decode("utf-32-le")
+    return [data[offsets[i]:offsets[i + 1]] for i in range(len(offsets) - 1)]
 
 
 def _take(codes: np.ndarray, offsets: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -287,12 +294,11 @@ def shingle_jaccard(
     return _jaccard(*_ragged(texts, ngram), np.asarray(pairs, dtype=np.int64).reshape(-1, 2), ngram, seed)
 
 
-def _parents(codes: np.ndarray, offsets: np.ndarray, *, threshold: float, bands: int, rows: int,
-             leaders: int, window: int, ngram: int, seed: int) -> np.ndarray:
+def _similar_pairs(codes: np.ndarray, offsets: np.ndarray, *, threshold: float, bands: int, rows: int,
+                   leaders: int, window: int, ngram: int, seed: int) -> np.ndarray:
     n = len(offsets) - 1
-    parent = np.arange(n, dtype=np.int64)
     if n < 2:
-        return parent
+        return np.zeros((0, 2), dtype=np.int64)
     signatures = _signatures(codes, offsets, bands * rows, ngram, seed)
     pairs = candidate_pairs(signatures, bands=bands, rows=rows, leaders=leaders, window=window)
     low_bytes = signatures.astype(np.uint8)  # b-bit MinHash (b = 8): agreement ≈ J + (1 − J) / 256
@@ -302,38 +308,55 @@ def _parents(codes: np.ndarray, offsets: np.ndarray, *, threshold: float, bands:
         agree = (low_bytes[batch[:, 0]] == low_bytes[batch[:, 1]]).mean(axis=1)
         keep[lo:lo + len(batch)] = agree >= threshold - ESTIMATE_MARGIN
     pairs = pairs[keep]
-    similar = pairs[_jaccard(codes, offsets, pairs, ngram, seed, min_similarity=threshold) >= threshold]
-    np.minimum.at(parent, similar[:, 0], similar[:, 1])
-    return parent
+    return pairs[_jaccard(codes, offsets, pairs, ngram, seed, min_similarity=threshold) >= threshold]
 
 
-def _roots(parent: np.ndarray) -> np.ndarray:
-    while True:
-        step = parent[parent]
-        if np.array_equal(step, parent):
-            return parent
-        parent = step
-
-
-def near_duplicate_parents(
-    texts: list[str], *, threshold: float = THRESHOLD, bands: int = BANDS, rows: int = ROWS,
+def similar_pairs(
+    texts: list[str], threshold: float = THRESHOLD, *, bands: int = BANDS, rows: int = ROWS,
     leaders: int = LEADERS, window: int = WINDOW, ngram: int = NGRAM, seed: int = 1,
 ) -> np.ndarray:
-    """For texts given in time order: the index of the earliest earlier text with shingle Jaccard ≥
-    ``threshold`` among the LSH candidates, or the text's own index when there is none.
+    """Pairs ``(later, earlier)`` of indices of ``texts`` whose character ``ngram`` shingle sets have
+    Jaccard ≥ ``threshold``, found by the LSH search described above (the default ``search`` of
+    :func:`find_duplicates`).
 
     Candidates whose signatures agree (lowest 8 bits of each bin) on less than ``threshold −
     ESTIMATE_MARGIN`` of the bins are dropped before the exact check: on the sample, 0.3% of the pairs
     at or above the threshold are estimated that low (densified bins of short texts err low).
     """
-    return _parents(*_ragged(texts, ngram), threshold=threshold, bands=bands, rows=rows,
-                    leaders=leaders, window=window, ngram=ngram, seed=seed)
+    return _similar_pairs(*_ragged(texts, ngram), threshold=threshold, bands=bands, rows=rows,
+                          leaders=leaders, window=window, ngram=ngram, seed=seed)
 
 
-def near_duplicate_roots(texts: list[str], **options) -> np.ndarray:
-    """For texts given in time order: the index of the first text of each text's near-duplicate group
-    (follows :func:`near_duplicate_parents` to the root)."""
-    return _roots(near_duplicate_parents(texts, **options))
+def all_similar_pairs(texts: list[str], threshold: float = THRESHOLD, *, ngram: int = NGRAM) -> np.ndarray:
+    """Every pair ``(later, earlier)`` of ``texts`` at shingle Jaccard ≥ ``threshold``: the exact
+    reference for :func:`similar_pairs` (a sparse product of the shingle-set matrix; quadratic in the
+    worst case, for tens of thousands of texts, not millions)."""
+    hashes, counts = shingle_hashes(texts, ngram=ngram)
+    columns = np.asarray(pd.factorize(hashes)[0], dtype=np.int64)
+    indptr = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum(counts, out=indptr[1:])
+    matrix = sp.csr_matrix((np.ones(len(hashes), dtype=np.float32), columns, indptr),
+                           shape=(len(texts), int(columns.max(initial=-1)) + 1))
+    matrix.sum_duplicates()
+    matrix.data[:] = 1
+    sizes = np.diff(matrix.indptr)
+    inter = sp.triu(matrix @ matrix.T, k=1).tocoo()
+    jaccard = inter.data / (sizes[inter.row] + sizes[inter.col] - inter.data)
+    keep = jaccard >= threshold - 1e-9
+    return np.stack([inter.col[keep], inter.row[keep]], axis=1).astype(np.int64)
+
+
+def earliest_roots(n: int, pairs: np.ndarray) -> np.ndarray:
+    """Near-duplicate trees over ``n`` texts in time order: each text's parent is the earliest text it
+    is paired with (pairs in either orientation), and the result is each text's root."""
+    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    parent = np.arange(n, dtype=np.int64)
+    np.minimum.at(parent, pairs.max(axis=1), pairs.min(axis=1))
+    while True:
+        step = parent[parent]
+        if np.array_equal(step, parent):
+            return parent
+        parent = step
 
 
 def time_rank(posts: pd.DataFrame) -> np.ndarray:
@@ -359,6 +382,7 @@ def find_duplicates(
     repost_max_chars: int = REPOST_MAX_CHARS,
     ngram: int = NGRAM,
     seed: int = 1,
+    search: Callable[[list[str], float], np.ndarray] | None = None,
 ) -> pd.DataFrame:
     """``dup_group``, ``is_canonical`` and ``dup_kind`` for each post (same index as ``posts``).
 
@@ -366,6 +390,9 @@ def find_duplicates(
     text columns (``own_text`` falls back to the text when absent; ``time_precision`` is used when
     present). Near-duplicates are searched among normalised texts of at least ``near_min_chars``
     characters (default and floor: :func:`min_near_chars`, the shortest that can reach ``threshold``).
+    ``search(texts, threshold)`` replaces the LSH search (:func:`similar_pairs`): it gets the distinct
+    normalised texts in time order and returns index pairs of near-duplicates (the benchmark plugs
+    other methods in here).
     """
     n = len(posts)
     if n == 0:
@@ -398,9 +425,13 @@ def find_duplicates(
     searched = searched[np.argsort(first_rank[searched], kind="stable")]
     key_root = np.arange(n_keys, dtype=np.int64)
     if len(searched) > 1:
-        parents = _parents(*_take(codes, offsets, example[searched]), threshold=threshold, bands=BANDS,
-                           rows=ROWS, leaders=LEADERS, window=WINDOW, ngram=ngram, seed=seed)
-        key_root[searched] = searched[_roots(parents)]
+        texts = _take(codes, offsets, example[searched])
+        if search is None:
+            pairs = _similar_pairs(*texts, threshold=threshold, bands=BANDS, rows=ROWS, leaders=LEADERS,
+                                   window=WINDOW, ngram=ngram, seed=seed)
+        else:
+            pairs = search(_strings(*texts), threshold)
+        key_root[searched] = searched[earliest_roots(len(searched), pairs)]
 
     group_raw = key_root[key_codes]
     empty = key_lengths[key_codes] == 0
