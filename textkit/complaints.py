@@ -133,6 +133,8 @@ def _alternation(words) -> re.Pattern:
 # --- texts as code-point arrays -------------------------------------------------------------------------
 
 UNICODE_SIZE = 0x110000
+SEPARATOR = UNICODE_SIZE  # the code between texts: no character has it
+TABLE_SIZE = UNICODE_SIZE + 1  # tables indexed by code point or separator
 
 
 def as_strings(texts) -> pa.Array:
@@ -151,25 +153,21 @@ def as_strings(texts) -> pa.Array:
 
 
 def codepoints(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """The code points of all texts of a ``large_string`` array without nulls, concatenated (uint32),
-    and each text's start offset into them (``len(array) + 1`` values, the last one the total)."""
+    """The code points of all texts of a ``large_string`` array without nulls, in one uint32 array
+    with :data:`SEPARATOR` before each text and after the last, and the separators' positions
+    (``len(array) + 1`` values: text i lies between separators i and i + 1)."""
     lengths = pc.utf8_length(array).to_numpy(zero_copy_only=False)
-    offsets = np.zeros(len(array) + 1, np.int64)
-    np.cumsum(lengths, out=offsets[1:])
-    if offsets[-1] == 0:
-        return np.zeros(0, np.uint32), offsets
-    _, byte_offsets, data = array.buffers()
-    first, last = np.frombuffer(byte_offsets, np.int64)[[array.offset, array.offset + len(array)]]
-    utf8 = data.slice(int(first), int(last - first)).to_pybytes()
-    return np.frombuffer(utf8.decode("utf-8").encode("utf-32-le"), np.uint32), offsets
-
-
-def _text_starts(offsets: np.ndarray, size: int) -> np.ndarray:
-    """Boolean mask over ``size`` positions: True where a text begins and past the last text."""
-    starts = np.zeros(size, bool)
-    starts[offsets[:-1][offsets[:-1] < size]] = True
-    starts[offsets[-1]:] = True
-    return starts
+    separators = np.zeros(len(array) + 1, np.int64)
+    np.cumsum(lengths + 1, out=separators[1:])
+    codes = np.full(separators[-1] + 1, SEPARATOR, np.uint32)
+    if separators[-1] > len(array):
+        _, byte_offsets, data = array.buffers()
+        first, last = np.frombuffer(byte_offsets, np.int64)[[array.offset, array.offset + len(array)]]
+        utf8 = data.slice(int(first), int(last - first)).to_pybytes()
+        is_char = np.ones(len(codes), bool)
+        is_char[separators] = False
+        codes[is_char] = np.frombuffer(utf8.decode("utf-8").encode("utf-32-le"), np.uint32)
+    return codes, separators
 
 
 def _members(keys: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
@@ -182,12 +180,13 @@ def _members(keys: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
 
 @cache
 def _lowercase_table() -> np.ndarray:
-    """Code point → the code point of its lower case; U+0130 (lower case of two characters) → itself."""
+    """Code point → the code point of its lower case; U+0130 (lower case of two characters) and the
+    separator → themselves."""
     every = np.arange(UNICODE_SIZE, dtype=np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
     lower = every.replace("\u0130", "\u0000").lower()
     table = np.frombuffer(lower.encode("utf-32-le", "surrogatepass"), np.uint32).astype(np.int64)
     table[0x130] = 0x130
-    return table
+    return np.append(table, SEPARATOR)
 
 
 DENSE_TRIE_LIMIT = 1 << 24  # transitions kept as a dense table up to this many cells
@@ -222,7 +221,7 @@ class _Trie:
             self.table = np.zeros((len(self.node_of) + 1) * self.base, np.int32)
             self.table[self.edges] = self.children
         # code point -> character number, and -> node after the empty prefix
-        self.char_ids = np.zeros(UNICODE_SIZE, np.int32)
+        self.char_ids = np.zeros(TABLE_SIZE, np.int32)
         self.char_ids[[ord(c) for c in characters]] = np.arange(1, self.base)
         if lowercase:
             self.char_ids = self.char_ids[_lowercase_table()]
@@ -264,23 +263,17 @@ class _WordMatcher:
         self.longest = self.trie.longest
         self.word_at = self.trie.labels({w: i for i, w in enumerate(self.words)})
 
-    def find(self, codes: np.ndarray, text_starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Start positions and word indices of the matches, in position order.
-
-        ``text_starts`` marks where texts begin (and at least ``longest`` positions past the end).
-        """
+    def find(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Start positions and word indices of the matches in :func:`codepoints`, in position order."""
         nodes = self.trie.start(codes)
         position = np.flatnonzero(nodes)
         nodes = nodes[position]
-        padded = np.concatenate([codes, np.zeros(self.longest, codes.dtype)])
         alive = np.arange(len(position))
         best_length = np.zeros(len(position), np.int64)
         best_word = np.zeros(len(position), np.int64)
         for length in range(1, self.longest + 1):
-            if length > 1:
-                following = position[alive] + length - 1
-                nodes = self.trie.step(nodes, padded[following])
-                nodes[text_starts[following]] = 0
+            if length > 1:  # never past the end: the last code is a separator, which ends every walk
+                nodes = self.trie.step(nodes, codes[position[alive] + length - 1])
                 ok = nodes != 0
                 alive, nodes = alive[ok], nodes[ok]
             word = self.word_at[nodes]
@@ -327,7 +320,7 @@ def _clause_break_codepoints() -> np.ndarray:
 
 @cache
 def _whitespace_table() -> np.ndarray:
-    table = np.zeros(UNICODE_SIZE, bool)
+    table = np.zeros(TABLE_SIZE, bool)
     table[[c for c in range(0x10000) if chr(c).isspace()]] = True
     return table
 
@@ -369,9 +362,9 @@ class RuleScorer:
         # what matters in the characters before a match: modifier characters and clause breaks
         characters = sorted({c for w in [*lexicon.negations, *lexicon.degree] for c in w})
         self._window_chars = ("\x00", *characters, "，")  # other character, modifier characters, break
-        self._window_class = np.zeros(UNICODE_SIZE, np.int64)
+        self._window_class = np.zeros(TABLE_SIZE, np.int64)
         self._window_class[[ord(c) for c in characters]] = np.arange(1, len(characters) + 1)
-        self._window_class[_clause_break_codepoints()] = len(self._window_chars) - 1
+        self._window_class[[*_clause_break_codepoints(), SEPARATOR]] = len(self._window_chars) - 1
 
     def _effects(self, window: str) -> tuple[bool, float]:
         """(negated, degree multiplier) of a match preceded by ``window``."""
@@ -382,23 +375,23 @@ class RuleScorer:
         degree = max((self.lexicon.degree[w] for w in found if w in self.lexicon.degree), default=1.0)
         return negators % 2 == 1, degree
 
-    def _modified(self, positions: np.ndarray, codes: np.ndarray, text_starts: np.ndarray):
+    def _modified(self, positions: np.ndarray, codes: np.ndarray):
         """Negation flags and degree multipliers of matches at ``positions``.
 
         The characters before each match are reduced to their class (other, a modifier character,
-        clause break or outside the text); each distinct window is then judged once.
+        clause break — text boundaries included); each distinct window is then judged once.
         """
         size = max(NEGATION_WINDOW, DEGREE_WINDOW)
         base, outside = len(self._window_chars), len(self._window_chars) - 1
         key = np.zeros(len(positions), np.int64)
-        inside = np.ones(len(positions), bool)
+        clause = np.ones(len(positions), bool)  # still in the match's clause
         modified = np.zeros(len(positions), bool)
         for back in range(1, size + 1):
-            before = positions - back
-            inside &= ~text_starts[before + 1]
-            klass = np.where(inside, self._window_class[codes[np.maximum(before, 0)]], outside)
+            klass = self._window_class[codes[np.maximum(positions - back, 0)]]
+            clause &= klass != outside
+            klass = np.where(clause, klass, outside)
             key += klass * base ** (back - 1)
-            modified |= (klass != 0) & (klass != outside)
+            modified |= clause & (klass != 0)
         negated = np.zeros(len(positions), bool)
         degree = np.ones(len(positions))
         modified = np.flatnonzero(modified)  # windows with no modifier character change nothing
@@ -410,14 +403,12 @@ class RuleScorer:
         degree[modified] = np.array([e[1] for e in effects], float).reshape(-1)[inverse]
         return negated, degree
 
-    def score_codepoints(self, codes: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    def score_codepoints(self, codes: np.ndarray, separators: np.ndarray) -> np.ndarray:
         """Rule scores (columns :data:`RULE_COLUMNS`) of the texts given as :func:`codepoints`."""
-        n_texts = len(offsets) - 1
-        pad = max(self._terms.longest, self._sentiment.longest, 1)
-        text_starts = _text_starts(offsets, len(codes) + pad)
-        term_at, term = self._terms.find(codes, text_starts)
-        word_at, word = self._sentiment.find(codes, text_starts)
-        negated, degree = self._modified(np.concatenate([term_at, word_at]), codes, text_starts)
+        n_texts = len(separators) - 1
+        term_at, term = self._terms.find(codes)
+        word_at, word = self._sentiment.find(codes)
+        negated, degree = self._modified(np.concatenate([term_at, word_at]), codes)
         term_negated, word_negated = negated[:len(term_at)], negated[len(term_at):]
         term_degree, word_degree = degree[:len(term_at)], degree[len(term_at):]
 
@@ -428,7 +419,7 @@ class RuleScorer:
         used = ~(self._entry_negatable[entry] & term_negated[match])
         match, entry = match[used], entry[used]
         value = self._entry_weight[entry] * np.where(self._entry_topic[entry], 1.0, term_degree[match])
-        text = np.searchsorted(offsets, term_at[match], side="right") - 1
+        text = np.searchsorted(separators, term_at[match]) - 1
         width = len(CATEGORIES) + 2
         sums = np.bincount(text * width + self._entry_column[entry], weights=value,
                            minlength=n_texts * width).reshape(n_texts, width)
@@ -438,7 +429,7 @@ class RuleScorer:
 
         value = self._sentiment_weight[word] * word_degree
         value = np.where(word_negated, -0.5 * value, value)
-        text = np.searchsorted(offsets, word_at, side="right") - 1
+        text = np.searchsorted(separators, word_at) - 1
         sentiment = np.bincount(text, weights=value, minlength=n_texts)
 
         out = np.zeros((n_texts, len(RULE_COLUMNS)))
@@ -507,22 +498,19 @@ def _map_chunks(function, texts: pa.Array, n_jobs: int, desc: str) -> np.ndarray
     return np.concatenate(parts)
 
 
-def _collapse_whitespace(codes: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Runs of two or more whitespace characters inside a text become one space (as sklearn does)."""
+def _collapse_whitespace(codes: np.ndarray) -> np.ndarray:
+    """Runs of two or more whitespace characters become one space (as sklearn does); a run never
+    crosses the separator between texts."""
     space = _whitespace_table()[codes]
     if not (space[1:] & space[:-1]).any():
-        return codes, offsets
-    starts = _text_starts(offsets, len(codes) + 1)
+        return codes
     after_space = np.zeros(len(codes), bool)
-    after_space[1:] = space[:-1] & ~starts[1:len(codes)]
+    after_space[1:] = space[:-1]
     before_space = np.zeros(len(codes), bool)
-    before_space[:-1] = space[1:] & ~starts[1:len(codes)]
+    before_space[:-1] = space[1:]
     codes = codes.copy()
     codes[space & ~after_space & before_space] = ord(" ")
-    keep = ~(space & after_space)
-    kept = np.zeros(len(codes) + 1, np.int64)
-    np.cumsum(keep, out=kept[1:])
-    return codes[keep], kept[offsets]
+    return codes[~(space & after_space)]
 
 
 class _NgramVocabulary:
@@ -592,32 +580,28 @@ class ComplaintClassifier(ClassifierMixin, BaseEstimator):
         """TF-IDF features, the same values as ``vectorizer_.transform`` computed on arrays."""
         return self._features_of(*codepoints(as_strings(texts)))
 
-    def _features_of(self, codes: np.ndarray, offsets: np.ndarray):
+    def _features_of(self, codes: np.ndarray, separators: np.ndarray):
         """TF-IDF features of texts given as :func:`codepoints`: lower case, whitespace runs as one
         space, character n-grams of the fitted vocabulary counted per text (sklearn's char analyzer)."""
-        codes, offsets = _collapse_whitespace(codes, offsets)
+        codes = _collapse_whitespace(codes)
         grams = _ngram_vocabulary(self.vectorizer_)
-        size, n_texts = len(codes), len(offsets) - 1
+        n_texts, width = len(separators) - 1, len(self.vectorizer_.vocabulary_)
+        key_type = np.int32 if (n_texts + 1) * width < 2 ** 31 else np.int64
+        text_of = (np.cumsum(codes == SEPARATOR, dtype=key_type) - 1) * key_type(width)
         low, high = self.ngram_range
-        padded = np.concatenate([codes, np.zeros(high, codes.dtype)])
-        text_starts = _text_starts(offsets, size + high)
         nodes = grams.trie.start(codes)
         position = np.flatnonzero(nodes)
         nodes = nodes[position]
-        width = len(self.vectorizer_.vocabulary_)
-        text_of = np.repeat(np.arange(n_texts, dtype=np.int64) * width, np.diff(offsets))
         keys = []  # text × width + column of each n-gram found
         for n in range(1, high + 1):
-            if n > 1:
-                following = position + n - 1
-                nodes = grams.trie.step(nodes, padded[following])
-                nodes[text_starts[following]] = 0
+            if n > 1:  # never past the end: the last code is a separator, which ends every walk
+                nodes = grams.trie.step(nodes, codes[position + n - 1])
                 alive = nodes != 0
                 position, nodes = position[alive], nodes[alive]
             if n >= low:
                 column = grams.column_at[nodes]
                 hit = column >= 0
-                keys.append(text_of[position[hit]] + column[hit])
+                keys.append(text_of[position[hit]] + column[hit].astype(key_type))
         keys = np.concatenate(keys)
         keys.sort()
         first = np.flatnonzero(np.diff(keys, prepend=-1))
@@ -639,9 +623,9 @@ class ComplaintClassifier(ClassifierMixin, BaseEstimator):
         return pd.DataFrame(self.predict_codepoints(*codepoints(as_strings(texts))),
                             columns=list(LEARNED_COLUMNS))
 
-    def predict_codepoints(self, codes: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    def predict_codepoints(self, codes: np.ndarray, separators: np.ndarray) -> np.ndarray:
         """:meth:`predict_table` as an array, for texts given as :func:`codepoints`."""
-        features = self._features_of(codes, offsets)
+        features = self._features_of(codes, separators)
         out = np.zeros((features.shape[0], len(LEARNED_COLUMNS)))
         out[:, 0] = self.complaint_model_.predict_proba(features)[:, 1]
         probs = self.category_model_.predict_proba(features)
