@@ -20,7 +20,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from scipy import sparse
 
 from textkit.complaints import CATEGORIES, NONE
 from textkit.timeline import bin_index, category_codes, value_codes
@@ -55,10 +54,20 @@ class _BinCounts:
     """How many posts hold each item (a term, a cluster), per (category group, bin); summed over bin
     ranges of a series."""
 
-    def __init__(self, cells: np.ndarray, items: np.ndarray, n_cells: int, n_items: int, n_bins: int):
-        matrix = sparse.coo_matrix((np.ones(len(cells), np.int64), (cells, items)),
-                                   shape=(n_cells, n_items)).tocsr()
-        self.indptr, self.indices, self.data = matrix.indptr, matrix.indices, matrix.data
+    def __init__(self, cells: np.ndarray, items: np.ndarray, n_cells: int, n_items: int, n_bins: int,
+                 posts: np.ndarray | None = None):
+        """One (cell, item) pair per occurrence; with ``posts`` an item counts once per post."""
+        n_posts = int(posts.max()) + 1 if posts is not None and len(posts) else 1
+        if n_cells * n_items * n_posts >= 2 ** 63:
+            raise ValueError(f"{n_cells} cells × {n_items} items × {n_posts} posts overflow 64-bit keys")
+        keys = (cells.astype(np.int64) * n_items + items) * n_posts + (posts if posts is not None else 0)
+        keys.sort()  # one sort: (cell, item) pairs together, the same post's repeats side by side
+        if posts is not None:
+            keys = keys[np.diff(keys, prepend=-1) != 0] // n_posts
+        first = np.flatnonzero(np.diff(keys, prepend=-1))
+        self.data = np.diff(np.append(first, len(keys)))
+        rows, self.indices = np.divmod(keys[first], n_items)
+        self.indptr = np.searchsorted(rows, np.arange(n_cells + 1))
         self.n_items, self.n_bins = n_items, n_bins
 
     def total(self, series: str, spans: list[tuple[int, int]]) -> np.ndarray:
@@ -86,7 +95,7 @@ class _Corpus:
         cell = np.where(positions >= 0, group * n_bins + positions, -1)
         self.posts = np.bincount(cell[cell >= 0], minlength=n_cells)
         self.positions, self.codes = positions, codes
-        self.authors = pd.factorize(frame["author_id"].to_numpy())[0].astype(np.int64)  # −1: missing
+        self.authors = value_codes(frame["author_id"])
         self.dup_group = frame["dup_group"].to_numpy(dtype=float, na_value=np.nan)
         self.dup_kind = value_codes(frame["dup_kind"], DUP_KINDS)
         self.terms, self.vocabulary, self.blank = self._term_counts(frame["tokens"], cell, n_cells, n_bins)
@@ -111,9 +120,8 @@ class _Corpus:
         post = post[valid]
         vocabulary = np.array(dictionary.to_pylist(), dtype=object)
         blank = pc.utf8_length(pc.utf8_trim_whitespace(dictionary)).to_numpy(zero_copy_only=False) == 0
-        post, term = np.divmod(_distinct(post * max(len(vocabulary), 1) + term), max(len(vocabulary), 1))
         keep = cell[post] >= 0
-        counts = _BinCounts(cell[post[keep]], term[keep], n_cells, len(vocabulary), n_bins)
+        counts = _BinCounts(cell[post[keep]], term[keep], n_cells, len(vocabulary), n_bins, posts=post[keep])
         return counts, vocabulary, blank
 
     def _cluster_counts(self, clusters: pd.DataFrame | None, cell, n_cells, n_bins):

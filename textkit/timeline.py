@@ -91,9 +91,14 @@ def category_codes(categories: pd.Series) -> np.ndarray:
     return value_codes(categories, (*CATEGORIES, NONE))
 
 
-def value_codes(values: pd.Series, choices: tuple[str, ...]) -> np.ndarray:
-    """Position of each value in ``choices`` (−1: missing or anything else)."""
-    found = pc.index_in(pa.array(values.astype(str), from_pandas=True), value_set=pa.array(choices))
+def value_codes(values: pd.Series, choices: tuple[str, ...] | None = None) -> np.ndarray:
+    """Position of each value in ``choices`` (−1: missing or anything else); without ``choices`` a
+    number per distinct value (−1: missing)."""
+    array = pa.array(values.astype(str), from_pandas=True)
+    if choices is None:
+        found = pc.dictionary_encode(array).indices
+    else:
+        found = pc.index_in(array, value_set=pa.array(choices))
     return pc.fill_null(found, -1).to_numpy().astype(np.int64)
 
 
@@ -124,7 +129,7 @@ def build_timeline(
     codes = category_codes(posts["category"])[present]
     canonical = (posts["is_canonical"].fillna(True).astype(bool).to_numpy()[present]
                  if "is_canonical" in posts.columns else np.ones(len(positions), bool))
-    authors = pd.factorize(posts["author_id"].to_numpy()[present])[0].astype(np.int64)  # −1: missing
+    authors = value_codes(posts["author_id"])[present]  # −1: missing
     n_bins = len(full_range)
     # distinct authors per bin: sort (bin, author, category) keys once; in any series a new
     # (bin, author) pair is a new author
