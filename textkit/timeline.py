@@ -95,6 +95,8 @@ def value_codes(values: pd.Series, choices: tuple[str, ...] | None = None) -> np
     """Position of each value in ``choices`` (−1: missing or anything else); without ``choices`` a
     number per distinct value (−1: missing)."""
     array = pa.array(values.astype(str), from_pandas=True)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
     if choices is None:
         found = pc.dictionary_encode(array).indices
     else:
