@@ -103,6 +103,8 @@ def prepare(
 
     started = time.perf_counter()
     df = posts.reset_index(drop=True)  # copy-on-write: the caller's frame is never changed
+    del posts  # replaced columns are freed as soon as nobody else holds the input (prepare_dir does not)
+    text_missing = df["text"].isna().to_numpy()
     for column in ("topics", "mentions"):
         if column in df.columns and not isinstance(df[column].dtype, pd.ArrowDtype):
             df[column] = _as_string_lists(df[column], column)
@@ -117,7 +119,7 @@ def prepare(
                       minlength=len(texts)))) for kind in PLACEHOLDERS})
     if redact:
         df["text"] = pd.array(pc.take(table.column("text"), rows), dtype=STRING)
-        df["text"] = df["text"].where(posts["text"].notna().to_numpy(), None)
+        df["text"] = df["text"].where(~text_missing, None)
         for column in ("parent_text", "title"):
             if column in df.columns:
                 df[column] = redact_column(df[column], key)
@@ -290,8 +292,8 @@ def prepare_dir(analysis_dir: str | os.PathLike, *, redact: bool = True, backend
         raise FileNotFoundError(f"{posts_path} not found: run `textkit ingest … --out {folder}` first")
     report: dict = {}
     columns = None if not redact else [c for c in pq.read_schema(posts_path).names if c != "raw"]
-    posts = conform(pd.read_parquet(posts_path, columns=columns))  # `raw` is dropped when redacting
-    prepared = prepare(posts, redact=redact, key_dir=folder.resolve().parent, backend=backend,
+    prepared = prepare(conform(pd.read_parquet(posts_path, columns=columns)),  # no `raw` when redacting
+                       redact=redact, key_dir=folder.resolve().parent, backend=backend,
                        n_jobs=n_jobs, near_threshold=near_threshold, near_min_chars=near_min_chars,
                        report=report)
     write_prepared(folder / PREPARED_FILE, prepared)
