@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from functools import cache
+
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.base import clone
 
 from textkit.complaints import (
@@ -12,6 +18,9 @@ from textkit.complaints import (
     ComplaintClassifier,
     Lexicon,
     RuleScorer,
+    _WordMatcher,
+    as_strings,
+    codepoints,
     detect,
     load_training,
     score_texts,
@@ -129,8 +138,13 @@ def test_detect_names_missing_columns():
         detect(pd.DataFrame({"platform": [], "post_id": [], "created_at": []}))
 
 
+@cache
+def _fitted_classifier() -> ComplaintClassifier:
+    return ComplaintClassifier().fit(load_training())
+
+
 def test_fast_features_equal_sklearn_transform():
-    model = ComplaintClassifier().fit(load_training())
+    model = _fitted_classifier()
     texts = ["一码通  打不开！！", "Ａbc 测试文本，没有  意义", "", "排队排队排队"]
     fast = model._features(texts)
     reference = model.vectorizer_.transform(texts)
@@ -143,3 +157,48 @@ def test_parallel_scoring_gives_the_same_table():
     parallel = score_texts(texts, n_jobs=2)
     pd.testing.assert_frame_equal(serial, parallel)
     assert len(serial) == len(texts)
+
+
+# --- the array implementation against the per-text definitions -------------------------------------------
+
+_ALPHABET = list("不没有非常很太崩了码通打开求助满意失望排队，。 \n\tAaİ")
+
+
+@settings(max_examples=150, deadline=None)
+@given(words=st.lists(st.text(alphabet=list("不没崩了码通打开"), min_size=1, max_size=4), min_size=1,
+                      max_size=8),
+       texts=st.lists(st.text(alphabet=_ALPHABET, max_size=20), max_size=6))
+def test_word_matcher_finds_what_regex_finditer_finds(words, texts):
+    """Leftmost-longest, non-overlapping matches, per text, never across the texts of a batch."""
+    pattern = re.compile("|".join(map(re.escape, sorted(set(words), key=lambda w: (-len(w), w)))))
+    matcher = _WordMatcher(words)
+    codes, separators = codepoints(as_strings(texts))
+    positions, found = matcher.find(codes)
+    text = np.searchsorted(separators, positions) - 1
+    got = [(int(t), int(p - separators[t] - 1), matcher.words[w]) for t, p, w in zip(text, positions, found,
+                                                                                      strict=True)]
+    expected = [(i, m.start(), m.group()) for i, t in enumerate(texts) for m in pattern.finditer(t)]
+    assert got == expected
+
+
+@settings(max_examples=100, deadline=None)
+@given(texts=st.lists(st.text(alphabet=_ALPHABET, max_size=16), min_size=1, max_size=6))
+def test_batch_scores_equal_one_text_at_a_time(scorer, texts):
+    """A negator or degree word at the end of one text never reaches into the next."""
+    together = scorer.score_many(texts)
+    alone = pd.DataFrame([scorer.score(t) for t in texts])
+    pd.testing.assert_frame_equal(together, alone[together.columns], check_exact=True)
+
+
+def test_negator_at_the_end_of_the_previous_text_does_not_negate(scorer):
+    batch = scorer.score_many(["真的不", "满意", "不", "崩了"])
+    assert batch.loc[1, "sentiment_raw"] == scorer.score("满意")["sentiment_raw"] > 0
+    assert batch.loc[3, "problem"] == scorer.score("崩了")["problem"] > 0
+
+
+@settings(max_examples=100, deadline=None)
+@given(texts=st.lists(st.text(alphabet=[*_ALPHABET, "Ｂ", "\u3000", "\r"], max_size=25), min_size=1,
+                      max_size=8))
+def test_array_features_equal_sklearn_transform(texts):
+    model = _fitted_classifier()
+    assert abs(model._features(texts) - model.vectorizer_.transform(texts)).max() < 1e-6
