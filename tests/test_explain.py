@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from textkit.explain import explain_spikes, explanation_table
+from textkit.explain import explain_spikes, explanation_table, log_odds
 from textkit.keyness import log_odds_dirichlet, term_counts
 
 
@@ -65,3 +68,33 @@ def test_explain_spike_terms_posts_mix_and_events():
     table = explanation_table([out])
     assert set(table["part"]) == {"term", "post", "category", "event"}
     assert table.query("part == 'term'")["count"].iloc[0] == 30
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 30), st.integers(0, 30)), min_size=2, max_size=40))
+def test_array_log_odds_equal_keyness(pairs):
+    counts_a = np.array([a for a, _ in pairs])
+    counts_b = np.array([b for _, b in pairs])
+    terms = [f"词{i:03d}" for i in range(len(pairs))]
+    present, z, delta = log_odds(counts_a, counts_b)
+    reference = log_odds_dirichlet({t: a for t, a in zip(terms, counts_a, strict=True) if a},
+                                   {t: b for t, b in zip(terms, counts_b, strict=True) if b})
+    reference = reference.set_index("term").reindex(np.array(terms)[present])
+    assert present.all() and reference["z"].notna().all()
+    np.testing.assert_allclose(z, reference["z"], rtol=1e-12)
+    np.testing.assert_allclose(delta, reference["delta"], rtol=1e-12)
+
+
+def test_explain_reports_rising_and_new_clusters():
+    frame = _frame()
+    clusters = pd.DataFrame({
+        "platform": frame["platform"], "post_id": frame["post_id"],
+        "cluster": [3 if i < 40 else (7 if i < 66 else -1) for i in range(len(frame))],
+        "cluster_label": ["排队" if i < 40 else ("崩溃" if i < 66 else "") for i in range(len(frame))],
+    })
+    spike = {"id": "all_posts-1", "series": "all_posts", "start": "2021-12-20T09:00:00+08:00",
+             "end": "2021-12-20T09:00:00+08:00"}
+    [out] = explain_spikes([spike], frame, freq="H", clusters=clusters, events=pd.DataFrame())
+    [top] = out["explanation"]["clusters"]
+    assert (top["cluster"], top["label"], top["count"], top["new"]) == (7, "崩溃", 26, True)
+    assert top["share"] == 1.0 and top["baseline_share"] == 0.0
