@@ -52,6 +52,7 @@ NGRAM = 3
 THRESHOLD = 0.8
 BANDS, ROWS = 10, 3
 ESTIMATE_MARGIN = 0.2  # candidates whose MinHash estimate is this far below the threshold are not checked
+LENGTH_SLACK = 0.05  # Jaccard ≥ t needs set sizes within a ratio t: pairs further apart are not checked
 LEADERS, WINDOW = 4, 1  # per LSH bucket, each text is checked against its first and previous members
 REPOST_MAX_CHARS = 15
 HALF_PRECISION_NS = {"second": 500_000_000, "minute": 30_000_000_000, "day": 43_200_000_000_000}
@@ -92,11 +93,15 @@ def normalised_codes(texts: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     keep = ((codes >= 0x30) & (codes <= 0x39)) | ((codes >= 0x61) & (codes <= 0x7A))
     keep |= (codes >= 0x3400) & (codes <= 0x9FFF)
     keep |= (codes >= 0xF900) & (codes <= 0xFAFF)
-    kept_before = np.zeros(len(codes) + 1, dtype=np.int64)
-    np.cumsum(keep, out=kept_before[1:])
+    starts = np.zeros(len(lengths), dtype=np.int64)
+    np.cumsum(lengths[:-1], out=starts[1:])
+    kept = np.zeros(len(lengths), dtype=np.int64)
+    filled = lengths > 0  # reduceat would give an empty text the next text's first value
+    if filled.any():
+        kept[filled] = np.add.reduceat(keep.view(np.uint8), starts[filled], dtype=np.int64)
     offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=offsets[1:])
-    return codes[keep], kept_before[offsets]
+    np.cumsum(kept, out=offsets[1:])
+    return codes[keep], offsets
 
 
 def _ragged(texts: list[str], ngram: int) -> tuple[np.ndarray, np.ndarray]:
@@ -255,7 +260,7 @@ def candidate_pairs(
         for k in range(1, window + 1):
             later = rank_in_bucket >= leaders + k  # the row k before is not one of the leaders
             found.append((order[later], order[position[later] - k]))
-    code = _sorted_unique(np.concatenate([later * n + earlier for later, earlier in found]))
+    code = pd.unique(np.concatenate([later * n + earlier for later, earlier in found]))
     return np.stack([code // n, code % n], axis=1)
 
 
@@ -301,12 +306,16 @@ def _similar_pairs(codes: np.ndarray, offsets: np.ndarray, *, threshold: float, 
         return np.zeros((0, 2), dtype=np.int64)
     signatures = _signatures(codes, offsets, bands * rows, ngram, seed)
     pairs = candidate_pairs(signatures, bands=bands, rows=rows, leaders=leaders, window=window)
+    shingles = (np.diff(offsets) - ngram + 1).astype(np.float32)  # = set size unless a 3-gram repeats
+    first, second = shingles[pairs[:, 0]], shingles[pairs[:, 1]]
+    pairs = pairs[np.minimum(first, second) >= (threshold - LENGTH_SLACK) * np.maximum(first, second)]
     low_bytes = signatures.astype(np.uint8)  # b-bit MinHash (b = 8): agreement ≈ J + (1 − J) / 256
+    needed = math.ceil((threshold - ESTIMATE_MARGIN) * bands * rows - 1e-9)  # bins that must agree
     keep = np.zeros(len(pairs), dtype=bool)
     for lo in range(0, len(pairs), _PAIR_BATCH):
         batch = pairs[lo:lo + _PAIR_BATCH]
-        agree = (low_bytes[batch[:, 0]] == low_bytes[batch[:, 1]]).mean(axis=1)
-        keep[lo:lo + len(batch)] = agree >= threshold - ESTIMATE_MARGIN
+        agree = (low_bytes[batch[:, 0]] == low_bytes[batch[:, 1]]).sum(axis=1, dtype=np.int16)
+        keep[lo:lo + len(batch)] = agree >= needed
     pairs = pairs[keep]
     return pairs[_jaccard(codes, offsets, pairs, ngram, seed, min_similarity=threshold) >= threshold]
 
@@ -362,10 +371,14 @@ def earliest_roots(n: int, pairs: np.ndarray) -> np.ndarray:
 def time_rank(posts: pd.DataFrame) -> np.ndarray:
     """Rank of each post in time order: ``created_at`` at the middle of its ``time_precision``
     interval (missing times last), then input order."""
-    created = pd.to_datetime(posts["created_at"], utc=True)
-    ns = created.to_numpy(dtype="datetime64[ns]").view(np.int64).copy()
+    created = posts["created_at"]
+    if not pd.api.types.is_datetime64_any_dtype(created):
+        created = pd.to_datetime(created, utc=True)
+    ns = created.dt.as_unit("ns").array.asi8.copy()  # UTC epoch nanoseconds
     if "time_precision" in posts:
-        ns += posts["time_precision"].map(HALF_PRECISION_NS).fillna(0).to_numpy(dtype=np.int64)
+        codes, names = pd.factorize(posts["time_precision"])
+        half = np.array([HALF_PRECISION_NS.get(name, 0) for name in names] + [0], dtype=np.int64)
+        ns += half[codes]  # code -1 (missing) takes the last entry, 0
     ns[created.isna().to_numpy()] = np.iinfo(np.int64).max
     rank = np.empty(len(posts), dtype=np.int64)
     rank[np.lexsort((np.arange(len(posts)), ns))] = np.arange(len(posts))
@@ -400,8 +413,8 @@ def find_duplicates(
                              "is_canonical": pd.Series([], dtype=bool),
                              "dup_kind": pd.Series([], dtype="string[pyarrow]")}, index=posts.index)
     min_chars = max(near_min_chars or 0, min_near_chars(threshold, ngram))
-    codes, offsets = normalised_codes(posts[text_column])
-    lengths = np.diff(offsets)
+    text_codes, distinct = pd.factorize(posts[text_column].astype("string[pyarrow]").fillna(""))
+    codes, offsets = normalised_codes(pd.Series(distinct, dtype="string[pyarrow]"))
     parent = posts["parent_post_id"].astype("string[pyarrow]").fillna("")
     repost = posts["is_repost"].fillna(False).to_numpy(dtype=bool) & (parent != "").to_numpy()
     if repost.any():  # a storm repost: own words (normalised) no longer than repost_max_chars
@@ -412,11 +425,12 @@ def find_duplicates(
     rank = time_rank(posts)
 
     # exact: one code per distinct normalised text; a text's time is its first non-repost post
-    key_codes = np.asarray(pd.factorize(_segment_hashes(codes, offsets))[0], dtype=np.int64)
+    key_of_text = np.asarray(pd.factorize(_segment_hashes(codes, offsets))[0], dtype=np.int64)
+    key_codes = key_of_text[np.asarray(text_codes, dtype=np.int64)]
     n_keys = int(key_codes.max()) + 1
-    example = np.full(n_keys, n, dtype=np.int64)
-    np.minimum.at(example, key_codes, np.arange(n))
-    key_lengths = lengths[example]
+    example = np.full(n_keys, len(distinct), dtype=np.int64)  # a text (index into distinct) per key
+    np.minimum.at(example, key_of_text, np.arange(len(distinct)))
+    key_lengths = np.diff(offsets)[example]
     first_rank = np.full(n_keys, n, dtype=np.int64)
     np.minimum.at(first_rank, key_codes[~repost], rank[~repost])
 
@@ -425,7 +439,7 @@ def find_duplicates(
     searched = searched[np.argsort(first_rank[searched], kind="stable")]
     key_root = np.arange(n_keys, dtype=np.int64)
     if len(searched) > 1:
-        texts = _take(codes, offsets, example[searched])
+        texts = _take(codes, offsets, example[searched])  # normalised, in time order
         if search is None:
             pairs = _similar_pairs(*texts, threshold=threshold, bands=BANDS, rows=ROWS, leaders=LEADERS,
                                    window=WINDOW, ngram=ngram, seed=seed)
@@ -444,9 +458,12 @@ def find_duplicates(
     first_rows = order[np.r_[True, sorted_groups[1:] != sorted_groups[:-1]]]
     is_canonical = np.zeros(n, dtype=bool)
     is_canonical[first_rows] = True
-    canonical_of = pd.Series(first_rows, index=group_raw[first_rows]).reindex(group_raw).to_numpy()
-    rank_of_group = pd.Series(np.arange(len(first_rows)), index=np.sort(first_rows))
-    dup_group = rank_of_group.reindex(canonical_of).to_numpy()  # dense, in input order of canonicals
+    canonical_by_group = np.zeros(int(group_raw.max()) + 1, dtype=np.int64)
+    canonical_by_group[group_raw[first_rows]] = first_rows
+    canonical_of = canonical_by_group[group_raw]
+    group_number = np.zeros(n, dtype=np.int64)
+    group_number[np.sort(first_rows)] = np.arange(len(first_rows))
+    dup_group = group_number[canonical_of]  # dense, in input order of the canonical posts
 
     kind = np.full(n, "exact", dtype=object)
     new_text = ~repost & (rank == first_rank[key_codes]) & (key_codes != key_codes[canonical_of])
@@ -465,17 +482,22 @@ def _join_reposts(posts: pd.DataFrame, repost: np.ndarray, parent: pd.Series, gr
     """Reposts join their original's group (following reposts of reposts), or a group per original
     that was not collected (in place)."""
     platform = posts["platform"].astype("string[pyarrow]").fillna("").to_numpy(dtype=object)
-    post_ids = posts["post_id"].astype("string[pyarrow]").fillna("").to_numpy(dtype=object)
+    post_ids = posts["post_id"].astype("string[pyarrow]").fillna("")
     parents = parent.to_numpy(dtype=object)
-    position = pd.Series(np.arange(len(posts)), index=pd.MultiIndex.from_arrays([platform, post_ids]))
-    position = position[~position.index.duplicated()]
-    found_at = position.reindex(pd.MultiIndex.from_arrays([platform, parents])).to_numpy()
-    found = repost & ~np.isnan(found_at)
+    target = np.arange(len(posts), dtype=np.int64)
+    found = np.zeros(len(posts), dtype=bool)
+    for name in pd.unique(platform[repost]):
+        rows = np.nonzero(platform == name)[0]
+        ids = pd.Index(post_ids.to_numpy()[rows])
+        first = ~ids.duplicated()
+        at = pd.Index(ids[first]).get_indexer(parents[repost & (platform == name)])
+        reposts_here = np.nonzero(repost & (platform == name))[0]
+        target[reposts_here[at >= 0]] = rows[first][at[at >= 0]]
+        found[reposts_here[at >= 0]] = True
     missing = repost & ~found
     if missing.any():
         codes, _ = pd.factorize(pd.Series(platform[missing] + "\x1f" + parents[missing]))
         group_raw[missing] = offset + codes
-    target = np.where(found, np.nan_to_num(found_at, nan=0), np.arange(len(posts))).astype(np.int64)
     for _ in range(64):  # a repost of a repost: follow the chain up to the first post that is not one
         step = np.where(found[target], target[target], target)
         if np.array_equal(step, target):
