@@ -41,7 +41,7 @@ def _groups_of(series: str) -> list[int]:
 
 
 def token_lists(tokens: pd.Series) -> pa.Array:
-    """A ``tokens`` column as an Arrow list array (zero-copy for an Arrow-backed column)."""
+    """A ``tokens`` column as an Arrow list array (no copy of the strings of an Arrow-backed column)."""
     if isinstance(tokens.dtype, pd.ArrowDtype):
         array = pa.array(tokens)
     else:
@@ -110,7 +110,9 @@ class _Corpus:
         """Per (group, bin) in how many posts each term occurs; terms numbered in sorted order."""
         lists = token_lists(tokens)
         post = pc.list_parent_indices(lists).to_numpy()
-        encoded = pc.dictionary_encode(pc.list_flatten(lists))
+        encoded = pc.list_flatten(lists)
+        if not pa.types.is_dictionary(encoded.type):
+            encoded = pc.dictionary_encode(encoded)
         valid = pc.is_valid(encoded).to_numpy(zero_copy_only=False)
         order = pc.sort_indices(encoded.dictionary)
         dictionary = encoded.dictionary.take(order)

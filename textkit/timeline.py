@@ -177,20 +177,22 @@ def read_timeline(path: str | os.PathLike) -> pd.DataFrame:
     return table
 
 
-def read_columns(path: Path, columns: tuple[str, ...], required: int | None = None, *, where=None
-                 ) -> pd.DataFrame:
+def read_columns(path: Path, columns: tuple[str, ...], required: int | None = None, *, where=None,
+                 dictionary: tuple[str, ...] = ()) -> pd.DataFrame:
     """Read the named Parquet columns (the first ``required`` of them must exist; default all).
 
     Reads through pyarrow without the pandas metadata, which pandas 3 cannot turn back into
     ``list<string>`` dtypes; list columns come back Arrow-backed (``pd.ArrowDtype``). ``where``
-    (Arrow table → boolean mask) keeps only some rows.
+    (Arrow table → boolean mask) keeps only some rows. The strings of the ``dictionary`` columns are
+    read dictionary-encoded, as Parquet stores them (for list columns: their elements).
     """
     present = set(pq.read_schema(path).names)
     needed = columns if required is None else columns[:required]
     missing = [c for c in needed if c not in present]
     if missing:
         raise ValueError(f"{path}: missing column(s) {', '.join(missing)}")
-    table = pq.read_table(path, columns=[c for c in columns if c in present])
+    encoded = [leaf.path for leaf in pq.ParquetFile(path).schema if leaf.path.split(".")[0] in dictionary]
+    table = pq.read_table(path, columns=[c for c in columns if c in present], read_dictionary=encoded or None)
     if where is not None:
         table = table.filter(where(table))
     return table.to_pandas(ignore_metadata=True, types_mapper=_arrow_lists)
@@ -232,7 +234,8 @@ def timeline_dir(
         raise FileNotFoundError(f"{prepared_path} not found: run `textkit prepare {folder}` first")
     # news articles have their own stage (textkit.news); they are not social-media complaints
     frame = read_columns(prepared_path, (*_PREPARED_COLUMNS, "author_name"), required=len(_PREPARED_COLUMNS),
-                         where=lambda table: pc.not_equal(table["kind"], "article").fill_null(True))
+                         where=lambda table: pc.not_equal(table["kind"], "article").fill_null(True),
+                         dictionary=("tokens",))
     model = ComplaintClassifier.load(classifier) if classifier is not None else None
     complaints = detect(frame, classifier=model, n_jobs=n_jobs)
     write_parquet(folder / "complaints.parquet", complaints)
