@@ -247,12 +247,13 @@ def _dedupe(frame: pd.DataFrame, key: list[str], report: IngestReport, what: str
         codes, uniques = pd.factorize(frame[column], use_na_sentinel=True)
         combined = combined * (len(uniques) + 1) + codes + 1
     duplicate = pd.Series(combined).duplicated(keep="first").to_numpy() & has_key
-    kept = frame.loc[~duplicate] if duplicate.any() else frame
-    for name, count in frame.loc[duplicate, "source_file"].value_counts().items():
-        by_file[name].duplicates += int(count)
-    for name, count in kept["source_file"].value_counts().items():
-        setattr(by_file[name], what, getattr(by_file[name], what) + int(count))
-    return kept
+    files, names = pd.factorize(frame["source_file"])
+    duplicates = np.bincount(files[duplicate], minlength=len(names))
+    kept_counts = np.bincount(files[~duplicate], minlength=len(names))
+    for name, dropped, kept in zip(names, duplicates, kept_counts, strict=True):
+        by_file[name].duplicates += int(dropped)
+        setattr(by_file[name], what, getattr(by_file[name], what) + int(kept))
+    return frame.loc[~duplicate] if duplicate.any() else frame
 
 
 def _read_one(path: Path, display: str, crawl, fmt, file_report: FileReport, frames, author_frames,

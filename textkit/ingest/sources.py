@@ -111,12 +111,13 @@ def open_source(
             kind = _binary_kind(path, head)
             if kind is not None:
                 return SourceFile(path, display, "binary", None, crawl_time=crawl_time, kind=kind)
-            data = head + fh.read()
+            fh.seek(0)
+            data = fh.read()  # not head + rest: that would copy the whole file once more
     except OSError as error:
         raise UnreadableFile(f"{display}: cannot be read ({error.strerror or error})") from None
     if not data or data.isspace():
         raise UnreadableFile(f"{display}: empty file")
-    nul_bytes = data.count(b"\x00")
+    nul_bytes = data.count(b"\x00") if b"\x00" in data else 0
     if nul_bytes:
         data = data.replace(b"\x00", b"")
     head = _utf8_head(data) if len(data) > _LAZY_BYTES else None

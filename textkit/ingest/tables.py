@@ -285,8 +285,6 @@ def _strict_problem(span: list[str]) -> str | None:
 
 _NEEDS_ESCAPE = r'[\x00-\x1f"\\]'
 _OTHER_CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"
-_ESCAPED_BYTE = np.zeros(256, dtype=bool)
-_ESCAPED_BYTE[[*range(0x20), ord('"'), ord("\\")]] = True
 _PARALLEL_ROWS = 50_000
 
 
@@ -295,7 +293,10 @@ def _may_need_escape(values: pa.ChunkedArray | pa.Array) -> bool:
     chunks = values.chunks if isinstance(values, pa.ChunkedArray) else [values]
     for chunk in chunks:
         data = chunk.buffers()[2]
-        if data is not None and data.size and _ESCAPED_BYTE[np.frombuffer(data, dtype=np.uint8)].any():
+        if data is None or not data.size:
+            continue
+        octets = np.frombuffer(data, dtype=np.uint8)
+        if octets.min() < 0x20 or (octets == ord('"')).any() or (octets == ord("\\")).any():
             return True
     return False
 
