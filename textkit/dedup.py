@@ -260,7 +260,7 @@ def candidate_pairs(
         for k in range(1, window + 1):
             later = rank_in_bucket >= leaders + k  # the row k before is not one of the leaders
             found.append((order[later], order[position[later] - k]))
-    code = pd.unique(np.concatenate([later * n + earlier for later, earlier in found]))
+    code = _sorted_unique(np.concatenate([later * n + earlier for later, earlier in found]))
     return np.stack([code // n, code % n], axis=1)
 
 
@@ -481,22 +481,23 @@ def _join_reposts(posts: pd.DataFrame, repost: np.ndarray, parent: pd.Series, gr
                   *, offset: int) -> None:
     """Reposts join their original's group (following reposts of reposts), or a group per original
     that was not collected (in place)."""
-    platform = posts["platform"].astype("string[pyarrow]").fillna("").to_numpy(dtype=object)
-    post_ids = posts["post_id"].astype("string[pyarrow]").fillna("")
-    parents = parent.to_numpy(dtype=object)
+    platform = np.asarray(pd.factorize(posts["platform"].astype("string[pyarrow]").fillna(""))[0])
+    post_ids = _text_array(posts["post_id"])
+    parents = _text_array(parent)
     target = np.arange(len(posts), dtype=np.int64)
     found = np.zeros(len(posts), dtype=bool)
-    for name in pd.unique(platform[repost]):
-        rows = np.nonzero(platform == name)[0]
-        ids = pd.Index(post_ids.to_numpy()[rows])
-        first = ~ids.duplicated()
-        at = pd.Index(ids[first]).get_indexer(parents[repost & (platform == name)])
-        reposts_here = np.nonzero(repost & (platform == name))[0]
-        target[reposts_here[at >= 0]] = rows[first][at[at >= 0]]
-        found[reposts_here[at >= 0]] = True
+    for code in np.unique(platform[repost]):
+        rows = np.nonzero(platform == code)[0]
+        reposts_here = np.nonzero(repost & (platform == code))[0]
+        at = pc.index_in(parents.take(reposts_here), value_set=post_ids.take(rows))  # first match
+        at = at.to_numpy(zero_copy_only=False)
+        hit = ~np.isnan(at)
+        target[reposts_here[hit]] = rows[at[hit].astype(np.int64)]
+        found[reposts_here[hit]] = True
     missing = repost & ~found
     if missing.any():
-        codes, _ = pd.factorize(pd.Series(platform[missing] + "\x1f" + parents[missing]))
+        codes, _ = pd.factorize(pd.Series(platform[missing].astype(str)
+                                          + "\x1f" + parents.filter(missing).to_numpy(zero_copy_only=False)))
         group_raw[missing] = offset + codes
     for _ in range(64):  # a repost of a repost: follow the chain up to the first post that is not one
         step = np.where(found[target], target[target], target)
