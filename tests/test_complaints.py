@@ -23,6 +23,7 @@ from textkit.complaints import (
     codepoints,
     detect,
     load_training,
+    rule_scores,
     score_texts,
     sentiment_score,
 )
@@ -202,3 +203,10 @@ def test_negator_at_the_end_of_the_previous_text_does_not_negate(scorer):
 def test_array_features_equal_sklearn_transform(texts):
     model = _fitted_classifier()
     assert abs(model._features(texts) - model.vectorizer_.transform(texts)).max() < 1e-6
+
+
+def test_detect_on_an_empty_table_keeps_the_contract():
+    empty = pd.DataFrame({"platform": [], "post_id": [], "created_at": [], "text_clean": []})
+    out = detect(empty)
+    assert tuple(out.columns) == OUTPUT_COLUMNS and out.empty
+    assert rule_scores([]).empty

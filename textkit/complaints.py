@@ -148,6 +148,7 @@ def as_strings(texts) -> pa.Array:
         except (pa.ArrowInvalid, pa.ArrowTypeError):
             array = pa.array(series.fillna("").astype(str), type=pa.large_string())
     if isinstance(array, pa.ChunkedArray):
+        array = pa.chunked_array([c.cast(pa.large_string()) for c in array.chunks], pa.large_string())
         array = array.combine_chunks()
     return array.cast(pa.large_string()).fill_null("")
 
@@ -352,7 +353,10 @@ class RuleScorer:
                    for word, term in enumerate(self._terms.words)
                    for category, weight, role, negatable in lexicon.terms[term]]
         column = {**{c: i for i, c in enumerate(CATEGORIES)}, "help": _HELP, "complaint": _CUE}
-        self._entry_word = np.array([e[0] for e in entries], np.int64)
+        entry_word = np.array([e[0] for e in entries], np.int64)
+        self._entry_first = np.searchsorted(entry_word, np.arange(len(self._terms.words)))
+        self._entry_count = np.searchsorted(entry_word, np.arange(len(self._terms.words)), side="right") - (
+            self._entry_first)
         self._entry_column = np.array([column[e[1]] for e in entries], np.int64)
         self._entry_weight = np.array([e[2] for e in entries], float)
         self._entry_topic = np.array([e[3] == "topic" for e in entries], bool)
@@ -412,8 +416,7 @@ class RuleScorer:
         term_negated, word_negated = negated[:len(term_at)], negated[len(term_at):]
         term_degree, word_degree = degree[:len(term_at)], degree[len(term_at):]
 
-        first = np.searchsorted(self._entry_word, term)  # entries of a term are consecutive
-        count = np.searchsorted(self._entry_word, term, side="right") - first
+        first, count = self._entry_first[term], self._entry_count[term]  # a term's entries are consecutive
         match = np.repeat(np.arange(len(term)), count)
         entry = first[match] + np.arange(len(match)) - np.repeat(np.cumsum(count) - count, count)
         used = ~(self._entry_negatable[entry] & term_negated[match])
@@ -434,7 +437,8 @@ class RuleScorer:
 
         out = np.zeros((n_texts, len(RULE_COLUMNS)))
         out[:, :len(CATEGORIES)] = sums[:, :len(CATEGORIES)]
-        out[:, RULE_COLUMNS.index("problem")] = by_category.reshape(n_texts, -1).max(axis=1, initial=0.0)
+        by_category = by_category.reshape(n_texts, len(CATEGORIES))
+        out[:, RULE_COLUMNS.index("problem")] = by_category.max(axis=1, initial=0.0)
         out[:, RULE_COLUMNS.index("help")] = sums[:, _HELP]
         out[:, RULE_COLUMNS.index("cue")] = sums[:, _CUE]
         out[:, RULE_COLUMNS.index("sentiment_raw")] = sentiment
@@ -705,30 +709,33 @@ def score_texts(
         points = codepoints(chunk)
         return np.hstack([scorer.score_codepoints(*points), classifier.predict_codepoints(*points)])
 
-    scores = _map_chunks(both, uniques, n_jobs, "complaints")[codes]
-    rules = pd.DataFrame(scores[:, :len(RULE_COLUMNS)], columns=list(RULE_COLUMNS))
-    learned = pd.DataFrame(scores[:, len(RULE_COLUMNS):], columns=list(LEARNED_COLUMNS))
-    raw = rules["sentiment_raw"].to_numpy(float)
-    evidence = (rules["problem"].to_numpy(float) + 0.5 * rules["cue"].to_numpy(float)
-                + 0.5 * np.clip(-raw, 0, None))
+    if len(uniques):  # one row per distinct text
+        scores = _map_chunks(both, uniques, n_jobs, "complaints")
+    else:
+        scores = np.zeros((0, len(RULE_COLUMNS) + len(LEARNED_COLUMNS)))
+    rules = dict(zip(RULE_COLUMNS, scores[:, :len(RULE_COLUMNS)].T, strict=True))
+    learned = dict(zip(LEARNED_COLUMNS, scores[:, len(RULE_COLUMNS):].T, strict=True))
+    raw = rules["sentiment_raw"]
+    evidence = rules["problem"] + 0.5 * rules["cue"] + 0.5 * np.clip(-raw, 0, None)
     rule_complaint = 1 - np.exp(-evidence / 1.5)
-    complaint_score = rule_weight * rule_complaint + (1 - rule_weight) * learned["complaint"].to_numpy(float)
-    cat_rules = rules[list(CATEGORIES)].to_numpy(float)
+    complaint_score = rule_weight * rule_complaint + (1 - rule_weight) * learned["complaint"]
+    cat_rules = np.column_stack([rules[c] for c in CATEGORIES])
     totals = cat_rules.sum(axis=1, keepdims=True)
     shares = np.divide(cat_rules, totals, out=np.zeros_like(cat_rules), where=totals > 0)
-    cat_scores = rule_weight * shares + (1 - rule_weight) * learned[list(CATEGORIES)].to_numpy(float)
+    cat_scores = rule_weight * shares + (1 - rule_weight) * np.column_stack([learned[c] for c in CATEGORIES])
     is_complaint = complaint_score >= threshold
-    help_rule = 1 - np.exp(-rules["help"].to_numpy(float) / 1.5)
-    help_score = rule_weight * help_rule + (1 - rule_weight) * learned["help"].to_numpy(float)
+    help_rule = 1 - np.exp(-rules["help"] / 1.5)
+    help_score = rule_weight * help_rule + (1 - rule_weight) * learned["help"]
+    category = np.where(is_complaint, cat_scores.argmax(axis=1), len(CATEGORIES))
     out = pd.DataFrame({
-        "complaint": is_complaint.astype(int),
-        "category": np.where(is_complaint, np.array(CATEGORIES)[cat_scores.argmax(axis=1)], NONE),
-        "help_request": (help_score >= threshold).astype(int),
-        "complaint_score": complaint_score.round(6),
-        "sentiment": sentiment_score(raw).round(6),
+        "complaint": is_complaint.astype(int)[codes],
+        "category": pa.array([*CATEGORIES, NONE]).take(category[codes]).to_pandas(),
+        "help_request": (help_score >= threshold).astype(int)[codes],
+        "complaint_score": complaint_score.round(6)[codes],
+        "sentiment": sentiment_score(raw).round(6)[codes],
     })
     for i, column in enumerate(SCORE_COLUMNS):
-        out[column] = cat_scores[:, i].round(6)
+        out[column] = cat_scores[:, i].round(6)[codes]
     return out
 
 
