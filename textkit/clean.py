@@ -8,8 +8,9 @@ chains rules and plain ``str -> str`` functions; :data:`DEFAULT_PIPELINE` is wha
 2. zero-width and other invisible characters removed, no-break spaces → space;
 3. full-width ASCII forms (``ＡＢＣ１２３，！``) → half-width, ideographic space → space;
 4. traditional → simplified characters (OpenCC ``t2s``), only on texts that contain a traditional one;
-5. links: ``http(s)://…``, bare ``t.cn/…``, Weibo's ``网页链接`` / ``O网页链接`` link labels,
-   ``L某某的微博视频`` video cards;
+5. links: ``http(s)://…`` (ending before ``[``, ``#``, a space or a ``//@`` link, which gets a space
+   before it), bare ``t.cn/…``, Weibo's ``网页链接`` / ``O网页链接`` link labels, ``L某某的微博视频``
+   video cards;
 6. ``展开全文`` / ``收起全文`` / ``...全文`` truncation markers;
 7. whitespace runs → one space, trimmed.
 
@@ -76,11 +77,14 @@ remove_zero_width = Rule(
     "zero_width", "[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad]", "",
     "zero-width and direction-control characters removed",
 )
+separate_repost_links = Rule(
+    "repost_links", "//@", " //@", "a space before each `//@` link, so that a link before it cannot eat it",
+)
 remove_urls = Rule(
     "urls",
-    r"(?:https?://|www\.)[!-~]+|t\.cn/[A-Za-z0-9]+",
+    r'(?:https?://|www\.)[!"$-Z\\-~]+|t\.cn/[A-Za-z0-9]+',
     " ",
-    "links: http(s)://…, www.…, bare t.cn/…",
+    "links: http(s)://…, www.…, bare t.cn/… (a link ends before `[表情]`, `#话题#` or a space)",
 )
 remove_link_labels = Rule("link_labels", r"O?网页链接", " ", "Weibo link labels `网页链接`, `O网页链接`")
 remove_video_cards = Rule(
@@ -173,6 +177,7 @@ DEFAULT_STEPS: tuple[Step, ...] = (
     remove_zero_width,
     fullwidth_to_halfwidth,
     to_simplified,
+    separate_repost_links,
     remove_urls,
     remove_link_labels,
     remove_video_cards,
