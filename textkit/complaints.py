@@ -478,7 +478,7 @@ def _factorize(texts) -> tuple[np.ndarray, pa.Array]:
     return encoded.indices.to_numpy(zero_copy_only=False), encoded.dictionary
 
 
-CHUNK_TEXTS = 20_000
+CHUNK_TEXTS = 10_000
 
 
 def _map_chunks(function, texts: pa.Array, n_jobs: int, desc: str) -> np.ndarray:
