@@ -18,16 +18,17 @@ Numbers right after ``订单号``, ``快递单号``, ``编号`` … are never ta
 wrong checksum, an impossible birth date or a failed Luhn check keeps a number as it is (order numbers,
 sample-tube numbers, dates survive).
 
-Pseudonyms: ``pseudonymize(values, key)`` maps an author id or name to ``u_`` + the first 16 hex digits of
-HMAC-SHA256(key, value). The key comes from :func:`pseudonym_key`: the ``TEXTKIT_PSEUDONYM_KEY``
-environment variable, else the file ``.textkit-key`` (created with a random key on first use) in the
-given folder. The same key gives the same pseudonyms across runs and stages; without the key a
-pseudonym cannot be linked back to the account (and is not reversible with it either).
+Pseudonyms: ``pseudonymize(values, key)`` maps an author id or name to ``u_`` + 16 hex digits of the keyed
+BLAKE2b MAC of the value (RFC 7693; a key longer than 64 bytes is hashed with SHA-256 first). The key comes
+from :func:`pseudonym_key`: the ``TEXTKIT_PSEUDONYM_KEY`` environment variable, else the file
+``.textkit-key`` (created with a random key on first use) in the given folder. The same key gives the same
+pseudonyms across runs and stages; without the key a pseudonym cannot be linked back to the account (and
+is not reversible with it either).
 """
 
 from __future__ import annotations
 
-import hmac
+import hashlib
 import os
 import re
 import secrets
@@ -266,8 +267,10 @@ def pseudonym_key(folder: str | os.PathLike | None = None) -> bytes:
 
 
 def pseudonym(value: str, key: bytes, prefix: str = "u_") -> str:
-    """``prefix`` + first 16 hex digits of HMAC-SHA256(key, value)."""
-    return prefix + hmac.digest(key, value.encode("utf-8"), "sha256")[:8].hex()
+    """``prefix`` + 16 hex digits of the keyed BLAKE2b MAC of ``value``."""
+    if len(key) > 64:
+        key = hashlib.sha256(key).digest()
+    return prefix + hashlib.blake2b(value.encode("utf-8"), key=key, digest_size=8).hexdigest()
 
 
 def pseudonymize(values: pd.Series, key: bytes, prefix: str = "u_") -> pd.Series:
