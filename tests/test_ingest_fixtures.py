@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
@@ -13,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from textkit.cli import main as cli_main
-from textkit.ingest import crawl_time_from_name, ingest_dir, load_posts, read_posts, sources, tables
+from textkit.ingest import api, crawl_time_from_name, ingest_dir, load_posts, read_posts, sources, tables
 from textkit.ingest.common import bid_to_mid, split_list
 from textkit.ingest.tables import json_objects
 from textkit.synth.writers import CRAWLER_HEADER, CRAWLER_MAIN, SEARCH_HEADER_21
@@ -634,3 +635,18 @@ def test_any_one_unterminated_quote_loses_no_other_record(tmp_path_factory, text
     assert [r["record"] for r in rejected] == [damaged + 1]
     assert posts["post_id"].tolist() == ids[:damaged] + ids[damaged + 1:]
     assert posts["text"].tolist() == texts[:damaged] + texts[damaged + 1:]
+
+
+def test_reading_files_in_worker_processes_gives_the_same_result(monkeypatch):
+    monkeypatch.setattr(api, "_PARALLEL_BYTES", 0)  # the fixtures are small: read them in parallel anyway
+    folder = Path(__file__).parent / "fixtures" / "ingest"
+    results = []
+    for n_jobs in (1, 2):
+        rejected: list[dict] = []
+        authors: list[pd.DataFrame] = []
+        posts, report = read_posts([folder], n_jobs=n_jobs, rejected_out=rejected, authors_out=authors)
+        results.append((posts, report.to_dict(), rejected, authors[0]))
+    (posts, report, rejected, authors), (posts2, report2, rejected2, authors2) = results
+    assert len(report["files"]) > 10 and report["total"]["posts"] > 30
+    assert report == report2 and rejected == rejected2
+    assert posts.equals(posts2) and authors.equals(authors2)

@@ -5,10 +5,13 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import multiprocessing
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -32,6 +35,7 @@ AUTHOR_COLUMNS = ("platform", "author_id", "author_name", "gender", "location", 
 _MANGLED_ID = re.compile(r"^\d(?:\.\d+)?[eE]\+?\d+$")
 _NAME_STAMP = re.compile(r"_(\d{14})\.jsonl?$")
 _PROGRESS_BYTES = 20 << 20
+_PARALLEL_BYTES = 64 << 20
 
 
 def _surrogate(file_name: str, record: int, text: str | None) -> str:
@@ -186,6 +190,7 @@ def read_posts(
     mappings: Sequence[ColumnMapping | str | os.PathLike] = (),
     rejected_out: list[dict] | None = None,
     authors_out: list[pd.DataFrame] | None = None,
+    n_jobs: int | None = None,
 ) -> tuple[pd.DataFrame, IngestReport]:
     """Read scraper files and folders into one posts table (:mod:`textkit.schema`) and its report.
 
@@ -194,7 +199,9 @@ def read_posts(
     (:class:`~textkit.ingest.generic.ColumnMapping` objects or mapping JSON files) read every file
     whose columns they name, before any built-in reader is asked; ``fmt`` may name one of them.
     Duplicates (same platform and post_id, across all files) keep the first record. Rejected records
-    are appended to ``rejected_out`` and author tables to ``authors_out`` when given.
+    are appended to ``rejected_out`` and author tables to ``authors_out`` when given. Several files
+    of more than 64 MB together are read by ``n_jobs`` worker processes (default: one per core);
+    the result is the same.
     """
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
@@ -207,22 +214,26 @@ def read_posts(
     frames: list[pd.DataFrame] = []
     author_frames: list[pd.DataFrame] = []
     rejected: list[dict] = [] if rejected_out is None else rejected_out
-    total_bytes = sum(f.stat().st_size for f, _, _ in files)
-    with tqdm(total=total_bytes, unit="B", unit_scale=True, desc="ingest",
-              disable=None if total_bytes > _PROGRESS_BYTES else True) as bar:
-        for path, display, marker in files:
-            file_report = FileReport(file=display)
-            report.files.append(file_report)
-            if marker is not None:
-                report.synthetic = report.synthetic or bool(marker.get("synthetic", True))
-            crawl = given_crawl
-            if crawl is None and marker is not None and marker.get("crawl_time"):
-                crawl = china_time(marker["crawl_time"])
-            if crawl is None:
-                crawl = crawl_time_from_name(path.name)
-            _read_one(path, display, crawl, fmt, file_report, frames, author_frames, rejected,
-                      crawl_given=given_crawl is not None, preferred=preferred)
-            bar.update(path.stat().st_size)
+    tasks = []
+    for path, display, marker in files:
+        if marker is not None:
+            report.synthetic = report.synthetic or bool(marker.get("synthetic", True))
+        crawl = given_crawl
+        if crawl is None and marker is not None and marker.get("crawl_time"):
+            crawl = china_time(marker["crawl_time"])
+        if crawl is None:
+            crawl = crawl_time_from_name(path.name)
+        tasks.append((path, display, crawl, fmt, given_crawl is not None, preferred))
+    sizes = [path.stat().st_size for path, _, _ in files]
+    with tqdm(total=sum(sizes), unit="B", unit_scale=True, desc="ingest",
+              disable=None if sum(sizes) > _PROGRESS_BYTES else True) as bar:
+        for result in _read_all(tasks, sizes, n_jobs, bar):
+            report.files.append(result.report)
+            rejected.extend(result.rejected)
+            if result.posts is not None:
+                frames.append(result.posts)
+            if result.authors is not None:
+                author_frames.append(result.authors)
     posts = pd.concat(frames, ignore_index=True) if frames else empty_posts()
     posts = _dedupe(posts, ["platform", "post_id"], report, "posts")
     if author_frames:
@@ -256,20 +267,32 @@ def _dedupe(frame: pd.DataFrame, key: list[str], report: IngestReport, what: str
     return frame.loc[~duplicate] if duplicate.any() else frame
 
 
-def _read_one(path: Path, display: str, crawl, fmt, file_report: FileReport, frames, author_frames,
-              rejected: list[dict], crawl_given: bool = False, preferred: Sequence[Reader] = ()) -> None:
+class _FileResult(NamedTuple):
+    report: FileReport
+    posts: pd.DataFrame | None
+    authors: pd.DataFrame | None
+    rejected: list[dict]
+
+
+def _read_one(path: Path, display: str, crawl, fmt, crawl_given: bool = False,
+              preferred: Sequence[Reader] = ()) -> _FileResult:
+    """Read one file: its report, posts, authors and rejected records (nothing shared, so a worker
+    process can run it)."""
+    file_report = FileReport(file=display)
+    rejected: list[dict] = []
+    failed = _FileResult(file_report, None, None, rejected)
     try:
         source = open_source(path, display, crawl)
         source.crawl_time_given = crawl_given
     except UnreadableFile as error:
         _file_failed(file_report, str(error), rejected, counts_as_record="empty file" not in str(error))
-        return
+        return failed
     try:
         reader = detect(source, fmt, preferred)
     except UnknownFormat as error:
         _encoding_notes(source, file_report)
         _file_failed(file_report, str(error), rejected, counts_as_record=True)
-        return
+        return failed
     file_report.format = reader.name
     try:
         result = reader.read(source)
@@ -277,7 +300,7 @@ def _read_one(path: Path, display: str, crawl, fmt, file_report: FileReport, fra
         _encoding_notes(source, file_report)
         _file_failed(file_report, f"{display}: {reader.name} reader failed: {error}", rejected,
                      counts_as_record=True)
-        return
+        return failed
     _encoding_notes(source, file_report)  # after reading: a file read as UTF-8 on disk is never decoded
     file_report.records = result.records
     file_report.rejected = len(result.rejected)
@@ -286,11 +309,31 @@ def _read_one(path: Path, display: str, crawl, fmt, file_report: FileReport, fra
         rejected.append({"file": display, "record": rejection.record, "reason": rejection.reason,
                          "raw": rejection.raw, "format": reader.name})
     posts = _finish_posts(result, source, reader, file_report)
-    if len(posts):
-        frames.append(posts)
-    authors = _finish_authors(result, source, reader)
-    if authors is not None:
-        author_frames.append(authors)
+    return _FileResult(file_report, posts if len(posts) else None, _finish_authors(result, source, reader),
+                       rejected)
+
+
+def _read_all(tasks: list[tuple], sizes: list[int], n_jobs: int | None, bar) -> Iterator[_FileResult]:
+    """Results of :func:`_read_one` for every task, in task order.
+
+    Large inputs of several files are read by worker processes (the largest files first), so that a
+    corpus of scraper files keeps both cores busy; the results, and so the output bytes, are the
+    same as reading the files one after another.
+    """
+    jobs = min(n_jobs or os.cpu_count() or 1, len(tasks))
+    if jobs < 2 or sum(sizes) < _PARALLEL_BYTES:
+        for task, size in zip(tasks, sizes, strict=True):
+            yield _read_one(*task)
+            bar.update(size)
+        return
+    # fork: workers start at once with every reader the caller registered; spawn and forkserver
+    # would run the caller's main script again (a script without a __main__ guard would break)
+    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+        futures = {i: pool.submit(_read_one, *tasks[i]) for i in sorted(range(len(tasks)),
+                                                                        key=lambda i: -sizes[i])}
+        for i, size in enumerate(sizes):
+            yield futures.pop(i).result()
+            bar.update(size)
 
 
 def _encoding_notes(source: SourceFile, file_report: FileReport) -> None:
@@ -350,6 +393,7 @@ def ingest_dir(
     crawl_time: str | pd.Timestamp | None = None,
     fmt: str | None = None,
     mappings: Sequence[ColumnMapping | str | os.PathLike] = (),
+    n_jobs: int | None = None,
 ) -> dict:
     """Ingest ``paths`` into the analysis folder ``out_dir``; return the report as a dict.
 
@@ -364,7 +408,7 @@ def ingest_dir(
     authors: list[pd.DataFrame] = []
     readers = mapping_readers(mappings)
     posts, report = read_posts(paths, crawl_time, fmt, mappings=[r.mapping for r in readers],
-                               rejected_out=rejected, authors_out=authors)
+                               rejected_out=rejected, authors_out=authors, n_jobs=n_jobs)
     report_dict = report.to_dict()
     out_dir.mkdir(parents=True, exist_ok=True)
     tkio.write_parquet(out_dir / "posts.parquet", posts)
