@@ -94,7 +94,10 @@ def category_codes(categories: pd.Series) -> np.ndarray:
 def value_codes(values: pd.Series, choices: tuple[str, ...] | None = None) -> np.ndarray:
     """Position of each value in ``choices`` (−1: missing or anything else); without ``choices`` a
     number per distinct value (−1: missing)."""
-    array = pa.array(values.astype(str), from_pandas=True)
+    try:  # strings as they are; numbers too when only distinct values are wanted
+        array = pa.array(values if choices is None else values.astype(str), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed types
+        array = pa.array(values.astype(str), from_pandas=True)
     if isinstance(array, pa.ChunkedArray):
         array = array.combine_chunks()
     if choices is None:
@@ -242,6 +245,8 @@ def timeline_dir(
 
     if "author_name" in frame.columns:  # some scrapers give only a (pseudonymised) name
         frame["author_id"] = frame["author_id"].fillna(frame.pop("author_name"))
+    authors = value_codes(frame["author_id"])  # numbered once for the timeline and the explanations
+    frame["author_id"] = pd.arrays.IntegerArray(authors, authors < 0)
     frame["category"] = complaints["category"].to_numpy()
     timeline = build_timeline(frame, freq=freq)
     write_csv(folder / "timeline.csv", timeline)
