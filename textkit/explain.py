@@ -60,7 +60,12 @@ class _BinCounts:
         n_posts = int(posts.max()) + 1 if posts is not None and len(posts) else 1
         if n_cells * n_items * n_posts >= 2 ** 63:
             raise ValueError(f"{n_cells} cells × {n_items} items × {n_posts} posts overflow 64-bit keys")
-        keys = (cells.astype(np.int64) * n_items + items) * n_posts + (posts if posts is not None else 0)
+        keys = cells.astype(np.int64)
+        keys *= n_items
+        keys += items
+        if posts is not None:
+            keys *= n_posts
+            keys += posts
         keys.sort()  # one sort: (cell, item) pairs together, the same post's repeats side by side
         if posts is not None:
             keys = keys[np.diff(keys, prepend=-1) != 0] // n_posts
@@ -113,18 +118,21 @@ class _Corpus:
         encoded = pc.list_flatten(lists)
         if not pa.types.is_dictionary(encoded.type):
             encoded = pc.dictionary_encode(encoded)
-        valid = pc.is_valid(encoded).to_numpy(zero_copy_only=False)
         order = pc.sort_indices(encoded.dictionary)
         dictionary = encoded.dictionary.take(order)
-        rank = np.empty(len(dictionary), np.int64)
+        rank = np.empty(len(dictionary), np.int32)
         rank[order.to_numpy()] = np.arange(len(dictionary))
-        term = rank[encoded.indices.to_numpy(zero_copy_only=False)[valid]]
-        post = post[valid]
+        if encoded.null_count:
+            valid = pc.is_valid(encoded).to_numpy(zero_copy_only=False)
+            post, encoded = post[valid], encoded.filter(valid)
+        term = rank[encoded.indices.to_numpy()]
+        cells = cell[post]
+        if (cells < 0).any():  # posts without a time
+            keep = cells >= 0
+            post, term, cells = post[keep], term[keep], cells[keep]
         vocabulary = np.array(dictionary.to_pylist(), dtype=object)
         blank = pc.utf8_length(pc.utf8_trim_whitespace(dictionary)).to_numpy(zero_copy_only=False) == 0
-        keep = cell[post] >= 0
-        counts = _BinCounts(cell[post[keep]], term[keep], n_cells, len(vocabulary), n_bins, posts=post[keep])
-        return counts, vocabulary, blank
+        return _BinCounts(cells, term, n_cells, len(vocabulary), n_bins, posts=post), vocabulary, blank
 
     def _cluster_counts(self, clusters: pd.DataFrame | None, cell, n_cells, n_bins):
         """Per (group, bin) the posts of each cluster (≥ 0), the cluster ids and their labels."""
