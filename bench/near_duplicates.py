@@ -23,9 +23,11 @@ only the search for similar pairs among the distinct normalised texts differs:
 Seconds are for the whole ``find_duplicates`` call (wall and CPU), best of ``--repeat`` runs; every
 figure is also given as a ratio to the ``exact`` baseline. With ``--large DIR`` (an analysis folder with a
 big ``prepared.parquet``, e.g. the 1M-post benchmark corpus) ``find_duplicates`` is timed once on it,
-against exact-copy grouping alone (search switched off) in the same run.
+against exact-copy grouping alone (search switched off) in the same run, and scored against
+``--large-truth`` (default: the generated benchmark corpus's truth) when that file exists.
 
-Run: ``.venv/bin/python bench/near_duplicates.py [--analysis-dir DIR] [--large DIR] [--repeat 3]``.
+Run: ``.venv/bin/python bench/near_duplicates.py [--analysis-dir DIR] [--large DIR [--large-truth CSV]]
+[--repeat 3]``.
 Writes ``bench/results/near_duplicates.json`` and prints a Markdown table.
 """
 
@@ -58,6 +60,7 @@ from textkit.paths import PROJECT_ROOT, SAMPLE_DIR
 
 RESULTS = PROJECT_ROOT / "bench" / "results"
 TRUTH = SAMPLE_DIR / "truth" / "ground_truth.csv.gz"
+LARGE_TRUTH = PROJECT_ROOT / "data" / "raw" / "bench" / "truth" / "ground_truth.csv.gz"
 DUP_COLUMNS = ["dup_group", "is_canonical", "dup_kind"]
 LARGE_COLUMNS = ["platform", "post_id", "created_at", "time_precision", "is_repost", "parent_post_id",
                  "text_clean", "own_text"]
@@ -137,11 +140,16 @@ def score_methods(prepared: pd.DataFrame, truth: pd.DataFrame, repeat: int) -> d
     return out
 
 
-def time_large(analysis_dir: Path) -> dict:
+def time_large(analysis_dir: Path, truth_path: Path | None) -> dict:
     posts = pd.read_parquet(analysis_dir / "prepared.parquet", columns=LARGE_COLUMNS)
     _, exact_wall, exact_cpu = timed(lambda: find_duplicates(posts, search=no_pairs), 1)
     marked, wall, cpu = timed(lambda: find_duplicates(posts), 1)
-    return {"posts": len(posts), "wall_seconds": wall, "cpu_seconds": cpu,
+    scores = {}
+    if truth_path is not None and truth_path.exists():
+        truth = pd.read_csv(truth_path, dtype=str, keep_default_na=False,
+                            usecols=["platform", "post_id", "duplicate_of", "dup_kind"])
+        scores = score_near_duplicates(posts[["platform", "post_id"]].join(marked), truth)
+    return {"posts": len(posts), "wall_seconds": wall, "cpu_seconds": cpu, "scores": scores,
             "exact_only_wall_seconds": exact_wall, "exact_only_cpu_seconds": exact_cpu,
             "wall_vs_exact_only": wall / exact_wall, "cpu_vs_exact_only": cpu / exact_cpu,
             "dup_kinds": {k: int(v) for k, v in marked["dup_kind"].value_counts().sort_index().items()},
@@ -162,6 +170,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--analysis-dir", type=Path, help="prepared sample (default: a temporary folder)")
     parser.add_argument("--large", type=Path, help="analysis folder with a large prepared.parquet to time")
+    parser.add_argument("--large-truth", type=Path, default=LARGE_TRUTH,
+                        help="ground truth of the large corpus (scored when present)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per method; the best time counts")
     args = parser.parse_args(argv)
     truth = pd.read_csv(TRUTH, dtype=str, keep_default_na=False)
@@ -174,10 +184,13 @@ def main(argv: list[str] | None = None) -> dict:
           f"{results['methods']['exact']['truth_near']} truth near-duplicates)\n")
     print(table(results["methods"]))
     if args.large is not None:
-        results["large"] = large = time_large(args.large)
+        results["large"] = large = time_large(args.large, args.large_truth)
         print(f"\nfind_duplicates on {large['posts']} posts: {large['wall_seconds']:.1f} s wall, "
               f"{large['cpu_seconds']:.1f} s CPU ({large['cpu_vs_exact_only']:.2f}× exact-copy grouping "
               f"alone, {large['exact_only_cpu_seconds']:.1f} s CPU); peak RSS {large['peak_rss_mb']:.0f} MB")
+        if large["scores"]:
+            print(f"on its ground truth: precision {large['scores']['precision']:.4f}, "
+                  f"recall {large['scores']['recall']:.4f} ({large['scores']['truth_near']} truth near)")
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "near_duplicates.json").write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
     return results

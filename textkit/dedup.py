@@ -24,8 +24,9 @@ Search: every distinct normalised text long enough to differ from another and st
 ``threshold`` (6 characters at 0.8; see :func:`min_near_chars`) gets a MinHash signature by one
 permutation hashing (one hash per shingle, 10 bands × 3 rows = 30 bins, empty bins filled by
 rotation), computed with numpy on code points in batches. Texts that agree on all bins of a band are
-candidates; in each bucket a text is paired with the first four and the previous text (linear work
-even in the huge buckets of templated chatter). Candidates whose 8-bit signatures agree far below the
+candidates; in each bucket a text is paired with the first four texts, the previous one, and its six
+neighbours when the bucket is sorted by the next band (linear work even in the huge buckets of
+templated chatter, where the neighbours find the similar texts that the first ones miss). Candidates whose 8-bit signatures agree far below the
 threshold are dropped, and every other pair is checked with the exact shingle Jaccard (scipy sparse
 rows), so the threshold is exact and MinHash only decides which pairs get checked.
 ``bench/near_duplicates.py`` compares this with datasketch's ``MinHashLSH`` and a scikit-learn char
@@ -54,6 +55,7 @@ BANDS, ROWS = 10, 3
 ESTIMATE_MARGIN = 0.2  # candidates whose MinHash estimate is this far below the threshold are not checked
 LENGTH_SLACK = 0.05  # Jaccard ≥ t needs set sizes within a ratio t: pairs further apart are not checked
 LEADERS, WINDOW = 4, 1  # per LSH bucket, each text is checked against its first and previous members
+NEIGHBOURS = 6  # … and against its neighbours when the bucket is ordered by the next band
 REPOST_MAX_CHARS = 15
 HALF_PRECISION_NS = {"second": 500_000_000, "minute": 30_000_000_000, "day": 43_200_000_000_000}
 _EMPTY_BIN = np.uint32(0xFFFFFFFF)
@@ -232,23 +234,27 @@ def _sorted_unique(values: np.ndarray) -> np.ndarray:
 
 def candidate_pairs(
     signatures: np.ndarray, *, bands: int = BANDS, rows: int = ROWS, leaders: int = LEADERS,
-    window: int = WINDOW,
+    window: int = WINDOW, neighbours: int = NEIGHBOURS,
 ) -> np.ndarray:
     """LSH candidates: pairs ``(later, earlier)`` of row indices that agree on all ``rows`` values of
     some band (band ``b`` takes the bins ``b``, ``b + bands``, …, which densification leaves least
     alike). In each bucket (rows in index order) every row is paired with the bucket's first
-    ``leaders`` rows and the ``window`` rows before it, so the work stays linear in the bucket size."""
+    ``leaders`` rows and the ``window`` rows before it, and with its ``neighbours`` nearest rows when
+    the bucket is ordered by the next band's values (rows sharing two bands end up side by side), so
+    the work stays linear in the bucket size."""
     n = len(signatures)
     strided = signatures[:, np.arange(bands * rows).reshape(rows, bands).T.ravel()]
     position = np.arange(n)
-    found = []
+    band_codes = []
     for band in range(bands):
         block = strided[:, band * rows:(band + 1) * rows].astype(np.uint64)
         key = block[:, 0].copy()
         for r in range(1, rows):
             key ^= block[:, r] << np.uint64(32)
             _mix(key)
-        codes = pd.factorize(key)[0]
+        band_codes.append(np.asarray(pd.factorize(key)[0], dtype=np.int64))
+    found = []
+    for band, codes in enumerate(band_codes):
         order = np.argsort(codes, kind="stable")
         sorted_codes = codes[order]
         first = np.r_[True, sorted_codes[1:] != sorted_codes[:-1]]
@@ -260,6 +266,13 @@ def candidate_pairs(
         for k in range(1, window + 1):
             later = rank_in_bucket >= leaders + k  # the row k before is not one of the leaders
             found.append((order[later], order[position[later] - k]))
+        # inside the bucket, rows that also share the next band sit side by side
+        order = np.lexsort((position, band_codes[(band + 1) % bands], codes))
+        for k in range(1, neighbours + 1):
+            a, b = order[k:], order[:-k]
+            same = codes[a] == codes[b]
+            a, b = a[same], b[same]
+            found.append((np.maximum(a, b), np.minimum(a, b)))
     code = _sorted_unique(np.concatenate([later * n + earlier for later, earlier in found]))
     return np.stack([code // n, code % n], axis=1)
 
