@@ -26,12 +26,13 @@ permutation hashing (one hash per shingle, 10 bands × 3 rows = 30 bins, empty b
 rotation), computed with numpy on code points in batches. Texts that agree on all bins of a band are
 candidates; in each bucket a text is paired with the first four texts, the previous one, and its six
 neighbours when the bucket is sorted by the next band (linear work even in the huge buckets of
-templated chatter, where the neighbours find the similar texts that the first ones miss). Candidates whose 8-bit signatures agree far below the
-threshold are dropped, and every other pair is checked with the exact shingle Jaccard (scipy sparse
-rows), so the threshold is exact and MinHash only decides which pairs get checked.
-``bench/near_duplicates.py`` compares this with datasketch's ``MinHashLSH`` and a scikit-learn char
-n-gram cosine search on the sample's ground truth (precision, recall, seconds); :func:`score_near_duplicates`
-defines the scores.
+templated chatter, where the neighbours find the similar texts that the first ones miss). Candidates
+whose 8-bit signatures agree far below the threshold or whose sizes differ too much are dropped; every
+other pair is checked with the exact shingle Jaccard (scipy sparse rows), so the threshold is exact
+and MinHash only decides which pairs get checked. ``bench/near_duplicates.py`` compares this with an
+exact all-pairs search, datasketch's ``MinHashLSH`` and a scikit-learn char n-gram cosine search on
+the sample's ground truth (precision, recall, seconds); :func:`score_near_duplicates` defines the
+scores.
 """
 
 from __future__ import annotations
