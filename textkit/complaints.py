@@ -610,9 +610,9 @@ class ComplaintClassifier(ClassifierMixin, BaseEstimator):
         keys.sort()
         first = np.flatnonzero(np.diff(keys, prepend=-1))
         found = np.diff(np.append(first, len(keys))).astype(np.float32)
-        rows, columns = np.divmod(keys[first], width)
-        indptr = np.searchsorted(rows, np.arange(n_texts + 1))
-        counts = sparse.csr_matrix((found, columns, indptr), shape=(n_texts, width))
+        keys = keys[first]
+        indptr = np.searchsorted(keys, np.arange(n_texts + 1, dtype=key_type) * key_type(width))
+        counts = sparse.csr_matrix((found, keys % key_type(width), indptr), shape=(n_texts, width))
         return self.vectorizer_._tfidf.transform(counts, copy=False)
 
     def predict_proba(self, texts) -> np.ndarray:
