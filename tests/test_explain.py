@@ -94,7 +94,9 @@ def test_explain_reports_rising_and_new_clusters():
     })
     spike = {"id": "all_posts-1", "series": "all_posts", "start": "2021-12-20T09:00:00+08:00",
              "end": "2021-12-20T09:00:00+08:00"}
-    [out] = explain_spikes([spike], frame, freq="H", clusters=clusters, events=pd.DataFrame())
-    [top] = out["explanation"]["clusters"]
-    assert (top["cluster"], top["label"], top["count"], top["new"]) == (7, "崩溃", 26, True)
-    assert top["share"] == 1.0 and top["baseline_share"] == 0.0
+    shuffled = clusters.sample(frac=1.0, random_state=1)  # matched on (platform, post_id), not on order
+    for table in (clusters, shuffled):
+        [out] = explain_spikes([spike], frame, freq="H", clusters=table, events=pd.DataFrame())
+        [top] = out["explanation"]["clusters"]
+        assert (top["cluster"], top["label"], top["count"], top["new"]) == (7, "崩溃", 26, True)
+        assert top["share"] == 1.0 and top["baseline_share"] == 0.0

@@ -139,13 +139,17 @@ class _Corpus:
         if clusters is None or clusters.empty:
             return None, np.zeros(0, np.int64), {}
         keys = ["platform", "post_id"]
-        table = clusters.drop_duplicates(keys)
-        known = pa.array(table["platform"].astype(str) + "\x1f" + table["post_id"].astype(str))
-        wanted = pa.array(self.frame["platform"].astype(str) + "\x1f" + self.frame["post_id"].astype(str))
-        found = pc.index_in(wanted, value_set=known)
-        matched = pc.is_valid(found).to_numpy(zero_copy_only=False)
-        row = pc.fill_null(found, 0).to_numpy().astype(np.int64)
-        cluster = np.where(matched, table["cluster"].to_numpy(dtype=np.int64, na_value=-1)[row], -1)
+        table = clusters
+        if _same_keys(clusters, self.frame, keys):  # the cluster stage keeps the prepared order
+            cluster = clusters["cluster"].to_numpy(dtype=np.int64, na_value=-1)
+        else:
+            table = clusters.drop_duplicates(keys)
+            known = pa.array(table["platform"].astype(str) + "\x1f" + table["post_id"].astype(str))
+            wanted = pa.array(self.frame["platform"].astype(str) + "\x1f" + self.frame["post_id"].astype(str))
+            found = pc.index_in(wanted, value_set=known)
+            matched = pc.is_valid(found).to_numpy(zero_copy_only=False)
+            row = pc.fill_null(found, 0).to_numpy().astype(np.int64)
+            cluster = np.where(matched, table["cluster"].to_numpy(dtype=np.int64, na_value=-1)[row], -1)
         ids = _distinct(cluster[cluster >= 0])
         labelled = "cluster_label" in table.columns
         first = table.drop_duplicates("cluster").set_index("cluster")
@@ -214,6 +218,20 @@ def _clusters(corpus: _Corpus, series: str, window: list, baseline: list, top: i
              "share": round(float(share[k]), 4), "baseline_share": round(float(baseline_share[k]), 4),
              "new": bool(baseline_share[k] == 0)}
             for k in best]
+
+
+def _same_keys(left: pd.DataFrame, right: pd.DataFrame, keys: list[str]) -> bool:
+    """Whether two tables hold the same key values row by row."""
+    if len(left) != len(right):
+        return False
+    for key in keys:
+        values = []
+        for table in (left, right):
+            array = pa.array(table[key].astype(str), from_pandas=True)
+            values.append(array.cast(pa.large_string()))
+        if not pc.all(pc.equal(*values), skip_nulls=False).as_py():
+            return False
+    return True
 
 
 def _distinct(values: np.ndarray) -> np.ndarray:
