@@ -281,7 +281,8 @@ def _read_clusters(folder: Path) -> pd.DataFrame | None:
     path = folder / "clusters.parquet"
     if not path.exists():
         return None
-    clusters = read_columns(path, ("platform", "post_id", "cluster", "cluster_label"), required=3)
+    clusters = read_columns(path, ("platform", "post_id", "cluster", "cluster_label"), required=3,
+                            dictionary=("cluster_label",))
     labels_path = folder / "cluster_labels.csv"
     if "cluster_label" not in clusters.columns and labels_path.exists():
         labels = pd.read_csv(labels_path)[["cluster", "label_zh"]]
