@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 from textkit.cli import main as cli_main
 from textkit.ingest import api, crawl_time_from_name, ingest_dir, load_posts, read_posts, sources, tables
 from textkit.ingest.common import bid_to_mid, split_list
-from textkit.ingest.tables import json_objects
+from textkit.ingest.sources import open_source
+from textkit.ingest.tables import json_objects, read_csv_table
 from textkit.synth.writers import CRAWLER_HEADER, CRAWLER_MAIN, SEARCH_HEADER_21
 
 T = pd.Timestamp
@@ -604,6 +605,7 @@ def test_a_mid_file_unterminated_quote_rejects_only_its_record(tmp_path, texts):
     assert [r["record"] for r in rejected] == [3]
     assert "never closes" in rejected[0]["reason"]
     assert rejected[0]["raw"].startswith(ids[2] + ",") and rejected[0]["raw"].count("\n") == 1
+    assert not read_csv_table(open_source(path)).fast  # found row by row
 
 
 def test_an_unterminated_quote_in_the_last_record_is_a_truncated_file(tmp_path):
@@ -615,6 +617,7 @@ def test_an_unterminated_quote_in_the_last_record_is_a_truncated_file(tmp_path):
     assert posts["post_id"].tolist() == ids[:2]
     assert [(r["record"], "truncated file" in r["reason"]) for r in rejected] == [(3, True)]
     assert rejected[0]["raw"].startswith(ids[2] + ",") and "第二行" in rejected[0]["raw"]
+    assert read_csv_table(open_source(path)).fast  # a cut-off last record keeps the fast path
 
 
 record_texts = st.text(alphabet=["测", "试", ",", "\n", '"', " "], min_size=1, max_size=12).filter(

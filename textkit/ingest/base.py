@@ -93,6 +93,18 @@ class SourceFile:
             return self._undecoded.count(char.encode("ascii"))
         return 0 if self._text is None else self._text.count(char)
 
+    def ends_with(self, text: str) -> bool:
+        """True when the file ends with ``text``, line breaks after it ignored (no copy of the file)."""
+        if self._undecoded is not None:
+            content, suffix = self._undecoded, text.encode("utf-8")
+            breaks = (ord("\r"), ord("\n"))
+        else:
+            content, suffix, breaks = self._text or "", text, ("\r", "\n")
+        end = len(content)
+        while end and content[end - 1] in breaks:
+            end -= 1
+        return content.endswith(suffix, 0, end)
+
     def head(self, n_chars: int = 8192) -> str:
         """The first characters of the decoded text ('' for binary files)."""
         if self._undecoded is not None:

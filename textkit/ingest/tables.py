@@ -109,8 +109,7 @@ def _read_fast(source: SourceFile, header: list[str]) -> CsvTable | None:
         bad_rows.append(row)
         return "skip"
 
-    if source.count_char('"') % 2:  # a quoted field never closes: find it row by row
-        return None
+    odd_quotes = source.count_char('"') % 2 == 1  # a quoted field never closes somewhere
     on_disk = source.maybe_utf8
     data = str(source.path) if on_disk else io.BytesIO(source.text.encode("utf-8"))
     try:
@@ -130,9 +129,11 @@ def _read_fast(source: SourceFile, header: list[str]) -> CsvTable | None:
     if bad_rows:
         # only a damaged last record (a truncated file) stays on the fast path
         last = bad_rows[-1].text.rstrip("\r\n")
-        if len(bad_rows) > 1 or not last or not source.text.rstrip("\r\n").endswith(last):
+        if len(bad_rows) > 1 or not last or not source.ends_with(last):
             return None
         tail = bad_rows[0]
+    if odd_quotes and (tail is None or not _truncated_record(tail.text, len(header))):
+        return None  # the quote that never closes is not in a cut-off last record: row by row
     # a repeated header row is not a record
     repeated = None
     for name, title in list(zip(names, header, strict=True))[:3]:
@@ -254,6 +255,13 @@ def _records(lines: list[str], width: int, widths: Counter[int]) -> Iterator[Par
 
 
 _RESYNC_LINES = 100
+
+
+def _truncated_record(text: str, width: int) -> bool:
+    """True when ``text`` (what a parser left over at the end of a file) is one record cut off inside
+    a quoted field, not a damaged record that swallowed the records after it."""
+    lines = list(io.StringIO(text, newline=""))
+    return text.count('"') % 2 == 1 and _resync(lines, 1, len(lines), width, Counter()) is None
 
 
 def _resync(lines: list[str], low: int, high: int, width: int, widths: Counter[int]) -> int | None:
