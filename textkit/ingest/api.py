@@ -190,7 +190,7 @@ def read_posts(
     mappings: Sequence[ColumnMapping | str | os.PathLike] = (),
     rejected_out: list[dict] | None = None,
     authors_out: list[pd.DataFrame] | None = None,
-    n_jobs: int | None = None,
+    n_jobs: int = 1,
 ) -> tuple[pd.DataFrame, IngestReport]:
     """Read scraper files and folders into one posts table (:mod:`textkit.schema`) and its report.
 
@@ -199,9 +199,10 @@ def read_posts(
     (:class:`~textkit.ingest.generic.ColumnMapping` objects or mapping JSON files) read every file
     whose columns they name, before any built-in reader is asked; ``fmt`` may name one of them.
     Duplicates (same platform and post_id, across all files) keep the first record. Rejected records
-    are appended to ``rejected_out`` and author tables to ``authors_out`` when given. Several files
-    of more than 64 MB together are read by ``n_jobs`` worker processes (default: one per core);
-    the result is the same.
+    are appended to ``rejected_out`` and author tables to ``authors_out`` when given. With
+    ``n_jobs`` > 1, several files of more than 64 MB together are read by that many worker processes
+    (same output, byte for byte; it pays on an idle multi-core machine, while on a busy one moving the
+    results between processes costs about what it saves).
     """
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
@@ -313,14 +314,14 @@ def _read_one(path: Path, display: str, crawl, fmt, crawl_given: bool = False,
                        rejected)
 
 
-def _read_all(tasks: list[tuple], sizes: list[int], n_jobs: int | None, bar) -> Iterator[_FileResult]:
+def _read_all(tasks: list[tuple], sizes: list[int], n_jobs: int, bar) -> Iterator[_FileResult]:
     """Results of :func:`_read_one` for every task, in task order.
 
-    Large inputs of several files are read by worker processes (the largest files first), so that a
-    corpus of scraper files keeps both cores busy; the results, and so the output bytes, are the
-    same as reading the files one after another.
+    With ``n_jobs`` > 1, large inputs of several files are read by worker processes (the largest
+    files first); the results, and so the output bytes, are the same as reading the files one after
+    another.
     """
-    jobs = min(n_jobs or os.cpu_count() or 1, len(tasks))
+    jobs = min(n_jobs, len(tasks))
     if jobs < 2 or sum(sizes) < _PARALLEL_BYTES:
         for task, size in zip(tasks, sizes, strict=True):
             yield _read_one(*task)
@@ -393,7 +394,7 @@ def ingest_dir(
     crawl_time: str | pd.Timestamp | None = None,
     fmt: str | None = None,
     mappings: Sequence[ColumnMapping | str | os.PathLike] = (),
-    n_jobs: int | None = None,
+    n_jobs: int = 1,
 ) -> dict:
     """Ingest ``paths`` into the analysis folder ``out_dir``; return the report as a dict.
 
