@@ -267,15 +267,21 @@ def candidate_pairs(
         for k in range(1, window + 1):
             later = rank_in_bucket >= leaders + k  # the row k before is not one of the leaders
             found.append((order[later], order[position[later] - k]))
-        # inside the bucket, rows that also share the next band sit side by side
-        order = np.lexsort((position, band_codes[(band + 1) % bands], codes))
-        for k in range(1, neighbours + 1):
-            a, b = order[k:], order[:-k]
-            same = codes[a] == codes[b]
-            a, b = a[same], b[same]
-            found.append((np.maximum(a, b), np.minimum(a, b)))
+        # inside a bucket too big for the leaders to cover, rows that also share the next band sit
+        # side by side
+        large = np.bincount(codes)[codes] > leaders + 1
+        if neighbours and large.any():
+            rows_in_large = position[large]
+            order = rows_in_large[np.lexsort((rows_in_large, band_codes[(band + 1) % bands][large],
+                                              codes[large]))]
+            for k in range(1, neighbours + 1):
+                a, b = order[k:], order[:-k]
+                same = codes[a] == codes[b]
+                a, b = a[same], b[same]
+                found.append((np.maximum(a, b), np.minimum(a, b)))
     code = _sorted_unique(np.concatenate([later * n + earlier for later, earlier in found]))
-    return np.stack([code // n, code % n], axis=1)
+    index = np.int32 if n < 2**31 else np.int64
+    return np.stack([(code // n).astype(index), (code % n).astype(index)], axis=1)
 
 
 def _jaccard(codes: np.ndarray, offsets: np.ndarray, pairs: np.ndarray, ngram: int, seed: int,
