@@ -139,20 +139,18 @@ class _Corpus:
         if clusters is None or clusters.empty:
             return None, np.zeros(0, np.int64), {}
         keys = ["platform", "post_id"]
-        table = clusters
         if _same_keys(clusters, self.frame, keys):  # the cluster stage keeps the prepared order
             cluster = clusters["cluster"].to_numpy(dtype=np.int64, na_value=-1)
-        else:
-            table = clusters.drop_duplicates(keys)
-            known = pa.array(table["platform"].astype(str) + "\x1f" + table["post_id"].astype(str))
+        else:  # a key listed twice counts with its first row
+            known = pa.array(clusters["platform"].astype(str) + "\x1f" + clusters["post_id"].astype(str))
             wanted = pa.array(self.frame["platform"].astype(str) + "\x1f" + self.frame["post_id"].astype(str))
             found = pc.index_in(wanted, value_set=known)
             matched = pc.is_valid(found).to_numpy(zero_copy_only=False)
             row = pc.fill_null(found, 0).to_numpy().astype(np.int64)
-            cluster = np.where(matched, table["cluster"].to_numpy(dtype=np.int64, na_value=-1)[row], -1)
+            cluster = np.where(matched, clusters["cluster"].to_numpy(dtype=np.int64, na_value=-1)[row], -1)
         ids = _distinct(cluster[cluster >= 0])
-        labelled = "cluster_label" in table.columns
-        first = table.drop_duplicates("cluster").set_index("cluster")
+        labelled = "cluster_label" in clusters.columns
+        first = clusters.drop_duplicates("cluster").set_index("cluster")
         labels = {int(k): (str(first.loc[k, "cluster_label"]) if labelled else "") for k in ids}
         keep = (cluster >= 0) & (cell >= 0)
         counts = _BinCounts(cell[keep], np.searchsorted(ids, cluster[keep]), n_cells, len(ids), n_bins)
