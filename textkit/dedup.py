@@ -18,7 +18,8 @@ order and each one joins the group of the *earliest* earlier text it resembles (
 ``threshold``), or starts a group. Two independent texts therefore never end up in one group just
 because a later text resembles both; the canonical post is the earliest post of the group's first text.
 "Earliest" is by ``created_at`` at the middle of its ``time_precision`` (a time known only to the day
-counts as noon), then input order.
+counts as noon), then ``platform`` and ``post_id``: groups, canonical posts and kinds do not depend on
+the order of the rows.
 
 Search: every distinct normalised text long enough to differ from another and still reach
 ``threshold`` (6 characters at 0.8; see :func:`min_near_chars`) gets a MinHash signature by one
@@ -390,7 +391,8 @@ def earliest_roots(n: int, pairs: np.ndarray) -> np.ndarray:
 
 def time_rank(posts: pd.DataFrame) -> np.ndarray:
     """Rank of each post in time order: ``created_at`` at the middle of its ``time_precision``
-    interval (missing times last), then input order."""
+    interval (missing times last), then ``platform`` and ``post_id``, so the order does not depend on
+    the order of the rows."""
     created = posts["created_at"]
     if not pd.api.types.is_datetime64_any_dtype(created):
         created = pd.to_datetime(created, utc=True)
@@ -400,8 +402,11 @@ def time_rank(posts: pd.DataFrame) -> np.ndarray:
         half = np.array([HALF_PRECISION_NS.get(name, 0) for name in names] + [0], dtype=np.int64)
         ns += half[codes]  # code -1 (missing) takes the last entry, 0
     ns[created.isna().to_numpy()] = np.iinfo(np.int64).max
+    table = pa.table({"time": ns, "platform": _text_array(posts["platform"]),
+                      "post_id": _text_array(posts["post_id"]), "row": np.arange(len(posts))})
+    order = pc.sort_indices(table, sort_keys=[(name, "ascending") for name in table.column_names])
     rank = np.empty(len(posts), dtype=np.int64)
-    rank[np.lexsort((np.arange(len(posts)), ns))] = np.arange(len(posts))
+    rank[order.to_numpy()] = np.arange(len(posts))
     return rank
 
 
