@@ -63,7 +63,8 @@ HALF_PRECISION_NS = {"second": 500_000_000, "minute": 30_000_000_000, "day": 43_
 _EMPTY_BIN = np.uint32(0xFFFFFFFF)
 _ROTATION = np.uint32(0x9E3779B1)  # added per bin of distance when an empty bin borrows a neighbour's value
 _BATCH = 50_000  # texts per signature batch: keeps the per-shingle arrays small and in cache
-_PAIR_BATCH = 500_000  # candidate pairs checked at once
+_TEXT_BATCH = 100_000  # texts per batch when normalising and hashing
+_PAIR_BATCH = 250_000  # candidate pairs checked at once
 
 
 def _text_array(texts: pd.Series) -> pa.Array:
@@ -90,6 +91,19 @@ def normalised_codes(texts: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     marked = pc.match_substring_regex(array, r"\[|#")
     if pc.any(marked).as_py():
         array = pc.if_else(marked, pc.replace_substring_regex(array, EMOTION + "|" + TOPIC, ""), array)
+    parts, lengths = [], []
+    for lo in range(0, len(array), _TEXT_BATCH):  # batches keep the UTF-32 copies small
+        part_codes, part_lengths = _kept_codes(array.slice(lo, _TEXT_BATCH))
+        parts.append(part_codes)
+        lengths.append(part_lengths)
+    offsets = np.zeros(len(array) + 1, dtype=np.int64)
+    if lengths:
+        np.cumsum(np.concatenate(lengths), out=offsets[1:])
+    return (np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint32)), offsets
+
+
+def _kept_codes(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Code points of the texts, ASCII lower-cased, only ``0-9a-z`` and CJK kept; kept count per text."""
     lengths = pc.utf8_length(array).to_numpy(zero_copy_only=False).astype(np.int64)
     codes = np.frombuffer("".join(array.to_numpy(zero_copy_only=False)).encode("utf-32-le"), dtype=np.uint32)
     upper = (codes >= 0x41) & (codes <= 0x5A)
@@ -103,9 +117,7 @@ def normalised_codes(texts: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     filled = lengths > 0  # reduceat would give an empty text the next text's first value
     if filled.any():
         kept[filled] = np.add.reduceat(keep.view(np.uint8), starts[filled], dtype=np.int64)
-    offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
-    np.cumsum(kept, out=offsets[1:])
-    return codes[keep], offsets
+    return codes[keep], kept
 
 
 def _ragged(texts: list[str], ngram: int) -> tuple[np.ndarray, np.ndarray]:
@@ -133,13 +145,18 @@ def _take(codes: np.ndarray, offsets: np.ndarray, rows: np.ndarray) -> tuple[np.
 
 
 def _segment_hashes(codes: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-    """A 64-bit hash of each text of a ragged array (equal texts, equal hashes)."""
-    lengths = np.diff(offsets)
-    position = np.arange(len(codes), dtype=np.uint64) - np.repeat(offsets[:-1], lengths).astype(np.uint64)
-    h = _mix(codes.astype(np.uint64) | (position << np.uint64(32)))
-    total = np.zeros(len(codes) + 1, dtype=np.uint64)
-    np.cumsum(h, out=total[1:])
-    return _mix((total[offsets[1:]] - total[offsets[:-1]]) ^ _mix(lengths.astype(np.uint64)))
+    """A 64-bit hash of each text of a ragged array (equal texts, equal hashes), in batches of texts."""
+    out = np.empty(len(offsets) - 1, dtype=np.uint64)
+    for lo in range(0, len(out), _TEXT_BATCH):
+        hi = min(len(out), lo + _TEXT_BATCH)
+        part = offsets[lo:hi + 1] - offsets[lo]
+        lengths = np.diff(part)
+        position = np.arange(part[-1], dtype=np.uint64) - np.repeat(part[:-1], lengths).astype(np.uint64)
+        h = _mix(codes[offsets[lo]:offsets[hi]].astype(np.uint64) | (position << np.uint64(32)))
+        total = np.zeros(len(h) + 1, dtype=np.uint64)
+        np.cumsum(h, out=total[1:])
+        out[lo:hi] = _mix((total[part[1:]] - total[part[:-1]]) ^ _mix(lengths.astype(np.uint64)))
+    return out
 
 
 def min_near_chars(threshold: float = THRESHOLD, ngram: int = NGRAM) -> int:
@@ -228,9 +245,9 @@ def _densify(sig: np.ndarray) -> np.ndarray:
     return sig
 
 
-def _sorted_unique(values: np.ndarray) -> np.ndarray:
+def _sorted_unique(values: np.ndarray, kind: str | None = None) -> np.ndarray:
     """Sorted distinct values (``np.unique`` is hash-based and far slower on large integer arrays)."""
-    values = np.sort(values)
+    values = np.sort(values, kind=kind)
     return values[np.r_[True, values[1:] != values[:-1]]] if len(values) else values
 
 
@@ -255,19 +272,20 @@ def candidate_pairs(
             key ^= block[:, r] << np.uint64(32)
             _mix(key)
         band_codes.append(np.asarray(pd.factorize(key)[0], dtype=np.int64))
-    found = []
+    found = np.zeros(0, dtype=np.int64)  # sorted distinct pairs so far, as later * n + earlier
     for band, codes in enumerate(band_codes):
         order = np.argsort(codes, kind="stable")
         sorted_codes = codes[order]
         first = np.r_[True, sorted_codes[1:] != sorted_codes[:-1]]
         start = np.maximum.accumulate(np.where(first, position, 0))
         rank_in_bucket = position - start
+        pairs = []  # as later * n + earlier
         for k in range(leaders):
             later = rank_in_bucket > k
-            found.append((order[later], order[start[later] + k]))
+            pairs.append(order[later] * n + order[start[later] + k])
         for k in range(1, window + 1):
             later = rank_in_bucket >= leaders + k  # the row k before is not one of the leaders
-            found.append((order[later], order[position[later] - k]))
+            pairs.append(order[later] * n + order[position[later] - k])
         # inside a bucket too big for the leaders to cover, rows that also share the next band sit
         # side by side
         large = np.bincount(codes)[codes] > leaders + 1
@@ -279,8 +297,12 @@ def candidate_pairs(
                 a, b = order[k:], order[:-k]
                 same = codes[a] == codes[b]
                 a, b = a[same], b[same]
-                found.append((np.maximum(a, b), np.minimum(a, b)))
-    code = _sorted_unique(np.concatenate([later * n + earlier for later, earlier in found]))
+                pairs.append(np.maximum(a, b) * n + np.minimum(a, b))
+        band_pairs = _sorted_unique(np.concatenate([np.zeros(0, dtype=np.int64), *pairs]))
+        del pairs
+        # two sorted runs: the stable sort (timsort) merges them in linear time
+        found = _sorted_unique(np.concatenate([found, band_pairs]), kind="stable")
+    code = found
     index = np.int32 if n < 2**31 else np.int64
     return np.stack([(code // n).astype(index), (code % n).astype(index)], axis=1)
 
@@ -292,24 +314,26 @@ def _jaccard(codes: np.ndarray, offsets: np.ndarray, pairs: np.ndarray, ngram: i
     if len(pairs) == 0:
         return np.zeros(0)
     involved = _sorted_unique(pairs.ravel())
-    local = np.searchsorted(involved, pairs)
     hashes, counts = _shingles(*_take(codes, offsets, involved), ngram, seed)
     indptr = np.zeros(len(involved) + 1, dtype=np.int64)
     np.cumsum(counts, out=indptr[1:])
     columns = (hashes >> np.uint64(33)).astype(np.int32)  # 31-bit shingle ids
-    matrix = sp.csr_matrix((np.ones(len(hashes), dtype=np.int8), columns, indptr),
+    del hashes
+    matrix = sp.csr_matrix((np.ones(len(columns), dtype=np.int8), columns, indptr),
                            shape=(len(involved), 2**31))
+    del columns
     matrix.sum_duplicates()
     matrix.data[:] = 1
-    sizes = np.diff(matrix.indptr)
-    first, second = sizes[local[:, 0]], sizes[local[:, 1]]
-    out = np.minimum(first, second) / np.maximum(first, second)  # upper bound, exact enough below it
-    check = np.nonzero(out >= min_similarity)[0]
-    for lo in range(0, len(check), _PAIR_BATCH):
-        rows = check[lo:lo + _PAIR_BATCH]
-        a, b = local[rows, 0], local[rows, 1]
-        inter = matrix[a].multiply(matrix[b]).getnnz(axis=1)
-        out[rows] = inter / (sizes[a] + sizes[b] - inter)
+    sizes = np.diff(matrix.indptr).astype(np.int32)
+    out = np.empty(len(pairs))
+    for lo in range(0, len(pairs), _PAIR_BATCH):
+        local = np.searchsorted(involved, pairs[lo:lo + _PAIR_BATCH])
+        a, b = local[:, 0], local[:, 1]
+        bound = np.minimum(sizes[a], sizes[b]) / np.maximum(sizes[a], sizes[b])  # upper bound of Jaccard
+        check = bound >= min_similarity
+        inter = matrix[a[check]].multiply(matrix[b[check]]).getnnz(axis=1)
+        bound[check] = inter / (sizes[a[check]] + sizes[b[check]] - inter)
+        out[lo:lo + len(local)] = bound
     return out
 
 
