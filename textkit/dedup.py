@@ -291,8 +291,9 @@ def candidate_pairs(
         large = np.bincount(codes)[codes] > leaders + 1
         if neighbours and large.any():
             rows_in_large = position[large]
-            order = rows_in_large[np.lexsort((rows_in_large, band_codes[(band + 1) % bands][large],
-                                              codes[large]))]
+            following = band_codes[(band + 1) % bands][large]
+            combined = codes[large] * (int(following.max()) + 1) + following  # < n², fits in int64
+            order = rows_in_large[np.argsort(combined, kind="stable")]  # ties stay in row order
             for k in range(1, neighbours + 1):
                 a, b = order[k:], order[:-k]
                 same = codes[a] == codes[b]
