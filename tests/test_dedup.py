@@ -199,13 +199,19 @@ def test_storms_and_exact_copies_on_the_ground_truth(prepared_sample):
     assert scores["group_recall"]["exact"] >= 0.99
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "precision 0.89: textkit/clean.py's URL rule ([!-~]+) also eats the '[' of an emoticon written "
-    "right after a link ('http://t.cn/x[哭惨]' leaves '哭惨]'), so exact copies of news posts keep "
-    "'哭惨' in their dedup key and become near-duplicates of their original (0.98 with the rule fixed); "
-    "recall 0.91: 74 of the 1115 copies the truth calls near are help requests with an appended sentence "
-    "or a changed intro whose 3-gram Jaccard with every earlier text is below 0.8"))
-def test_near_duplicate_precision_and_recall_on_the_ground_truth(prepared_sample):
+def test_near_duplicate_precision_on_the_ground_truth(prepared_sample):
+    """0.98 on the sample: the rest are posts the truth calls unique although an earlier text reaches
+    Jaccard 0.8, and copies the truth puts in another family than the earliest similar text."""
     _, marked, truth = prepared_sample
     scores = score_near_duplicates(marked, truth)
-    assert scores["precision"] >= 0.95 and scores["recall"] >= 0.95, scores
+    assert scores["precision"] >= 0.95, scores
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "recall 0.91: 74 of the 1115 copies the truth calls near are help requests with an appended sentence "
+    "or a changed intro whose 3-gram Jaccard with every earlier text is below 0.8 (the exact all-pairs "
+    "search reaches 0.92; a threshold of 0.75 merges independent short posts, precision 0.66)"))
+def test_near_duplicate_recall_on_the_ground_truth(prepared_sample):
+    _, marked, truth = prepared_sample
+    scores = score_near_duplicates(marked, truth)
+    assert scores["recall"] >= 0.95, scores
