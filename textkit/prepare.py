@@ -54,6 +54,7 @@ from textkit.clean import (
     repost_chains_arrow,
 )
 from textkit.clean import preload as preload_cleaning
+from textkit.dedup import THRESHOLD as NEAR_THRESHOLD
 from textkit.dedup import find_duplicates
 from textkit.redact import (
     PLACEHOLDERS,
@@ -80,8 +81,8 @@ def prepare(
     key_dir: str | os.PathLike | None = None,
     backend: str = "fast",
     n_jobs: int | None = None,
-    near_threshold: float = 0.75,
-    near_min_chars: int = 50,
+    near_threshold: float = NEAR_THRESHOLD,
+    near_min_chars: int | None = None,
     report: dict | None = None,
 ) -> pd.DataFrame:
     """Clean, redact, de-duplicate and tokenize a posts table (see the module docstring).
@@ -280,7 +281,8 @@ def _types_mapper(arrow_type: pa.DataType):
 
 
 def prepare_dir(analysis_dir: str | os.PathLike, *, redact: bool = True, backend: str = "fast",
-                n_jobs: int | None = None, near_threshold: float = 0.75, near_min_chars: int = 50) -> dict:
+                n_jobs: int | None = None, near_threshold: float = NEAR_THRESHOLD,
+                near_min_chars: int | None = None) -> dict:
     """Stage ``prepare``: posts.parquet → prepared.parquet + prepare_report.json; returns the report.
 
     The pseudonym key is ``$TEXTKIT_PSEUDONYM_KEY`` or ``.textkit-key`` in the analysis folder's parent.
@@ -321,10 +323,11 @@ def register(subparsers) -> argparse.ArgumentParser:
                         help="keep personal data and real author ids (recorded in the report and provenance)")
     parser.add_argument("--backend", choices=("fast", "jieba"), default="fast", help="tokenizer backend")
     parser.add_argument("--jobs", type=int, help="tokenizer processes (default: all cores for large inputs)")
-    parser.add_argument("--near-threshold", type=float, default=0.75,
-                        help="character 3-gram Jaccard similarity for near-duplicates (default 0.75)")
-    parser.add_argument("--near-min-chars", type=int, default=50,
-                        help="shortest normalised text searched for near-duplicates (default 50)")
+    parser.add_argument("--near-threshold", type=float, default=NEAR_THRESHOLD,
+                        help=f"character 3-gram Jaccard for near-duplicates (default {NEAR_THRESHOLD})")
+    parser.add_argument("--near-min-chars", type=int, default=None,
+                        help="shortest normalised text searched for near-duplicates (default: the shortest "
+                        "that can reach the threshold, 6 characters at 0.8)")
     parser.set_defaults(func=_main)
     return parser
 
