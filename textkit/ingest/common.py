@@ -210,8 +210,12 @@ def build_posts(rows: list[dict], crawl_time, *, capped: bool = False, topics_in
         from textkit.timeparse import china_time
 
         codes, uniques = pd.factorize(pd.Series(row_crawl, dtype=object), use_na_sentinel=True)
-        resolved = [china_time(value) for value in uniques]
-        crawl = pd.DatetimeIndex([resolved[c] if c >= 0 else crawl_time for c in codes])
+        resolved = _china_times(uniques, china_time)
+        missing = codes < 0
+        if missing.any():  # records without a crawl time take the file's
+            resolved.append(crawl_time)
+            codes = np.where(missing, len(resolved) - 1, codes)
+        crawl = pd.DatetimeIndex(resolved)[codes]
     times, precision, bad, rejections = parse_time_column(frame["_time"], crawl, records, raw, "time")
     out = {"post_id": clean_ids([r.get("post_id") for r in rows]), "created_at": times,
            "time_precision": precision, "source_record": pd.Series(records, dtype=INT), "raw": raw}
@@ -239,6 +243,19 @@ def build_posts(rows: list[dict], crawl_time, *, capped: bool = False, topics_in
         out["topics"] = topics_from_text(out["text"])
     posts = pd.DataFrame(out)
     return drop_rejected(posts, bad), rejections
+
+
+def _china_times(values, one_time) -> list:
+    """``one_time`` (:func:`textkit.timeparse.china_time`) of every value, parsed in one batch.
+
+    Falls back to value by value (which raises the reason) when a value is not a plain string or
+    number or does not parse.
+    """
+    if all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in values):
+        result = parse_times(pd.Series(list(values), dtype=object))
+        if not result.errors.notna().any() and not result.times.isna().any():
+            return list(result.times)
+    return [one_time(value) for value in values]
 
 
 _BASE62 = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"

@@ -15,6 +15,7 @@ import json
 
 from textkit.ingest.base import Reader, ReadResult, Rejection, SourceFile, register_reader
 from textkit.ingest.common import authors_frame, build_posts
+from textkit.ingest.records import loads_line
 
 _TWEET_KEYS = {"mblogid", "attitudes_count", "reposts_count", "pic_urls"}
 _LEGACY_KEYS = {"weibo_url", "like_num", "repost_num", "comment_num", "comment_user_id"}
@@ -41,7 +42,7 @@ def _items(source: SourceFile) -> tuple[list[tuple[int, object, str]], list[Reje
             continue
         record += 1
         try:
-            items.append((record, json.loads(line), line))
+            items.append((record, loads_line(line), line))
         except ValueError as error:
             rejected.append(Rejection(record, f"line is not valid JSON ({error.msg} at column {error.colno})",
                                       line))
