@@ -41,6 +41,7 @@ frames = [read(p) for p in paths]
 df = pd.concat(frames, ignore_index=True)
 text_col = "微博正文" if "微博正文" in df else df.columns[4]
 time_col = "发布时间" if "发布时间" in df else df.columns[12]
+df[text_col] = df[text_col].fillna("")  # files without that column
 df = df[df[text_col] != ""]
 tokens = df[text_col].apply(jieba.lcut)
 X = TfidfVectorizer(analyzer=lambda t: t, min_df=5).fit_transform(tokens)
