@@ -27,8 +27,9 @@ def as_string(values) -> pd.Series:
         return values
     series = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
     out = series.astype(object).where(series.notna(), None)
-    return pd.Series([None if v is None else v if isinstance(v, str) else _scalar_text(v) for v in out],
-                     index=series.index, dtype=STRING)
+    texts = pa.array([None if v is None else v if isinstance(v, str) else _scalar_text(v) for v in out],
+                     pa.string())
+    return pd.Series(pd.arrays.ArrowStringArray(texts), index=series.index, dtype=STRING)
 
 
 def _scalar_text(value) -> str:
