@@ -23,7 +23,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -215,18 +215,12 @@ class Tokenizer:
 
     def segments(self, text: str) -> list[str]:
         """Segmentation with ``[表情]`` codes kept whole, placeholders and @mentions removed (no filters)."""
-        if "[" not in text and "<" not in text and "@" not in text:
-            return self.cut(text)
         out: list[str] = []
-        last = 0
-        for match in SPECIAL.finditer(text):
-            if match.start() > last:
-                out += self.cut(text[last:match.start()])
-            if match.group(1) and self.keep_emotions:
-                out.append(match.group(1))
-            last = match.end()
-        if last < len(text):
-            out += self.cut(text[last:])
+        for piece, is_emotion in _special_pieces(text):
+            if not is_emotion:
+                out += self.cut(piece)
+            elif self.keep_emotions:
+                out.append(piece)
         return out
 
     # -- filters ----------------------------------------------------------------------------
@@ -258,18 +252,9 @@ class Tokenizer:
         """Filtered tokens of one text (``None`` → ``[]``)."""
         if not text:
             return []
-        if "[" not in text and "<" not in text and "@" not in text:
-            return self._block_tokens(text)
         out: list[str] = []
-        last = 0
-        for match in SPECIAL.finditer(text):
-            if match.start() > last:
-                out += self._block_tokens(text[last:match.start()])
-            if match.group(1) and self.keep_emotions:
-                out += self._filter([match.group(1)])
-            last = match.end()
-        if last < len(text):
-            out += self._block_tokens(text[last:])
+        for piece, is_emotion in _special_pieces(text):
+            out += self._filter([piece]) if is_emotion else self._block_tokens(piece)
         return out
 
     def _block_tokens(self, text: str) -> list[str]:
@@ -440,6 +425,23 @@ class Tokenizer:
         if self.backend == "fast":
             _rjieba(self.userdict)
         _jieba(self.userdict)
+
+
+def _special_pieces(text: str) -> Iterator[tuple[str, bool]]:
+    """``text`` split around :data:`SPECIAL` matches: (plain piece, False) and ([表情] code, True);
+    placeholders and @mentions are left out."""
+    if "[" not in text and "<" not in text and "@" not in text:
+        yield text, False
+        return
+    last = 0
+    for match in SPECIAL.finditer(text):
+        if match.start() > last:
+            yield text[last:match.start()], False
+        if match.group(1):
+            yield match.group(1), True
+        last = match.end()
+    if last < len(text):
+        yield text[last:], False
 
 
 _WORKER_TOKENIZER: Tokenizer | None = None
