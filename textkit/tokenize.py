@@ -192,11 +192,7 @@ class Tokenizer:
                 out += (_jieba(self.userdict).lcut(block, HMM=self.hmm) if REFERENCE_ONLY.search(block)
                         else self._cut_fast(block))
                 continue
-            for piece in SPACE.split(block):
-                if SPACE.fullmatch(piece):
-                    out.append(piece)
-                else:
-                    out += list(piece)
+            out += _cut_between_blocks(block)
         return out
 
     def _cut_fast(self, text: str) -> list[str]:
@@ -279,15 +275,7 @@ class Tokenizer:
 
     def _cut_block(self, block: str) -> list[str]:
         """Segmentation of one block: jieba's rules for text between Han blocks, else :meth:`cut`."""
-        if HAN_BLOCK.fullmatch(block):
-            return self.cut(block)
-        out: list[str] = []
-        for piece in SPACE.split(block):
-            if SPACE.fullmatch(piece):
-                out.append(piece)
-            else:
-                out += list(piece)
-        return out
+        return self.cut(block) if HAN_BLOCK.fullmatch(block) else _cut_between_blocks(block)
 
     def _filter(self, tokens: list[str]) -> list[str]:
         """Tokens that survive :meth:`keep`, stripped (and lower-cased when ASCII and ``lowercase``)."""
@@ -425,6 +413,17 @@ class Tokenizer:
         if self.backend == "fast":
             _rjieba(self.userdict)
         _jieba(self.userdict)
+
+
+def _cut_between_blocks(text: str) -> list[str]:
+    """jieba's segmentation of text between Han blocks: one token per character (``\\r\\n`` as one)."""
+    out: list[str] = []
+    for piece in SPACE.split(text):
+        if SPACE.fullmatch(piece):
+            out.append(piece)
+        else:
+            out += list(piece)
+    return out
 
 
 def _special_pieces(text: str) -> Iterator[tuple[str, bool]]:
