@@ -38,6 +38,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
 from sklearn.cluster import KMeans, MiniBatchKMeans
@@ -636,6 +637,12 @@ def clusters_over_time(posts: pd.DataFrame, labels: np.ndarray, freq: str = "D")
 
 
 # ----------------------------------------------------------------------- stage
+# the columns of prepared.parquet the stage reads (the rest, texts and raw fields, is never loaded)
+STAGE_COLUMNS = (
+    "platform", "post_id", "kind", "created_at", "text_clean", "tokens", "dup_group", "is_canonical",
+)
+
+
 def cluster_dir(
     analysis_dir: str | os.PathLike,
     *,
@@ -657,7 +664,8 @@ def cluster_dir(
     source = analysis_dir / "prepared.parquet"
     if not source.exists():
         raise FileNotFoundError(f"{source} not found: run `textkit prepare {analysis_dir}` first")
-    posts = pd.read_parquet(source)
+    available = pq.read_schema(source).names
+    posts = pd.read_parquet(source, columns=[c for c in STAGE_COLUMNS if c in available])
     if "kind" in posts.columns:  # news articles are grouped by textkit.news, not clustered with posts
         posts = posts[posts["kind"].astype(str) != "article"].reset_index(drop=True)
     missing = [c for c in ("platform", "post_id", "tokens") if c not in posts.columns]
