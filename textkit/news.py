@@ -27,11 +27,15 @@ import argparse
 import os
 import re
 import unicodedata
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
@@ -284,26 +288,32 @@ def assign_stories(articles: pd.DataFrame, **params) -> pd.DataFrame:
 
 def syndication_table(articles: pd.DataFrame) -> pd.DataFrame:
     """One row per story: its canonical (first) article, first/last appearance and the outlets that ran it."""
-    rows = []
-    for story, group in articles.sort_values(["created_at", "article_id"], kind="stable").groupby(
-        "story", sort=True
-    ):
-        first = group.iloc[0]
-        outlets = list(dict.fromkeys(group["outlet"].fillna("(unknown outlet)").astype(str)))
-        rows.append(
-            {
-                "story": int(story),
-                "canonical_article_id": first["article_id"],
-                "canonical_outlet": first["outlet"],
-                "canonical_title": first["title"],
-                "language": first["language"],
-                "first_seen": first["created_at"].isoformat(),
-                "last_seen": group["created_at"].max().isoformat(),
-                "placements": len(group),
-                "outlets": len(outlets),
-                "outlet_names": "; ".join(outlets),
-            }
-        )
+    ordered = articles.sort_values(["created_at", "article_id"], kind="stable")
+    ordered = ordered[ordered["story"].notna()]
+    grouped = ordered.groupby("story", sort=True)
+    first = grouped.head(1).set_index("story").sort_index()  # each story's earliest placement
+    outlets: dict[int, dict[str, None]] = {}  # per story its outlets in order of appearance
+    for story, outlet in zip(ordered["story"].tolist(),
+                             ordered["outlet"].fillna("(unknown outlet)").astype(str).tolist(), strict=True):
+        outlets.setdefault(story, {})[outlet] = None
+    rows = [
+        {
+            "story": int(story),
+            "canonical_article_id": article_id,
+            "canonical_outlet": outlet,
+            "canonical_title": title,
+            "language": language,
+            "first_seen": first_seen.isoformat(),
+            "last_seen": last_seen.isoformat(),
+            "placements": placements,
+            "outlets": len(outlets[story]),
+            "outlet_names": "; ".join(outlets[story]),
+        }
+        for story, article_id, outlet, title, language, first_seen, last_seen, placements in zip(
+            first.index.tolist(), first["article_id"].tolist(), first["outlet"].tolist(),
+            first["title"].tolist(), first["language"].tolist(), first["created_at"].tolist(),
+            grouped["created_at"].max().tolist(), grouped.size().tolist(), strict=True)
+    ]
     columns = [
         "story",
         "canonical_article_id",
@@ -508,13 +518,70 @@ def news_dir(
 ) -> dict:
     """Stage ``news``: ``posts.parquet`` (+ ``complaints.parquet``, ``spikes.json``) → ``articles.parquet``,
     ``syndication.csv``, ``coverage.csv``, ``coverage_lags.csv``; record provenance; return the report."""
-    from textkit.events import load_events
-
     folder = Path(analysis_dir)
     posts_path = folder / "posts.parquet"
     if not posts_path.exists():
         raise FileNotFoundError(f"{posts_path} not found: run `textkit ingest ... --out {folder}` first")
-    posts = pd.read_parquet(posts_path)
+    complaints_path = folder / "complaints.parquet"
+    events_path = Path(events_path) if events_path is not None else EVENTS_CSV
+    spikes_path = folder / "spikes.json"
+    inputs = [p for p in (posts_path, complaints_path, spikes_path, events_path) if p.exists()]
+    with ThreadPoolExecutor(max_workers=1) as hashing:  # the inputs' hashes, beside the work (no GIL)
+        digests = hashing.map(sha256_file, inputs)
+        report = _news(folder, posts_path, complaints_path, spikes_path, events_path, freq,
+                       jaccard, containment)
+        report["inputs"] = {p.name: digest for p, digest in zip(inputs, digests, strict=True)}
+    record_stage(folder, "news", report)
+    return report
+
+
+ARTICLE_COLUMNS = ("post_id", "kind", "source_file", "source_record", "source_format", "url", "outlet",
+                   "title", "language", "text", "created_at", "time_precision")
+BATCH_ROWS = 65_536
+
+
+def read_article_records(posts_path: str | os.PathLike) -> pd.DataFrame:
+    """The article records (``kind == "article"``) of a ``posts.parquet``, with the columns
+    :func:`merge_articles` uses, as ``pd.read_parquet`` would give them.
+
+    The ``kind`` column is read first; the other columns are then read batch by batch only up to the
+    last article record, so a corpus of a million posts with its articles together is not decoded whole.
+    """
+    source = pq.ParquetFile(posts_path)
+    kind = source.read(columns=["kind"]).column(0)
+    rows = pc.indices_nonzero(pc.fill_null(pc.equal(kind, "article"), False)).to_numpy()
+    present = set(source.schema_arrow.names)
+    columns = [c for c in ARTICLE_COLUMNS if c in present]
+    batches = []
+    if len(rows):
+        start, last = 0, int(rows[-1])
+        for batch in source.iter_batches(batch_size=BATCH_ROWS, columns=columns, use_threads=True):
+            inside = rows[(rows >= start) & (rows < start + batch.num_rows)] - start
+            if len(inside):
+                batches.append(batch.take(pa.array(inside)))
+            start += batch.num_rows
+            if start > last:
+                break
+    schema = source.schema_arrow
+    table = pa.Table.from_batches(batches, schema=pa.schema([schema.field(c) for c in columns],
+                                                            metadata=schema.metadata))
+    return table.to_pandas()
+
+
+def _complaint_times(path: Path) -> pd.DataFrame:
+    """The rows of ``complaints.parquet`` that :func:`coverage_timeline` counts (complaints, not news),
+    columns ``platform, created_at, complaint``."""
+    table = pq.read_table(path, columns=["platform", "created_at", "complaint"])
+    counted = pc.and_(pc.not_equal(table["platform"], "news"), pc.equal(table["complaint"], 1))
+    return table.filter(pc.fill_null(counted, False)).to_pandas()
+
+
+def _news(folder: Path, posts_path: Path, complaints_path: Path, spikes_path: Path, events_path: Path,
+          freq: str, jaccard: float, containment: float) -> dict:
+    """The work of :func:`news_dir` (all but the inputs' hashes and the provenance record)."""
+    from textkit.events import load_events
+
+    posts = read_article_records(posts_path)
     articles = merge_articles(posts)
     articles = assign_stories(articles, jaccard=jaccard, containment=containment)
     texts = [
@@ -531,23 +598,15 @@ def news_dir(
     syndication = syndication_table(articles)
     write_csv(folder / "syndication.csv", syndication)
 
-    complaints_path = folder / "complaints.parquet"
-    complaints = (
-        pd.read_parquet(complaints_path, columns=["platform", "created_at", "complaint"])
-        if complaints_path.exists()
-        else None
-    )
+    complaints = _complaint_times(complaints_path) if complaints_path.exists() else None
     coverage = coverage_timeline(articles, complaints, freq=freq)
     write_csv(folder / "coverage.csv", coverage)
 
-    events_path = Path(events_path) if events_path is not None else EVENTS_CSV
-    spikes_path = folder / "spikes.json"
     spikes = read_json(spikes_path) if spikes_path.exists() else None
     lags = coverage_lags(articles, load_events(events_path), spikes)
     write_csv(folder / "coverage_lags.csv", lags)
 
-    inputs = [p for p in (posts_path, complaints_path, spikes_path, events_path) if p.exists()]
-    report = {
+    return {
         "freq": freq,
         "article_records": int((posts["kind"].astype(str) == "article").sum()),
         "articles": len(articles),
@@ -559,10 +618,7 @@ def news_dir(
         "spikes_used": spikes is not None,
         "events_with_lag": int(lags["lag_hours"].notna().sum()),
         "params": {"jaccard": jaccard, "containment": containment},
-        "inputs": {p.name: sha256_file(p) for p in inputs},
     }
-    record_stage(folder, "news", report)
-    return report
 
 
 def register(subparsers) -> argparse.ArgumentParser:
