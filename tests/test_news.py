@@ -241,3 +241,29 @@ def test_news_dir_writes_every_artefact_deterministically(tmp_path):
     lag = pd.Timestamp(crash["first_article_at"]) - pd.Timestamp(spikes[0]["start"])
     assert crash["lag_hours"] == round(lag.total_seconds() / 3600, 2) > 0
     assert read_provenance(folder)["stages"]["news"]["articles"] == len(articles)
+
+
+@pytest.mark.parametrize("batch_rows", [2, 3, 1000])
+def test_article_records_read_as_the_whole_table_filtered(tmp_path, monkeypatch, batch_rows):
+    from textkit.io import write_parquet
+
+    posts = pd.DataFrame({
+        "post_id": [f"fake-{i}" for i in range(9)],
+        "kind": ["post", "article", "post", "article", "article", None, "post", "article", "post"],
+        "source_file": "invented.jsonl", "source_record": pd.array(range(9), dtype="Int64"),
+        "source_format": "invented", "url": [None, "https://a.example/1", None, "https://a.example/2",
+                                             None, None, None, "https://b.example/1", None],
+        "outlet": "Example Daily", "title": "Invented headline", "language": "en",
+        "text": [f"invented text {i}" for i in range(9)],
+        "created_at": pd.date_range("2021-12-20", periods=9, freq="h", tz="Asia/Shanghai"),
+        "time_precision": "second", "raw": "{}",
+    })
+    write_parquet(tmp_path / "posts.parquet", posts)
+    monkeypatch.setattr(news, "BATCH_ROWS", batch_rows)
+    records = news.read_article_records(tmp_path / "posts.parquet")
+    whole = pd.read_parquet(tmp_path / "posts.parquet")
+    expected = whole[whole["kind"] == "article"][list(news.ARTICLE_COLUMNS)].reset_index(drop=True)
+    pd.testing.assert_frame_equal(records, expected)
+    assert records["post_id"].tolist() == ["fake-1", "fake-3", "fake-4", "fake-7"]
+    write_parquet(tmp_path / "none.parquet", posts[posts["kind"] != "article"])
+    assert news.read_article_records(tmp_path / "none.parquet").empty
