@@ -11,20 +11,26 @@ from hypothesis import strategies as st
 
 from textkit import pipeline
 from textkit.dedup import (
+    CONTAINED_MIN_SHINGLES,
     THRESHOLD,
     all_similar_pairs,
     earliest_roots,
     find_duplicates,
     min_near_chars,
     minhash_signatures,
+    near_pairs_mask,
     normalise,
     normalised_codes,
     score_near_duplicates,
     shingle_jaccard,
+    shingle_overlaps,
+    similar_pairs,
 )
 from textkit.paths import SAMPLE_DIR
 
 APPEAL = "求助测试小区9号楼2单元家中老人需要每周透析三次已经断了一次社区电话一直打不通请大家帮忙转发谢谢"
+LONG_APPEAL = ("求扩散测试新区样例路演示花园88号楼7单元我家老人八十多岁有糖尿病胰岛素只剩两天的量了"
+               "社区说药要统一配送已经等了三天联系电话见评论区求求好心人帮忙转发一下")
 OTHER = "今天测试街道的志愿者给每栋楼送来了蔬菜和牛奶大家排队领取秩序很好感谢所有工作人员的辛苦付出"
 
 
@@ -68,6 +74,47 @@ def test_near_duplicate_with_a_small_edit_joins_the_original():
     marked = find_duplicates(posts({"text": APPEAL}, {"text": edited}, {"text": OTHER}))
     assert groups(marked) == [{0, 1}, {2}]
     assert marked["dup_kind"].tolist() == ["unique", "near", "unique"]
+
+
+def test_copy_with_an_added_sentence_is_a_contained_near_duplicate():
+    """Jaccard falls below 0.8 when a sentence is inserted, but the original's 3-grams are in the copy
+    (all but the two that span the insertion point)."""
+    copy = LONG_APPEAL.replace("已经等了三天", "已经等了三天打了十几个电话都没人接") + "谢谢大家"
+    inter, size_a, size_b = shingle_overlaps([LONG_APPEAL, copy], np.array([[1, 0]]))
+    assert inter[0] / (size_a[0] + size_b[0] - inter[0]) < THRESHOLD
+    assert inter[0] == min(size_a[0], size_b[0]) - 2 and inter[0] >= CONTAINED_MIN_SHINGLES
+    marked = find_duplicates(posts({"text": LONG_APPEAL}, {"text": copy}, {"text": OTHER}))
+    assert groups(marked) == [{0, 1}, {2}]
+    assert marked["dup_kind"].tolist() == ["unique", "near", "unique"]
+    jaccard_only = find_duplicates(posts({"text": LONG_APPEAL}, {"text": copy}), containment=None)
+    assert jaccard_only["dup_kind"].tolist() == ["unique", "unique"]
+
+
+def test_containment_needs_a_long_shorter_text_that_is_most_of_the_longer_one():
+    # intersection, sizes: fully contained but short (a stock phrase), long but quoted in a far longer
+    # post, contained and long enough, 89% contained
+    inter = np.array([30, 60, 60, 89])
+    small = np.array([30, 60, 60, 100])
+    large = np.array([40, 100, 80, 110])
+    assert near_pairs_mask(inter, small, large).tolist() == [False, False, True, False]
+    assert near_pairs_mask(inter, large, small).tolist() == [False, False, True, False]  # symmetric
+    assert near_pairs_mask(inter, small, large, containment=None).tolist() == [False] * 4
+    # short sets: only Jaccard counts (8 / 10 = 0.8 reaches it, 8 / 11 does not)
+    assert near_pairs_mask([8, 8], [9, 9], [9, 10]).tolist() == [True, False]
+    stock = "一码通又崩了大家注意"
+    marked = find_duplicates(posts({"text": stock}, {"text": stock + "我在测试地铁站进不去了排了半小时"}))
+    assert (marked["dup_kind"] == "unique").all()
+
+
+def test_lsh_search_finds_contained_copies_like_the_exact_search():
+    rng = np.random.default_rng(7)
+    alphabet = np.array(list("测试求助老人药品社区电话转发帮忙封控核酸排队小区单元楼号家里孩子发烧医院"))
+    originals = ["".join(rng.choice(alphabet, 70)) for _ in range(40)]
+    copies = [t[:30] + "".join(rng.choice(alphabet, 12)) + t[30:] for t in originals]
+    texts = originals + copies
+    expected = {(i + 40, i) for i in range(40)}
+    assert set(map(tuple, all_similar_pairs(texts).tolist())) == expected
+    assert set(map(tuple, similar_pairs(texts).tolist())) == expected
 
 
 def test_different_texts_are_not_near_duplicates():
@@ -207,11 +254,11 @@ def test_near_duplicate_precision_on_the_ground_truth(prepared_sample):
     assert scores["precision"] >= 0.95, scores
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "recall 0.91: 74 of the 1115 copies the truth calls near are help requests with an appended sentence "
-    "or a changed intro whose 3-gram Jaccard with every earlier text is below 0.8 (the exact all-pairs "
-    "search reaches 0.92; a threshold of 0.75 merges independent short posts, precision 0.66)"))
 def test_near_duplicate_recall_on_the_ground_truth(prepared_sample):
-    _, marked, truth = prepared_sample
+    """0.97 on the sample (0.91 with Jaccard alone: 74 of the 1115 copies the truth calls near are help
+    requests with an inserted sentence, below Jaccard 0.8 with every earlier text but contained)."""
+    posts, marked, truth = prepared_sample
     scores = score_near_duplicates(marked, truth)
     assert scores["recall"] >= 0.95, scores
+    jaccard_only = score_near_duplicates(posts.join(find_duplicates(posts, containment=None)), truth)
+    assert jaccard_only["recall"] < scores["recall"] - 0.03

@@ -8,14 +8,20 @@ representative: the earliest non-repost post of its group) and ``dup_kind``:
   tags, punctuation, spaces and symbols removed, lower-cased; links, HTML and ``展开全文`` are already
   gone from ``text_clean``);
 * ``near`` – the first post of a text that is a near-duplicate of an earlier text of the group: their
-  character 3-gram sets have Jaccard similarity ≥ ``threshold`` (default 0.8);
+  character 3-gram sets have Jaccard similarity ≥ ``threshold`` (default 0.8), **or** one text is a
+  copy of the other with a sentence added or changed (*containment*): the smaller 3-gram set lies at
+  least 90% inside the larger one (``CONTAINMENT``), has at least 50 3-grams (``CONTAINED_MIN_SHINGLES``:
+  a paragraph, not a stock phrase that independent posts share) and at least two thirds as many as the
+  larger one (``CONTAINED_MIN_RATIO``: the copy is mostly the original, not a long post quoting it).
+  Jaccard alone misses such copies: an appeal of 60 characters with one appended sentence of 12 falls
+  to about 0.8 and below (see :func:`near_pairs_mask`);
 * ``repost`` – a repost (``is_repost``) of a post with no or short own words (≤ ``repost_max_chars``
   normalised characters, default 15): it amplifies its original and joins the original's group (a group
   per original when the original itself was not collected).
 
 Near-duplicate groups are trees, not chains of resemblance: the distinct texts are visited in time
-order and each one joins the group of the *earliest* earlier text it resembles (Jaccard ≥
-``threshold``), or starts a group. Two independent texts therefore never end up in one group just
+order and each one joins the group of the *earliest* earlier text it resembles (either criterion), or
+starts a group. Two independent texts therefore never end up in one group just
 because a later text resembles both; the canonical post is the earliest post of the group's first text.
 "Earliest" is by ``created_at`` at the middle of its ``time_precision`` (a time known only to the day
 counts as noon), then ``platform`` and ``post_id``: groups, canonical posts and kinds do not depend on
@@ -27,13 +33,16 @@ permutation hashing (one hash per shingle, 10 bands × 3 rows = 30 bins, empty b
 rotation), computed with numpy on code points in batches. Texts that agree on all bins of a band are
 candidates; in each bucket a text is paired with the first four texts, the previous one, and its six
 neighbours when the bucket is sorted by the next band (linear work even in the huge buckets of
-templated chatter, where the neighbours find the similar texts that the first ones miss). Candidates
-whose 8-bit signatures agree far below the threshold or whose sizes differ too much are dropped; every
-other pair is checked with the exact shingle Jaccard (scipy sparse rows), so the threshold is exact
-and MinHash only decides which pairs get checked. ``bench/near_duplicates.py`` compares this with an
-exact all-pairs search, datasketch's ``MinHashLSH`` and a scikit-learn char n-gram cosine search on
-the sample's ground truth (precision, recall, seconds); :func:`score_near_duplicates` defines the
-scores.
+templated chatter, where the neighbours find the similar texts that the first ones miss). Contained
+copies come from the same candidates: a contained pair's MinHash agreement is its Jaccard, at least
+0.56 by the size bounds above and 0.65–0.8 for a copy with one added sentence, where 10 bands of 3
+make a pair collide with probability 0.96–0.9992. Candidates whose 8-bit signatures agree far below the
+lowest Jaccard a near pair of their sizes can have, or whose sizes rule both criteria out, are dropped;
+every other pair is checked exactly (shingle-set intersections from scipy sparse rows), so both
+criteria are exact and MinHash only decides which pairs get checked. ``bench/near_duplicates.py``
+compares this with an exact all-pairs search, datasketch's ``MinHashLSH`` and a scikit-learn char
+n-gram cosine search on the sample's ground truth (precision, recall, seconds);
+:func:`score_near_duplicates` defines the scores.
 """
 
 from __future__ import annotations
@@ -53,6 +62,9 @@ DUP_KINDS = ("unique", "exact", "near", "repost")
 NORMALISE_DROP = r"[^0-9a-z\x{3400}-\x{9fff}\x{f900}-\x{faff}]+"
 NGRAM = 3
 THRESHOLD = 0.8
+CONTAINMENT = 0.9  # … or the smaller 3-gram set lies this much inside the larger one,
+CONTAINED_MIN_SHINGLES = 50  # has at least this many 3-grams (a paragraph, not a stock phrase)
+CONTAINED_MIN_RATIO = 2 / 3  # and at least this share of the larger set's (the copy is mostly the original)
 BANDS, ROWS = 10, 3
 ESTIMATE_MARGIN = 0.2  # candidates whose MinHash estimate is this far below the threshold are not checked
 LENGTH_SLACK = 0.05  # Jaccard ≥ t needs set sizes within a ratio t: pairs further apart are not checked
@@ -308,12 +320,46 @@ def candidate_pairs(
     return np.stack([(code // n).astype(index), (code % n).astype(index)], axis=1)
 
 
-def _jaccard(codes: np.ndarray, offsets: np.ndarray, pairs: np.ndarray, ngram: int, seed: int,
-             min_similarity: float = 0.0) -> np.ndarray:
-    """Exact shingle Jaccard of ``pairs``; pairs whose set sizes alone keep them below
-    ``min_similarity`` get that bound (smaller / larger set size) instead."""
+def near_pairs_mask(intersection: np.ndarray, size_a: np.ndarray, size_b: np.ndarray, *,
+                    threshold: float = THRESHOLD, containment: float | None = CONTAINMENT) -> np.ndarray:
+    """Which pairs of shingle sets (their sizes and the size of their intersection) are near-duplicates:
+    Jaccard ≥ ``threshold``, or (unless ``containment`` is None) the smaller set lies ≥ ``containment``
+    inside the larger one, has at least ``CONTAINED_MIN_SHINGLES`` shingles and at least
+    ``CONTAINED_MIN_RATIO`` of the larger one's."""
+    intersection = np.asarray(intersection, dtype=np.float64)
+    size_a, size_b = np.asarray(size_a, dtype=np.float64), np.asarray(size_b, dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        near = intersection / (size_a + size_b - intersection) >= threshold
+        if containment is not None:
+            small, large = np.minimum(size_a, size_b), np.maximum(size_a, size_b)
+            near |= ((intersection / small >= containment) & (small >= CONTAINED_MIN_SHINGLES)
+                     & (small >= CONTAINED_MIN_RATIO * large))
+    return near
+
+
+def _lowest_near_jaccard(small: np.ndarray, large: np.ndarray, threshold: float, containment: float | None,
+                         slack: float = LENGTH_SLACK) -> np.ndarray:
+    """The lowest Jaccard a pair of shingle sets of sizes ``small`` ≤ ``large`` can have and still be
+    near-duplicates (``inf`` when their sizes alone rule it out). Shingle counts overestimate set sizes
+    when a 3-gram repeats: with counts, ``slack`` widens the size ratios."""
+    ratio = small / np.maximum(large, 1)
+    lowest = np.where(ratio >= threshold - slack, threshold, np.inf)
+    if containment is not None:
+        contained = (small >= CONTAINED_MIN_SHINGLES) & (ratio >= CONTAINED_MIN_RATIO - slack)
+        # |A∩B| ≥ c·|A| with |A| = small: Jaccard ≥ c·small / (large + (1 − c)·small)
+        bound = containment * small / (large + (1 - containment) * small)
+        lowest = np.where(contained, np.minimum(lowest, bound), lowest)
+    return lowest
+
+
+def _set_overlaps(codes: np.ndarray, offsets: np.ndarray, pairs: np.ndarray, ngram: int, seed: int,
+                  *, threshold: float = 0.0, containment: float | None = None
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Exact shingle-set sizes of both texts of each pair and the size of their intersection. The
+    intersection is computed only for pairs whose set sizes let them reach ``threshold`` Jaccard or the
+    containment criterion (0 for the others)."""
     if len(pairs) == 0:
-        return np.zeros(0)
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     involved = _sorted_unique(pairs.ravel())
     hashes, counts = _shingles(*_take(codes, offsets, involved), ngram, seed)
     indptr = np.zeros(len(involved) + 1, dtype=np.int64)
@@ -325,28 +371,38 @@ def _jaccard(codes: np.ndarray, offsets: np.ndarray, pairs: np.ndarray, ngram: i
     del columns
     matrix.sum_duplicates()
     matrix.data[:] = 1
-    sizes = np.diff(matrix.indptr).astype(np.int32)
-    out = np.empty(len(pairs))
-    for lo in range(0, len(pairs), _PAIR_BATCH):
-        local = np.searchsorted(involved, pairs[lo:lo + _PAIR_BATCH])
-        a, b = local[:, 0], local[:, 1]
-        bound = np.minimum(sizes[a], sizes[b]) / np.maximum(sizes[a], sizes[b])  # upper bound of Jaccard
-        check = bound >= min_similarity
-        inter = matrix[a[check]].multiply(matrix[b[check]]).getnnz(axis=1)
-        bound[check] = inter / (sizes[a[check]] + sizes[b[check]] - inter)
-        out[lo:lo + len(local)] = bound
-    return out
+    sizes = np.diff(matrix.indptr).astype(np.int64)
+    local = np.searchsorted(involved, pairs)
+    size_a, size_b = sizes[local[:, 0]], sizes[local[:, 1]]
+    small, large = np.minimum(size_a, size_b), np.maximum(size_a, size_b)
+    check = np.nonzero(np.isfinite(_lowest_near_jaccard(small, large, threshold, containment, slack=0.0)))[0]
+    intersection = np.zeros(len(pairs), dtype=np.int64)
+    for lo in range(0, len(check), _PAIR_BATCH):
+        rows = check[lo:lo + _PAIR_BATCH]
+        a, b = local[rows, 0], local[rows, 1]
+        intersection[rows] = matrix[a].multiply(matrix[b]).getnnz(axis=1)
+    return intersection, size_a, size_b
 
 
 def shingle_jaccard(
     texts: list[str], pairs: np.ndarray, *, ngram: int = NGRAM, seed: int = 1
 ) -> np.ndarray:
     """Exact Jaccard similarity of the character ``ngram`` shingle sets of each pair of ``texts``."""
-    return _jaccard(*_ragged(texts, ngram), np.asarray(pairs, dtype=np.int64).reshape(-1, 2), ngram, seed)
+    inter, size_a, size_b = shingle_overlaps(texts, pairs, ngram=ngram, seed=seed)
+    return inter / (size_a + size_b - inter)
 
 
-def _similar_pairs(codes: np.ndarray, offsets: np.ndarray, *, threshold: float, bands: int, rows: int,
-                   leaders: int, window: int, ngram: int, seed: int) -> np.ndarray:
+def shingle_overlaps(
+    texts: list[str], pairs: np.ndarray, *, ngram: int = NGRAM, seed: int = 1
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Intersection size and the two set sizes of the character ``ngram`` shingle sets of each pair of
+    ``texts`` (the inputs of :func:`near_pairs_mask`)."""
+    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    return _set_overlaps(*_ragged(texts, ngram), pairs, ngram, seed)
+
+
+def _similar_pairs(codes: np.ndarray, offsets: np.ndarray, *, threshold: float, containment: float | None,
+                   bands: int, rows: int, leaders: int, window: int, ngram: int, seed: int) -> np.ndarray:
     n = len(offsets) - 1
     if n < 2:
         return np.zeros((0, 2), dtype=np.int64)
@@ -354,38 +410,48 @@ def _similar_pairs(codes: np.ndarray, offsets: np.ndarray, *, threshold: float, 
     pairs = candidate_pairs(signatures, bands=bands, rows=rows, leaders=leaders, window=window)
     shingles = (np.diff(offsets) - ngram + 1).astype(np.float32)  # = set size unless a 3-gram repeats
     first, second = shingles[pairs[:, 0]], shingles[pairs[:, 1]]
-    pairs = pairs[np.minimum(first, second) >= (threshold - LENGTH_SLACK) * np.maximum(first, second)]
+    small, large = np.minimum(first, second), np.maximum(first, second)
+    lowest = _lowest_near_jaccard(small, large, threshold, containment)
+    reachable = np.isfinite(lowest)
+    pairs, lowest = pairs[reachable], lowest[reachable]
     low_bytes = signatures.astype(np.uint8)  # b-bit MinHash (b = 8): agreement ≈ J + (1 − J) / 256
-    needed = math.ceil((threshold - ESTIMATE_MARGIN) * bands * rows - 1e-9)  # bins that must agree
+    # bins that must agree: the estimate may fall ESTIMATE_MARGIN below the lowest Jaccard a near pair has
+    needed = np.ceil((lowest - ESTIMATE_MARGIN) * bands * rows - 1e-9)
     keep = np.zeros(len(pairs), dtype=bool)
     for lo in range(0, len(pairs), _PAIR_BATCH):
         batch = pairs[lo:lo + _PAIR_BATCH]
         agree = (low_bytes[batch[:, 0]] == low_bytes[batch[:, 1]]).sum(axis=1, dtype=np.int16)
-        keep[lo:lo + len(batch)] = agree >= needed
+        keep[lo:lo + len(batch)] = agree >= needed[lo:lo + _PAIR_BATCH]
     pairs = pairs[keep]
-    return pairs[_jaccard(codes, offsets, pairs, ngram, seed, min_similarity=threshold) >= threshold]
+    overlaps = _set_overlaps(codes, offsets, pairs, ngram, seed, threshold=threshold, containment=containment)
+    return pairs[near_pairs_mask(*overlaps, threshold=threshold, containment=containment)]
 
 
 def similar_pairs(
-    texts: list[str], threshold: float = THRESHOLD, *, bands: int = BANDS, rows: int = ROWS,
-    leaders: int = LEADERS, window: int = WINDOW, ngram: int = NGRAM, seed: int = 1,
+    texts: list[str], threshold: float = THRESHOLD, *, containment: float | None = CONTAINMENT,
+    bands: int = BANDS, rows: int = ROWS, leaders: int = LEADERS, window: int = WINDOW, ngram: int = NGRAM,
+    seed: int = 1,
 ) -> np.ndarray:
-    """Pairs ``(later, earlier)`` of indices of ``texts`` whose character ``ngram`` shingle sets have
-    Jaccard ≥ ``threshold``, found by the LSH search described above (the default ``search`` of
-    :func:`find_duplicates`).
+    """Pairs ``(later, earlier)`` of indices of ``texts`` that are near-duplicates (:func:`near_pairs_mask`:
+    character ``ngram`` shingle Jaccard ≥ ``threshold``, or one set contained in the other), found by the
+    LSH search described above (the default ``search`` of :func:`find_duplicates`).
 
-    Candidates whose signatures agree (lowest 8 bits of each bin) on less than ``threshold −
-    ESTIMATE_MARGIN`` of the bins are dropped before the exact check: on the sample, 0.3% of the pairs
-    at or above the threshold are estimated that low (densified bins of short texts err low).
+    Candidates whose signatures agree (lowest 8 bits of each bin) on less than ``ESTIMATE_MARGIN``
+    below the lowest Jaccard a near pair of their sizes can have are dropped before the exact check: on
+    the sample, 0.3% of the pairs at or above the Jaccard threshold are estimated that low (densified
+    bins of short texts err low).
     """
-    return _similar_pairs(*_ragged(texts, ngram), threshold=threshold, bands=bands, rows=rows,
-                          leaders=leaders, window=window, ngram=ngram, seed=seed)
+    return _similar_pairs(*_ragged(texts, ngram), threshold=threshold, containment=containment, bands=bands,
+                          rows=rows, leaders=leaders, window=window, ngram=ngram, seed=seed)
 
 
-def all_similar_pairs(texts: list[str], threshold: float = THRESHOLD, *, ngram: int = NGRAM) -> np.ndarray:
-    """Every pair ``(later, earlier)`` of ``texts`` at shingle Jaccard ≥ ``threshold``: the exact
-    reference for :func:`similar_pairs` (a sparse product of the shingle-set matrix; quadratic in the
-    worst case, for tens of thousands of texts, not millions)."""
+def all_similar_pairs(
+    texts: list[str], threshold: float = THRESHOLD, *, containment: float | None = CONTAINMENT,
+    ngram: int = NGRAM,
+) -> np.ndarray:
+    """Every pair ``(later, earlier)`` of ``texts`` that are near-duplicates (:func:`near_pairs_mask`), all
+    pairs checked: the exact reference for :func:`similar_pairs` (a sparse product of the shingle-set
+    matrix; quadratic in the worst case, for tens of thousands of texts, not millions)."""
     hashes, counts = shingle_hashes(texts, ngram=ngram)
     columns = np.asarray(pd.factorize(hashes)[0], dtype=np.int64)
     indptr = np.zeros(len(texts) + 1, dtype=np.int64)
@@ -396,8 +462,8 @@ def all_similar_pairs(texts: list[str], threshold: float = THRESHOLD, *, ngram: 
     matrix.data[:] = 1
     sizes = np.diff(matrix.indptr)
     inter = sp.triu(matrix @ matrix.T, k=1).tocoo()
-    jaccard = inter.data / (sizes[inter.row] + sizes[inter.col] - inter.data)
-    keep = jaccard >= threshold - 1e-9
+    keep = near_pairs_mask(inter.data, sizes[inter.row], sizes[inter.col], threshold=threshold,
+                           containment=containment)
     return np.stack([inter.col[keep], inter.row[keep]], axis=1).astype(np.int64)
 
 
@@ -441,6 +507,7 @@ def find_duplicates(
     text_column: str = "text_clean",
     own_text_column: str = "own_text",
     threshold: float = THRESHOLD,
+    containment: float | None = CONTAINMENT,
     near_min_chars: int | None = None,
     repost_max_chars: int = REPOST_MAX_CHARS,
     ngram: int = NGRAM,
@@ -452,10 +519,11 @@ def find_duplicates(
     ``posts`` needs ``platform``, ``post_id``, ``created_at``, ``is_repost``, ``parent_post_id`` and the
     text columns (``own_text`` falls back to the text when absent; ``time_precision`` is used when
     present). Near-duplicates are searched among normalised texts of at least ``near_min_chars``
-    characters (default and floor: :func:`min_near_chars`, the shortest that can reach ``threshold``).
-    ``search(texts, threshold)`` replaces the LSH search (:func:`similar_pairs`): it gets the distinct
-    normalised texts in time order and returns index pairs of near-duplicates (the benchmark plugs
-    other methods in here).
+    characters (default and floor: :func:`min_near_chars`, the shortest that can reach ``threshold``):
+    Jaccard ≥ ``threshold`` or, unless ``containment`` is None, one 3-gram set contained in the other
+    (:func:`near_pairs_mask`). ``search(texts, threshold)`` replaces the LSH search
+    (:func:`similar_pairs`): it gets the distinct normalised texts in time order and returns index pairs
+    of near-duplicates by its own criterion (the benchmark plugs other methods in here).
     """
     n = len(posts)
     if n == 0:
@@ -491,8 +559,8 @@ def find_duplicates(
     if len(searched) > 1:
         texts = _take(codes, offsets, example[searched])  # normalised, in time order
         if search is None:
-            pairs = _similar_pairs(*texts, threshold=threshold, bands=BANDS, rows=ROWS, leaders=LEADERS,
-                                   window=WINDOW, ngram=ngram, seed=seed)
+            pairs = _similar_pairs(*texts, threshold=threshold, containment=containment, bands=BANDS,
+                                   rows=ROWS, leaders=LEADERS, window=WINDOW, ngram=ngram, seed=seed)
         else:
             pairs = search(_strings(*texts), threshold)
         key_root[searched] = searched[earliest_roots(len(searched), pairs)]
