@@ -52,6 +52,7 @@ from textkit.clean import (
     extract_mentions,
     extract_topics,
     repost_chains_arrow,
+    text_array,
 )
 from textkit.clean import preload as preload_cleaning
 from textkit.dedup import THRESHOLD as NEAR_THRESHOLD
@@ -111,41 +112,44 @@ def prepare(
             df[column] = _as_string_lists(df[column], column)
     if redact:
         key = key if key is not None else pseudonym_key(key_dir)
-    codes, distinct = pd.factorize(df["text"].fillna(""))
-    texts = pa.array(distinct, type=pa.large_string())
+    encoded = pc.dictionary_encode(text_array(pa.array(df["text"].array)))  # missing text → ""
+    texts, rows = encoded.dictionary, encoded.indices
+    codes = rows.to_numpy(zero_copy_only=False)
     tokenizer = Tokenizer(backend=backend)
     table = _map_texts(texts, tokenizer=tokenizer, key=key if redact else None, n_jobs=n_jobs)
-    rows = pa.array(codes)
-    counts = Counter({kind: int(np.dot(table.column(f"n_{kind}").to_numpy(), np.bincount(codes,
-                      minlength=len(texts)))) for kind in PLACEHOLDERS})
+    per_text = np.bincount(codes, minlength=len(texts))
+    counts = Counter({kind: int(np.dot(table.column(f"n_{kind}").to_numpy(), per_text))
+                      for kind in PLACEHOLDERS})
     if redact:
-        df["text"] = pd.array(pc.take(table.column("text"), rows), dtype=STRING)
-        df["text"] = df["text"].where(~text_missing, None)
+        df["text"] = _string_series(pc.take(table.column("text"), pa.array(codes, mask=text_missing)))
         for column in ("parent_text", "title"):
             if column in df.columns:
                 df[column] = redact_column(df[column], key)
         for column in ("author_id", "author_name"):
             if column in df.columns:
                 df[column] = pseudonymize(df[column], key, prefix="u_" if column == "author_id" else "n_")
-        not_article = (df["kind"] != "article").fillna(True).to_numpy() if "kind" in df else True
+        not_article = (pc.not_equal(text_array(pa.array(df["kind"].array)), "article") if "kind" in df
+                       else pa.repeat(pa.scalar(True), len(df)))
         if "url" in df.columns:  # post links name the account (weibo.com/<uid>/<bid>)
-            df["url"] = df["url"].where(~not_article, None)
+            df["url"] = _string_series(pc.if_else(not_article, pa.scalar(None, pa.large_string()),
+                                                  pa.array(df["url"].array).cast(pa.large_string())))
         if "source_file" in df.columns:  # weibo-crawler files are named after the account
-            df["source_file"] = pseudonymize(df["source_file"], key, prefix="f_").where(not_article,
-                                                                                        df["source_file"])
+            hidden = pa.array(pseudonymize(df["source_file"], key, prefix="f_").array)
+            df["source_file"] = _string_series(pc.if_else(not_article, hidden.cast(pa.large_string()),
+                                                          pa.array(df["source_file"].array).cast(pa.large_string())))
         df = df.drop(columns=["raw"], errors="ignore")
     for column in ("text_clean", "own_text", "quoted_text"):
-        df[column] = pd.array(pc.take(table.column(column), rows), dtype=STRING)
+        df[column] = _string_series(pc.take(table.column(column), rows))
     df["chain_depth"] = pd.array(pc.take(table.column("chain_depth"), rows).to_numpy(), dtype="Int64")
     for column in ("emotions", "pii_types"):
         df[column] = pd.array(pc.take(table.column(column), rows), dtype=STRING_LIST)
     for column in ("topics", "mentions"):
-        found = pd.Series(pd.array(pc.take(table.column(column), rows), dtype=STRING_LIST))
+        found = pc.take(table.column(column), rows)
         if column in df.columns:
-            empty = df[column].isna() | (df[column].list.len() == 0 if len(df) else df[column].isna())
-            df[column] = found.where(empty.to_numpy(), df[column]).astype(STRING_LIST)
-        else:
-            df[column] = found
+            scraped = pa.array(df[column].array)
+            empty = pc.fill_null(pc.equal(pc.list_value_length(scraped), 0), True)
+            found = pc.if_else(empty, found, scraped.cast(found.type))
+        df[column] = pd.array(found, dtype=STRING_LIST)
     tokens = pc.take(table.column("tokens"), rows)
     df["tokens"] = pd.array(tokens, dtype=STRING_LIST)
     del table
@@ -161,6 +165,11 @@ def prepare(
     if report is not None:
         report.update(_report(df, counts, redact, tokens, timings))
     return df
+
+
+def _string_series(array: pa.Array | pa.ChunkedArray) -> pd.Series:
+    """A pyarrow string array as a pandas ``string`` column (no copy of the characters)."""
+    return pd.Series(pd.array(array, dtype=STRING))
 
 
 def _as_string_lists(values: pd.Series, column: str) -> pd.Series:
@@ -193,8 +202,7 @@ def prepare_texts(texts: pa.Array, *, tokenizer: Tokenizer, key: bytes | None = 
     if key is not None:
         text_clean = pseudonymize_mentions(redacted_clean, key)
         texts = pseudonymize_mentions(redact_arrow(texts)[0], key)
-    per_text = [Counter(f) if f else None for f in found.to_pylist()]
-    pii_types = pa.array([sorted(c) if c else [] for c in per_text], type=pa.list_(pa.string()))
+    counts = _placeholder_counts(found)
     own, depth, quoted = repost_chains_arrow(text_clean)
     tokens = tokenizer.tokenize_batch(own)
     columns = {
@@ -202,11 +210,28 @@ def prepare_texts(texts: pa.Array, *, tokenizer: Tokenizer, key: bytes | None = 
         "emotions": extract_lists_arrow(text_clean, extract_emotions, EMOTION),
         "topics": extract_lists_arrow(text_clean, extract_topics, TOPIC),
         "mentions": extract_lists_arrow(text_clean, extract_mentions, "@"),
-        "pii_types": pii_types, "tokens": tokens,
+        "pii_types": _present_types(counts), "tokens": tokens,
     }
-    for kind in PLACEHOLDERS:
-        columns[f"n_{kind}"] = pa.array([c[kind] if c else 0 for c in per_text], type=pa.int64())
+    for i, kind in enumerate(PLACEHOLDERS):
+        columns[f"n_{kind}"] = pa.array(counts[:, i])
     return pa.table(columns)
+
+
+def _placeholder_counts(found: pa.ListArray) -> np.ndarray:
+    """Texts × :data:`PLACEHOLDERS` matrix: how often each type was put into each text."""
+    kinds = pc.index_in(found.flatten(), value_set=pa.array(PLACEHOLDERS)).to_numpy(zero_copy_only=False)
+    rows = pc.list_parent_indices(found).to_numpy(zero_copy_only=False)
+    cells = np.bincount(rows * len(PLACEHOLDERS) + kinds, minlength=len(found) * len(PLACEHOLDERS))
+    return cells.reshape(len(found), len(PLACEHOLDERS)).astype(np.int64)
+
+
+def _present_types(counts: np.ndarray) -> pa.Array:
+    """``pii_types``: the distinct placeholder types of each text, sorted by name."""
+    by_name = np.argsort(PLACEHOLDERS)
+    present = counts[:, by_name] > 0
+    names = pa.array(np.asarray(PLACEHOLDERS)[by_name].tolist(), type=pa.string())
+    offsets = np.concatenate(([0], np.cumsum(present.sum(axis=1)))).astype(np.int32)
+    return pa.ListArray.from_arrays(pa.array(offsets), names.take(pa.array(np.nonzero(present)[1])))
 
 
 def _map_texts(texts: pa.Array, *, tokenizer: Tokenizer, key: bytes | None, n_jobs: int | None) -> pa.Table:

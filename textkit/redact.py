@@ -36,6 +36,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -64,20 +65,6 @@ NOT_PERSONAL = (
     r"(?:订单|单号|编号|流水号|运单|快递|采样管|条码|批号|工单|交易号|No\.?|NO\.?)[号码]?[:：]?[ ]?"
 )
 
-# Screens (RE2, applied after full-width → half-width): each is implied by the patterns of its types, so a
-# text that matches none of them cannot contain that personal data and skips their regexes. Most posts
-# match no screen at all.
-NUMBER_SCREEN = r"[0-9]{7}|[0-9]{3}[ \-][0-9]{4}"  # 7 digits in a row, or a 3-digit and a 4-digit group
-SCREENS = {
-    "EMAIL": r"[A-Za-z0-9._%+\-]@[A-Za-z0-9\-]",
-    "ID": NUMBER_SCREEN,
-    "CARD": NUMBER_SCREEN,
-    "PHONE": NUMBER_SCREEN,
-    "QQ": r"(?i:qq|扣扣|企鹅号|q号)",
-    "WECHAT": r"(?i:微信|威信|薇信|v信|vx|wx|weixin|wechat)",
-    "PLATE": "[" + PROVINCES + "][A-Z]",
-}
-SCREEN = "|".join(dict.fromkeys(SCREENS.values()))
 
 
 def id_check_char(first17: str) -> str:
@@ -111,11 +98,25 @@ def luhn_valid(number: str) -> bool:
 
 @dataclass(frozen=True)
 class _Pattern:
+    """One kind of personal data: ``before`` + ``core`` + ``after`` is the (Python) regex; the lookarounds
+    live in ``before``/``after``, so ``core`` alone is a screen implied by the pattern that RE2 (Arrow's
+    regex engine) can run over whole columns: a text that does not match the screen has no match."""
+
     kind: str
-    regex: re.Pattern
+    core: str
+    before: str = ""
+    after: str = ""
     group: int = 0  # the group that holds the personal data (the rest is context)
     check: object = None  # callable(digits) -> bool
     numbering_context_vetoes: bool = False  # skip numbers right after 订单号, 编号 …
+
+    @property
+    def screen(self) -> str:
+        return self.core
+
+    @cached_property
+    def regex(self) -> re.Pattern:
+        return re.compile(self.before + self.core + self.after)
 
     def spans(self, text: str) -> Iterable[tuple[int, int]]:
         for match in self.regex.finditer(text):
@@ -135,29 +136,27 @@ _FULLWIDTH_IN_PATTERNS = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\uf
                                     "\uff08\uff09\u3000]")
 
 PATTERNS: tuple[_Pattern, ...] = (
-    _Pattern("EMAIL", re.compile(
-        r"[A-Za-z0-9][A-Za-z0-9._%+\-]*@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")),
-    _Pattern("ID", re.compile(r"(?<![0-9])[1-9][0-9]{16}[0-9Xx](?![0-9A-Za-z])"),
+    _Pattern("EMAIL", r"[A-Za-z0-9][A-Za-z0-9._%+\-]*@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"),
+    _Pattern("ID", r"[1-9][0-9]{16}[0-9Xx]", before=r"(?<![0-9])", after=r"(?![0-9A-Za-z])",
              check=valid_id_number, numbering_context_vetoes=True),
-    _Pattern("CARD", re.compile(
-        r"(?<![0-9A-Za-z])(?:[3-6][0-9]{15,18}|[3-6][0-9]{3}(?:[ \-][0-9]{4}){3}(?:[ \-]?[0-9]{1,3})?)"
-        r"(?![0-9A-Za-z])"),
-        check=lambda d: 16 <= len(d) <= 19 and luhn_valid(d), numbering_context_vetoes=True),
-    _Pattern("PHONE", re.compile(
-        r"(?<![0-9])(?:(?:\+|00)86[ \-]?)?1[3-9][0-9](?:[ \-]?[0-9]{4}){2}(?![0-9])")),
-    _Pattern("PHONE", re.compile(
-        r"(?<![0-9A-Za-z])(?:\+?86[ \-]?)?(?:\(0[1-9][0-9]{1,2}\)|0[1-9][0-9]{1,2})[ \-]?"
-        r"[2-9][0-9]{2,3}[ \-]?[0-9]{4}(?:-[0-9]{1,4})?(?![0-9])")),
-    _Pattern("QQ", re.compile(
-        r"(?i)(?:QQ|扣扣|企鹅号|Q号)(?:号码|号)?[ ]*(?:是|为)?[ ]*[:：]?[ ]*([1-9][0-9]{4,10})(?![0-9])"),
-        group=1),
-    _Pattern("WECHAT", re.compile(
-        r"(?i)(?:微信|威信|薇信|v信|vx|wx|weixin|wechat)(?:号码|号|id)?[ ]*(?:是|为)?[ ]*[:：]?[ ]*"
-        r"([A-Za-z][A-Za-z0-9_\-]{5,19})(?![A-Za-z0-9_\-])"), group=1),
-    _Pattern("PLATE", re.compile(
-        rf"[{PROVINCES}][A-HJ-NP-Z][·•・\. ]?"
-        r"(?:[A-HJ-NP-Z0-9]{5}|[DF][A-HJ-NP-Z0-9][0-9]{4}|[0-9]{5}[DF])(?![A-Za-z0-9])")),
+    _Pattern("CARD", r"(?:[3-6][0-9]{15,18}|[3-6][0-9]{3}(?:[ \-][0-9]{4}){3}(?:[ \-]?[0-9]{1,3})?)",
+             before=r"(?<![0-9A-Za-z])", after=r"(?![0-9A-Za-z])",
+             check=lambda d: 16 <= len(d) <= 19 and luhn_valid(d), numbering_context_vetoes=True),
+    _Pattern("PHONE", r"(?:(?:\+|00)86[ \-]?)?1[3-9][0-9](?:[ \-]?[0-9]{4}){2}",
+             before=r"(?<![0-9])", after=r"(?![0-9])"),
+    _Pattern("PHONE", r"(?:\+?86[ \-]?)?(?:\(0[1-9][0-9]{1,2}\)|0[1-9][0-9]{1,2})[ \-]?"
+             r"[2-9][0-9]{2,3}[ \-]?[0-9]{4}(?:-[0-9]{1,4})?",
+             before=r"(?<![0-9A-Za-z])", after=r"(?![0-9])"),
+    _Pattern("QQ", r"(?i)(?:QQ|扣扣|企鹅号|Q号)(?:号码|号)?[ ]*(?:是|为)?[ ]*[:：]?[ ]*([1-9][0-9]{4,10})",
+             after=r"(?![0-9])", group=1),
+    _Pattern("WECHAT", r"(?i)(?:微信|威信|薇信|v信|vx|wx|weixin|wechat)(?:号码|号|id)?"
+             r"[ ]*(?:是|为)?[ ]*[:：]?[ ]*([A-Za-z][A-Za-z0-9_\-]{5,19})",
+             after=r"(?![A-Za-z0-9_\-])", group=1),
+    _Pattern("PLATE", rf"[{PROVINCES}][A-HJ-NP-Z][·•・\. ]?"
+             r"(?:[A-HJ-NP-Z0-9]{5}|[DF][A-HJ-NP-Z0-9][0-9]{4}|[0-9]{5}[DF])", after=r"(?![A-Za-z0-9])"),
 )
+# One RE2 screen over all patterns: most posts match none and skip the Python regexes entirely.
+SCREEN = "|".join(f"(?:{pattern.screen})" for pattern in PATTERNS)
 
 
 def find_pii(text: str, kinds: Iterable[str] | None = None) -> list[tuple[str, int, int]]:
@@ -165,13 +164,19 @@ def find_pii(text: str, kinds: Iterable[str] | None = None) -> list[tuple[str, i
 
     ``kinds`` limits the search to those placeholder types (default: all).
     """
+    return _find(text, PATTERNS if kinds is None else _patterns_of(frozenset(kinds)))
+
+
+def _patterns_of(kinds: frozenset[str]) -> tuple[_Pattern, ...]:
+    return tuple(pattern for pattern in PATTERNS if pattern.kind in kinds)
+
+
+def _find(text: str, patterns: Iterable[_Pattern]) -> list[tuple[str, int, int]]:
+    """Spans of ``patterns`` (in :data:`PATTERNS` order: an earlier pattern's span wins an overlap)."""
     if _FULLWIDTH_IN_PATTERNS.search(text):  # one character for one: the spans fit the original text
         text = fullwidth_to_halfwidth(text)
-    wanted = PLACEHOLDERS if kinds is None else frozenset(kinds)
     taken: list[tuple[str, int, int]] = []
-    for pattern in PATTERNS:
-        if pattern.kind not in wanted:
-            continue
+    for pattern in patterns:
         for start, end in pattern.spans(text):
             if any(start < t_end and t_start < end for _, t_start, t_end in taken):
                 continue
@@ -184,7 +189,11 @@ def redact_text(text: str, kinds: Iterable[str] | None = None) -> tuple[str, lis
 
     ``kinds`` limits the search to those placeholder types (default: all).
     """
-    spans = find_pii(text, kinds)
+    return _redact(text, PATTERNS if kinds is None else _patterns_of(frozenset(kinds)))
+
+
+def _redact(text: str, patterns: Iterable[_Pattern]) -> tuple[str, list[str]]:
+    spans = _find(text, patterns)
     if not spans:
         return text, []
     pieces, last = [], 0
@@ -217,8 +226,8 @@ def redact_arrow(texts: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, pa.Array,
     """Redact a pyarrow string array: (redacted ``large_string`` array with nulls as ``""``,
     ``list<string>`` of the placeholder types put into each text in order, counts per type).
 
-    Only texts that pass the vectorised :data:`SCREENS` go through the regexes of the types whose
-    screen they pass; each distinct text is redacted once.
+    Only texts that pass the vectorised :data:`SCREEN` go through Python regexes, and only those of the
+    patterns whose own screen they pass; each distinct text is redacted once.
     """
     array = text_array(texts)
     probe = fullwidth_to_halfwidth_arrow(array)
@@ -228,15 +237,19 @@ def redact_arrow(texts: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, pa.Array,
     if not len(array) or not pc.any(hits).as_py():
         return array, list_array(lengths, []), counts
     probe = pc.filter(probe, hits)
-    screened = {screen: pc.match_substring_regex(probe, screen).to_numpy(zero_copy_only=False)
-                for screen in dict.fromkeys(SCREENS.values())}
+    screened = np.zeros(len(probe), dtype=np.int64)  # bit i: the text passes pattern i's screen
+    for bit, pattern in enumerate(PATTERNS):
+        screened |= pc.match_substring_regex(probe, pattern.screen).to_numpy(zero_copy_only=False).astype(
+            np.int64) << bit
+    patterns_of = {mask: tuple(p for bit, p in enumerate(PATTERNS) if mask >> bit & 1)
+                   for mask in np.unique(screened).tolist()}
     cache: dict[str, tuple[str, list[str]]] = {}
     redacted, flat = [], []
     positions = np.flatnonzero(hits.to_numpy(zero_copy_only=False))
-    for i, (position, value) in enumerate(zip(positions, pc.filter(array, hits).to_pylist(), strict=True)):
+    for position, mask, value in zip(positions, screened.tolist(), pc.filter(array, hits).to_pylist(),
+                                     strict=True):
         if value not in cache:
-            kinds = [kind for kind, screen in SCREENS.items() if screened[screen][i]]
-            cache[value] = redact_text(value, kinds)
+            cache[value] = _redact(value, patterns_of[mask])
         text, found = cache[value]
         redacted.append(text)
         counts.update(found)
@@ -268,16 +281,39 @@ def pseudonym_key(folder: str | os.PathLike | None = None) -> bytes:
 
 def pseudonym(value: str, key: bytes, prefix: str = "u_") -> str:
     """``prefix`` + 16 hex digits of the keyed BLAKE2b MAC of ``value``."""
+    return _pseudonyms([value], key, prefix)[0]
+
+
+def _keyed_hash(key: bytes):
     if len(key) > 64:
         key = hashlib.sha256(key).digest()
-    return prefix + hashlib.blake2b(value.encode("utf-8"), key=key, digest_size=8).hexdigest()
+    return hashlib.blake2b(key=key, digest_size=8)
+
+
+def _pseudonyms(values: Iterable[str], key: bytes, prefix: str) -> list[str]:
+    """:func:`pseudonym` of many values (the keyed state is set up once and copied per value)."""
+    keyed = _keyed_hash(key)
+    out = []
+    for value in values:
+        mac = keyed.copy()
+        mac.update(value.encode("utf-8"))
+        out.append(prefix + mac.hexdigest())
+    return out
 
 
 def pseudonymize(values: pd.Series, key: bytes, prefix: str = "u_") -> pd.Series:
     """Pseudonyms for a column (missing stays missing); each distinct value is hashed once."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    mapped = pa.array([pseudonym(str(v), key, prefix) for v in uniques], type=pa.large_string())
-    taken = mapped.take(pa.array(codes, mask=codes < 0))
+    if isinstance(values.dtype, pd.StringDtype | pd.ArrowDtype):
+        array = pa.array(values.array)
+        if isinstance(array, pa.ChunkedArray):
+            array = array.combine_chunks()
+        encoded = pc.dictionary_encode(array.cast(pa.large_string()))  # missing values: null indices
+        uniques, codes = encoded.dictionary.to_pylist(), encoded.indices
+    else:
+        factorized, uniques = pd.factorize(values, use_na_sentinel=True)
+        uniques = [str(v) for v in uniques]
+        codes = pa.array(factorized, mask=factorized < 0)
+    taken = pa.array(_pseudonyms(uniques, key, prefix), type=pa.large_string()).take(codes)
     return pd.Series(pd.array(taken, dtype=STRING), index=values.index, name=values.name)
 
 
@@ -301,10 +337,14 @@ def pseudonymize_mentions(texts: pa.Array, key: bytes) -> pa.Array:
         return array
     names: dict[str, str] = {}
 
+    keyed = _keyed_hash(key)
+
     def replace(match: re.Match) -> str:
         name = match.group(1)
         if name not in names:
-            names[name] = "@" + pseudonym(name, key, "n_")
+            mac = keyed.copy()
+            mac.update(name.encode("utf-8"))
+            names[name] = "@n_" + mac.hexdigest()
         return names[name]
 
     return replace_where(array, hits, [_MENTION.sub(replace, t) for t in pc.filter(array, hits).to_pylist()])
