@@ -32,12 +32,16 @@ import argparse
 import hashlib
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
@@ -45,6 +49,7 @@ from sklearn.cluster import KMeans, MiniBatchKMeans
 from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.metrics import silhouette_score
+from sklearn.metrics.pairwise import cosine_distances
 from sklearn.naive_bayes import MultinomialNB
 from sklearn.preprocessing import normalize
 from sklearn.utils.validation import check_is_fitted
@@ -65,17 +70,101 @@ N_REPRESENTATIVES = 3
 _WORDLIKE = re.compile(r"\w")
 
 
-def _csr_from_codes(codes: np.ndarray, lengths: np.ndarray, n_columns: int) -> sp.csr_matrix:
-    """Count matrix from the flat column codes of each row's items (code -1 = skip)."""
+def _csr_from_codes(codes: np.ndarray, offsets: np.ndarray, n_columns: int) -> sp.csr_matrix:
+    """Count matrix from the flat column codes of each row's items (code -1 = skip).
+
+    Repeated items stay as repeated entries: every product with the matrix sums them.
+    """
     known = codes >= 0
-    row_ends = np.cumsum(lengths)
     kept_before = np.concatenate([[0], np.cumsum(known)])
-    indptr = np.concatenate([[0], kept_before[row_ends]]).astype(np.int64)
+    indptr = kept_before[offsets - offsets[0]].astype(np.int64)
     indices = codes[known].astype(np.int32)
-    shape = (len(lengths), n_columns)
-    matrix = sp.csr_matrix((np.ones(len(indices), np.float32), indices, indptr), shape=shape)
-    matrix.sum_duplicates()
-    return matrix
+    shape = (len(offsets) - 1, n_columns)
+    return sp.csr_matrix((np.ones(len(indices), np.float32), indices, indptr), shape=shape)
+
+
+def _available_cpus() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _map_in_threads(function: Callable, items: Iterable, n_jobs: int | None) -> list:
+    """``[function(item) for item in items]`` on up to ``n_jobs`` threads (numpy, scipy and the
+    scikit-learn kernels used here release the GIL); the order of the results is the order of items."""
+    items = list(items)
+    workers = min(len(items), n_jobs or _available_cpus())
+    if workers <= 1:
+        return [function(item) for item in items]
+    with ThreadPoolExecutor(workers) as pool:
+        return list(pool.map(function, items))
+
+
+@dataclass(frozen=True)
+class TokenCodes:
+    """Token lists as integer codes: post ``i``'s tokens are ``words[codes[offsets[i]:offsets[i + 1]]]``.
+
+    :meth:`from_arrow` builds it from an Arrow ``list<string>`` column without one Python object per
+    token (dictionary encoding of the flattened tokens); :func:`encode_tokens` accepts every input
+    :class:`PostClusterer` does.
+    """
+
+    codes: np.ndarray
+    offsets: np.ndarray
+    words: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    @classmethod
+    def from_arrow(cls, array: pa.Array | pa.ChunkedArray) -> TokenCodes:
+        """Codes of an Arrow list-of-strings array (null lists are empty, null tokens dropped)."""
+        if isinstance(array, pa.ChunkedArray):
+            array = array.combine_chunks()
+        if not (pa.types.is_list(array.type) or pa.types.is_large_list(array.type)):
+            raise ValueError(f"tokens must be lists of strings, got the Arrow type {array.type}")
+        lengths = pc.list_value_length(array).fill_null(0).to_numpy(zero_copy_only=False)
+        flat = array.flatten()
+        if not (pa.types.is_string(flat.type) or pa.types.is_large_string(flat.type)):
+            flat = flat.cast(pa.large_string())
+        encoded = pc.dictionary_encode(flat)
+        codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+        return cls._from_parts(codes, lengths, encoded.dictionary.to_numpy(zero_copy_only=False))
+
+    @classmethod
+    def from_lists(cls, token_lists: Sequence[Sequence[str]]) -> TokenCodes:
+        """Codes of Python token lists."""
+        flat = np.array(list(chain.from_iterable(token_lists)), dtype=object)
+        lengths = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
+        codes, words = pd.factorize(flat, sort=False)
+        return cls._from_parts(codes, lengths, words)
+
+    @classmethod
+    def _from_parts(cls, codes: np.ndarray, lengths: np.ndarray, words: np.ndarray) -> TokenCodes:
+        offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        codes = np.asarray(codes)
+        if len(codes) and codes.min() < 0:  # null tokens
+            kept_before = np.concatenate([[0], np.cumsum(codes >= 0)])
+            offsets, codes = kept_before[offsets], codes[codes >= 0]
+        return cls(codes.astype(np.int32), offsets, np.asarray(words, dtype=object))
+
+    def rows(self, rows: np.ndarray) -> TokenCodes:
+        """The token lists of ``rows`` (positions), in that order."""
+        rows = np.asarray(rows, dtype=np.int64)
+        lengths = np.diff(self.offsets)[rows]
+        offsets = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        source = np.repeat(self.offsets[rows] - offsets[:-1], lengths) + np.arange(offsets[-1])
+        return TokenCodes(self.codes[source], offsets, self.words)
+
+    def slice(self, start: int, stop: int) -> TokenCodes:
+        """The token lists of rows ``start:stop`` (a view)."""
+        offsets = self.offsets[start:stop + 1]
+        return TokenCodes(self.codes[offsets[0]:offsets[-1]], offsets - offsets[0], self.words)
+
+    def token_lists(self) -> list[list[str]]:
+        """The tokens as Python lists."""
+        flat = self.words[self.codes].tolist()
+        return [flat[a:b] for a, b in zip(self.offsets[:-1], self.offsets[1:], strict=True)]
 
 
 def as_token_lists(data) -> list[list[str]]:
@@ -103,6 +192,28 @@ def as_token_lists(data) -> list[list[str]]:
         else:
             out.append([str(t) for t in tokens])
     return out
+
+
+def encode_tokens(data) -> TokenCodes:
+    """:class:`TokenCodes` of what :func:`as_token_lists` accepts, of an Arrow list array, or as is."""
+    if isinstance(data, TokenCodes):
+        return data
+    if isinstance(data, pa.Array | pa.ChunkedArray):
+        return TokenCodes.from_arrow(data)
+    if isinstance(data, pd.DataFrame):
+        if "tokens" not in data.columns:
+            raise ValueError("PostClusterer needs a DataFrame with a `tokens` column (list of strings)")
+        data = data["tokens"]
+    if isinstance(data, pd.Series) and isinstance(data.dtype, pd.ArrowDtype):
+        return TokenCodes.from_arrow(pa.array(data))
+    items = data.tolist() if isinstance(data, pd.Series) else list(data)
+    if not any(isinstance(item, str) for item in items):  # raw texts and bad records go the slow way
+        try:
+            return TokenCodes.from_arrow(pa.array(items, type=pa.large_list(pa.large_string()),
+                                                  from_pandas=True))
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            pass
+    return TokenCodes.from_lists(as_token_lists(items))
 
 
 class PostClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
@@ -142,8 +253,11 @@ class PostClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
     cache_dir : str or None
         Folder for the embedding cache (by text hash); ``None`` keeps no cache.
     n_threads : int or None
-        BLAS/OpenMP threads while fitting and predicting (1 avoids oversubscription on a shared
-        machine; ``None`` = the libraries' default).
+        BLAS/OpenMP threads of each worker while fitting and predicting (1 avoids oversubscription on
+        a shared machine; ``None`` = the libraries' default).
+    n_jobs : int or None
+        Workers (threads) for the choice of ``k`` and the assignment of batches of posts; ``None`` =
+        the CPUs this process may use. The results do not depend on it.
     random_state : int
         Seed of every random step.
     """
@@ -169,6 +283,7 @@ class PostClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
         semantic_sample: int = 2_000,
         cache_dir: str | None = None,
         n_threads: int | None = 1,
+        n_jobs: int | None = None,
         random_state: int = 0,
     ):
         self.n_clusters = n_clusters
@@ -189,34 +304,35 @@ class PostClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
         self.semantic_sample = semantic_sample
         self.cache_dir = cache_dir
         self.n_threads = n_threads
+        self.n_jobs = n_jobs
         self.random_state = random_state
 
     # ---------------------------------------------------------------- features
-    def _word_counts(self, tokens: list[list[str]]) -> sp.csr_matrix:
-        """Posts × known words count matrix (unknown words are skipped)."""
-        flat = list(chain.from_iterable(tokens))
-        lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
-        n_words = len(self.vocabulary_)
-        codes, _ = pd.factorize(np.concatenate([self.vocabulary_, np.array(flat, dtype=object)]), sort=False)
-        codes = codes[n_words:]
-        codes[codes >= n_words] = -1
-        return _csr_from_codes(codes, lengths, len(self.vocabulary_))
+    def _columns_of(self, words: np.ndarray) -> np.ndarray:
+        """Vocabulary column of each word of a code table (-1 = a word the model does not know)."""
+        return pd.Index(self.vocabulary_).get_indexer(words)
 
-    def _features(self, tokens: list[list[str]]) -> tuple[sp.csr_matrix, np.ndarray]:
-        """(binary feature matrix, normalised LSA vectors) of token lists."""
-        counts = (self._word_counts(tokens) @ self.expansion_).tocsr()
+    def _features(self, codes: TokenCodes, columns: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray]:
+        """(binary feature matrix, normalised LSA vectors) of token lists; ``columns`` from
+        :meth:`_columns_of` of their words."""
+        word_counts = _csr_from_codes(columns[codes.codes], codes.offsets, len(self.vocabulary_))
+        counts = (word_counts @ self.expansion_).tocsr()
         binary = counts.copy()
         binary.data[:] = 1.0
         lsa = normalize(self.svd_.transform(self.tfidf_.transform(counts))).astype(np.float32)
         return binary, lsa
 
-    def _fit_features(self, tokens: list[list[str]]) -> sp.csr_matrix:
-        """Fit the word vocabulary and the word→feature expansion; return the fit posts' counts."""
-        flat = list(chain.from_iterable(tokens))
-        lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
-        codes, words = pd.factorize(np.array(flat, dtype=object), sort=False)
-        self.vocabulary_ = np.asarray(words, dtype=object)
-        word_counts = _csr_from_codes(codes, lengths, len(words))
+    def _fit_features(self, codes: TokenCodes) -> sp.csr_matrix:
+        """Fit the vocabulary (words in order of first use) and the word→feature expansion; return
+        the fit posts' feature counts."""
+        present, first_use = np.unique(codes.codes, return_index=True)
+        vocabulary = present[np.argsort(first_use)]
+        column = np.full(len(codes.words), -1, dtype=np.int64)
+        column[vocabulary] = np.arange(len(vocabulary))
+        words = codes.words[vocabulary]
+        self.vocabulary_ = words
+        word_counts = _csr_from_codes(column[codes.codes], codes.offsets, len(words))
+        word_counts.sum_duplicates()  # the fit is sensitive to the order of the sums: keep it canonical
         rows, cols, names = [], [], {}
         for i, word in enumerate(words):
             for feature in self._word_features(word):
@@ -226,7 +342,7 @@ class PostClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
             (np.ones(len(rows), np.float32), (rows, cols)), shape=(len(words), len(names)))
         counts = (word_counts @ expansion).tocsr()
         df = np.bincount(counts.indices, minlength=len(names))
-        keep = np.flatnonzero((df >= self.min_df) & (df <= self.max_df * max(len(tokens), 1)))
+        keep = np.flatnonzero((df >= self.min_df) & (df <= self.max_df * max(len(codes), 1)))
         if not len(keep):
             raise ValueError("no feature passes min_df/max_df: too few or too different posts to cluster")
         self.expansion_ = expansion[:, keep].tocsr()
@@ -240,22 +356,28 @@ class PostClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
         return features
 
     # --------------------------------------------------------------------- fit
-    def fit(self, X, y=None, *, texts: Sequence[str] | None = None):
-        """Fit on posts (DataFrame with ``tokens``, token lists or raw texts); ``texts`` feed the
-        semantic path (default: the tokens joined)."""
-        tokens = as_token_lists(X)
-        with threadpool_limits(self.n_threads):
-            return self._fit(tokens, texts)
+    def fit(self, X, y=None, *, texts: Sequence[str] | None = None, fit_rows: Sequence[int] | None = None):
+        """Fit on posts: a DataFrame with ``tokens``, token lists, raw texts, an Arrow list column or
+        :class:`TokenCodes`.
 
-    def _fit(self, tokens: list[list[str]], texts: Sequence[str] | None):
-        if len(tokens) < 2:
-            raise ValueError(f"need at least 2 posts to cluster, got {len(tokens)}")
+        ``fit_rows`` (positions in ``X``) restricts the fit to those posts (default: all of them);
+        ``texts`` (one per post of ``X``) feed the semantic path (default: the tokens joined).
+        ``labels_`` and ``distances_`` cover every post of ``X``: the fitted clusters when the model
+        was fitted on all of them, else the model's assignment (as :meth:`assign`).
+        """
+        codes = encode_tokens(X)
+        with threadpool_limits(self.n_threads):
+            return self._fit(codes, texts, fit_rows)
+
+    def _fit(self, codes: TokenCodes, texts: Sequence[str] | None, fit_rows: Sequence[int] | None):
+        rows = np.arange(len(codes)) if fit_rows is None else np.asarray(fit_rows, dtype=np.int64)
+        if len(rows) < 2:
+            raise ValueError(f"need at least 2 posts to cluster, got {len(rows)}")
         rng = np.random.default_rng(self.random_state)
-        fit_rows = np.arange(len(tokens))
-        if len(tokens) > self.max_fit_size:
-            fit_rows = np.sort(rng.choice(len(tokens), self.max_fit_size, replace=False))
-        fit_tokens = [tokens[i] for i in fit_rows]
-        counts = self._fit_features(fit_tokens)
+        if len(rows) > self.max_fit_size:
+            rows = rows[np.sort(rng.choice(len(rows), self.max_fit_size, replace=False))]
+        fit_codes = codes.rows(rows)
+        counts = self._fit_features(fit_codes)
         self.tfidf_ = TfidfTransformer(sublinear_tf=True).fit(counts)
         tfidf = self.tfidf_.transform(counts)
         n = tfidf.shape[0]
@@ -269,8 +391,8 @@ class PostClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
 
         self.k_scores_ = {}
         if self.semantic:
-            texts_fit = (["".join(t) for t in fit_tokens] if texts is None
-                         else [str(texts[i]) for i in fit_rows])
+            texts_fit = (["".join(t) for t in fit_codes.token_lists()] if texts is None
+                         else [str(texts[i]) for i in rows])
             labels = self._semantic_start(texts_fit, binary, rng)
         else:
             k = self.n_clusters or self._choose_k(lsa[~empty], rng)
@@ -298,12 +420,12 @@ class PostClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
         distance = self._distance(lsa, labels)
         labels[outlier] = OUTLIER
         self.nb_ = MultinomialNB(alpha=self.alpha).fit(binary[~outlier], labels[~outlier])
-        self.fit_rows_ = fit_rows
-        if len(fit_rows) == len(tokens):
+        self.fit_rows_ = rows
+        if np.array_equal(rows, np.arange(len(codes))):
             self.labels_ = labels
             self.distances_ = distance
         else:
-            self.labels_, self.distances_ = self._predict(tokens)
+            self.labels_, self.distances_ = self._predict(codes)
         return self
 
     def _kmeans(self, k: int, n_posts: int):
@@ -320,11 +442,19 @@ class PostClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
         sample = lsa[np.sort(rng.choice(len(lsa), min(len(lsa), self.k_sample), replace=False))]
         high = min(high, len(sample) - 1)
         low = max(2, min(low, high))
-        for k in range(low, high + 1):
-            labels = KMeans(k, n_init=1, random_state=self.random_state).fit_predict(sample)
+        distances = cosine_distances(sample)
+
+        def silhouette(k: int) -> float | None:
+            with threadpool_limits(self.n_threads):  # OpenMP limits are per thread
+                labels = KMeans(k, n_init=1, random_state=self.random_state).fit_predict(sample)
             if len(np.unique(labels)) < 2:
-                continue
-            self.k_scores_[k] = float(silhouette_score(sample, labels, metric="cosine"))
+                return None
+            return float(silhouette_score(distances, labels, metric="precomputed"))
+
+        ks = range(low, high + 1)
+        for k, score in zip(ks, _map_in_threads(silhouette, ks, self.n_jobs), strict=True):
+            if score is not None:
+                self.k_scores_[k] = score
         if not self.k_scores_:
             return low
         return max(self.k_scores_, key=lambda k: (self.k_scores_[k], -k))
@@ -362,24 +492,34 @@ class PostClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
     def _nearest_distance(self, lsa: np.ndarray) -> np.ndarray:
         return np.clip(1.0 - (lsa @ self.cluster_centers_.T).max(axis=1), 0.0, 2.0)
 
-    def _predict(self, tokens: list[list[str]], batch: int = 100_000) -> tuple[np.ndarray, np.ndarray]:
-        labels, distances = [], []
-        for start in tqdm(range(0, len(tokens), batch), desc="assign clusters", unit="batch",
-                          disable=None if len(tokens) > batch else True):
-            binary, lsa = self._features(tokens[start:start + batch])
-            empty = np.asarray(binary.sum(axis=1)).ravel() == 0
-            label = self.nb_.predict(binary) if binary.shape[0] else np.zeros(0, np.int64)
-            distance = self._distance(lsa, label)
-            far = self._nearest_distance(lsa) > self.outlier_distance_
-            labels.append(np.where(empty | far, OUTLIER, label).astype(np.int64))
-            distances.append(distance)
-        return np.concatenate(labels), np.concatenate(distances)
+    def _predict(self, codes: TokenCodes, batch: int = 50_000) -> tuple[np.ndarray, np.ndarray]:
+        """(cluster id, distance) of every post, batch by batch on ``n_jobs`` threads."""
+        columns = self._columns_of(codes.words)
+        starts = range(0, len(codes), batch)
+        progress = tqdm(total=len(codes), desc="assign clusters", unit="post",
+                        disable=None if len(starts) > 1 else True)
+
+        def assign_batch(start: int) -> tuple[np.ndarray, np.ndarray]:
+            with threadpool_limits(self.n_threads):
+                binary, lsa = self._features(codes.slice(start, start + batch), columns)
+                empty = np.diff(binary.indptr) == 0
+                label = self.nb_.predict(binary) if binary.shape[0] else np.zeros(0, np.int64)
+                distance = self._distance(lsa, label)
+                far = self._nearest_distance(lsa) > self.outlier_distance_
+            progress.update(len(label))
+            return np.where(empty | far, OUTLIER, label).astype(np.int64), distance
+
+        with progress:
+            results = _map_in_threads(assign_batch, starts, self.n_jobs)
+        if not results:
+            return np.zeros(0, np.int64), np.zeros(0)
+        return np.concatenate([r[0] for r in results]), np.concatenate([r[1] for r in results])
 
     def predict(self, X) -> np.ndarray:
         """Cluster id of each post (-1 = outlier)."""
         check_is_fitted(self, "nb_")
         with threadpool_limits(self.n_threads):
-            return self._predict(as_token_lists(X))[0]
+            return self._predict(encode_tokens(X))[0]
 
     def fit_predict(self, X, y=None, **fit_params) -> np.ndarray:
         return self.fit(X, **fit_params).labels_
@@ -387,15 +527,16 @@ class PostClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
     def transform(self, X) -> np.ndarray:
         """Cosine distance of each post to every cluster centroid (n_posts × n_clusters)."""
         check_is_fitted(self, "nb_")
+        codes = encode_tokens(X)
         with threadpool_limits(self.n_threads):
-            lsa = self._features(as_token_lists(X))[1]
+            lsa = self._features(codes, self._columns_of(codes.words))[1]
         return np.clip(1.0 - lsa @ self.cluster_centers_.T, 0.0, 2.0)
 
     def assign(self, X) -> tuple[np.ndarray, np.ndarray]:
         """(cluster id, cosine distance to that cluster's centroid) of each post in one pass."""
         check_is_fitted(self, "nb_")
         with threadpool_limits(self.n_threads):
-            return self._predict(as_token_lists(X))
+            return self._predict(encode_tokens(X))
 
 
 # ------------------------------------------------------------------ embeddings
@@ -445,22 +586,27 @@ def load_glossary(path: str | os.PathLike | None = None) -> dict[str, str]:
     return dict(zip(table["zh"].str.strip(), table["en"].str.strip(), strict=True))
 
 
-def top_terms(
-    tokens: list[list[str]], labels: np.ndarray, n_terms: int = N_TOP_TERMS
-) -> dict[int, list[str]]:
-    """c-TF-IDF top terms of each cluster (BERTopic's class TF-IDF: tf_c,t · log(1 + A / f_t))."""
+def top_terms(tokens, labels: np.ndarray, n_terms: int = N_TOP_TERMS) -> dict[int, list[str]]:
+    """c-TF-IDF top terms of each cluster (BERTopic's class TF-IDF: tf_c,t · log(1 + A / f_t)).
+
+    ``tokens``: token lists or anything else :func:`encode_tokens` accepts.
+    """
+    codes = encode_tokens(tokens)
     labels = np.asarray(labels)
     clusters = np.unique(labels)
-    flat = list(chain.from_iterable(tokens))
-    if not flat:
+    if not len(codes.codes):
         return {int(c): [] for c in clusters}
-    codes, words = pd.factorize(np.array(flat, dtype=object), sort=True)
-    row_of = np.searchsorted(clusters, labels)
-    lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
-    rows = np.repeat(row_of, lengths)
-    counts = sp.csr_matrix((np.ones(len(codes)), (rows, codes)), shape=(len(clusters), len(words)))
-    counts.sum_duplicates()
-    counts = counts.toarray() if counts.shape[0] * counts.shape[1] <= 50_000_000 else counts
+    words = codes.words
+    rank = np.empty(len(words), dtype=np.int64)  # ties of the score go to the smaller word
+    rank[np.argsort(words, kind="stable")] = np.arange(len(words))
+    rows = np.repeat(np.searchsorted(clusters, labels), np.diff(codes.offsets))
+    shape = (len(clusters), len(words))
+    if shape[0] * shape[1] <= 50_000_000:
+        counts = np.bincount(rows * shape[1] + codes.codes, minlength=shape[0] * shape[1])
+        counts = counts.reshape(shape).astype(np.float64)
+    else:
+        counts = sp.csr_matrix((np.ones(len(rows)), (rows, codes.codes)), shape=shape)
+        counts.sum_duplicates()
     frequency = np.asarray(counts.sum(axis=0)).ravel()
     per_cluster = np.asarray(counts.sum(axis=1)).ravel()
     idf = np.log1p(per_cluster.mean() / np.maximum(frequency, 1))
@@ -470,7 +616,7 @@ def top_terms(
         row = np.asarray(counts[i].todense()).ravel() if sp.issparse(counts) else counts[i]
         score = row / max(per_cluster[i], 1) * idf
         score[(row == 0) | ~usable] = -1
-        order = np.lexsort((words, -score))[:n_terms]
+        order = np.lexsort((rank, -score))[:n_terms]
         out[int(cluster)] = [str(words[j]) for j in order if score[j] > 0]
     return out
 
@@ -549,49 +695,67 @@ def apply_curation(
     ids, first, sizes = np.unique(kept, return_index=True, return_counts=True)
     order = ids[np.lexsort((first, -sizes))]
     new_id = {int(old): new for new, old in enumerate(order)}
-    labels = np.array([new_id.get(int(x), OUTLIER) for x in labels], dtype=np.int64)
+    remap = np.full(labels.max(initial=OUTLIER) + 2, OUTLIER, dtype=np.int64)  # index: old id + 1
+    remap[order + 1] = np.arange(len(order))
+    labels = remap[labels + 1]
     renamed = {new_id[c]: name for c, name in names.items() if c in new_id}
     return labels, renamed, report
 
 
 # ---------------------------------------------------------------------- tables
 def label_table(
-    posts: pd.DataFrame, labels: np.ndarray, distances: np.ndarray, tokens: list[list[str]],
-    *, glossary: dict[str, str], names: dict[int, tuple[str, str]] | None = None,
+    posts: pd.DataFrame | pa.Table, labels: np.ndarray, distances: np.ndarray, tokens, *,
+    glossary: dict[str, str], names: dict[int, tuple[str, str]] | None = None,
 ) -> pd.DataFrame:
-    """One row per cluster: size, unique voices, labels, top terms, representative canonical posts."""
+    """One row per cluster: size, unique voices, labels, top terms, representative canonical posts.
+
+    ``posts`` (a DataFrame or an Arrow table) gives ``post_id``, ``text_clean`` and ``is_canonical``.
+    """
     names = names or {}
+    labels = np.asarray(labels)
+    distances = np.asarray(distances, dtype=np.float64)
     terms = top_terms(tokens, labels)
     canonical = _canonical(posts)
-    texts = posts["text_clean"] if "text_clean" in posts.columns else pd.Series([""] * len(posts))
-    frame = pd.DataFrame({
-        "cluster": labels, "distance": distances, "canonical": canonical,
-        "post_id": posts["post_id"].astype(str).to_numpy(), "text": texts.fillna("").astype(str).to_numpy(),
-    })
-    rows = []
-    for cluster, group in frame.groupby("cluster", sort=True):
-        cluster = int(cluster)
+    post_ids = _string_column(posts, "post_id")
+    texts = _string_column(posts, "text_clean")
+    clusters, position, sizes = np.unique(labels, return_inverse=True, return_counts=True)
+    voices = np.bincount(position, weights=canonical, minlength=len(clusters)).astype(np.int64)
+    # representative candidates: canonical posts with a text, nearest first (ties: post id, then row)
+    rows = np.flatnonzero(canonical & (pc.utf8_length(texts).to_numpy(zero_copy_only=False) > 0))
+    candidates = pa.table({"cluster": labels[rows], "distance": distances[rows],
+                           "post_id": post_ids.take(rows)})
+    order = pc.sort_indices(candidates, sort_keys=[("cluster", "ascending"), ("distance", "ascending"),
+                                                   ("post_id", "ascending")]).to_numpy()
+    rows, candidate_clusters = rows[order], labels[rows][order]
+    table = []
+    for i, cluster in enumerate(clusters.tolist()):
         cluster_terms = terms.get(cluster, [])
         label_zh = " / ".join(cluster_terms[:N_LABEL_TERMS]) or "(无关键词)"
         label_en, _ = gloss(cluster_terms[:N_LABEL_TERMS], glossary)
         if cluster == OUTLIER:
             label_zh, label_en = "离群帖子", "Outliers"
         zh, en = names.get(cluster, ("", ""))
-        candidates = group[group["canonical"]].sort_values(["distance", "post_id"], kind="stable")
-        candidates = candidates[candidates["text"].str.len() > 0].drop_duplicates("text")
-        chosen = candidates.head(N_REPRESENTATIVES)
-        rows.append({
+        start, stop = np.searchsorted(candidate_clusters, [cluster, cluster + 1])
+        chosen_ids, chosen_texts = [], []
+        for row in rows[start:stop]:
+            text = texts[int(row)].as_py()
+            if text not in chosen_texts:
+                chosen_ids.append(post_ids[int(row)].as_py())
+                chosen_texts.append(text)
+                if len(chosen_texts) == N_REPRESENTATIVES:
+                    break
+        table.append({
             "cluster": cluster,
-            "size": len(group),
-            "unique_voices": int(group["canonical"].sum()),
+            "size": int(sizes[i]),
+            "unique_voices": int(voices[i]),
             "label_zh": zh or label_zh,
             "label_en": en or label_en or zh or label_zh,
             "top_terms": " ".join(cluster_terms),
             "untranslated_terms": " ".join(gloss(cluster_terms, glossary)[1]),
-            "representative_post_ids": " ".join(chosen["post_id"]),
-            "representative_texts": " | ".join(_shorten(t) for t in chosen["text"]),
+            "representative_post_ids": " ".join(chosen_ids),
+            "representative_texts": " | ".join(_shorten(t) for t in chosen_texts),
         })
-    table = pd.DataFrame(rows)
+    table = pd.DataFrame(table)
     table["_order"] = table["cluster"].where(table["cluster"] != OUTLIER, np.iinfo(np.int64).max)
     return table.sort_values("_order").drop(columns="_order").reset_index(drop=True)
 
@@ -601,10 +765,25 @@ def _shorten(text: str, limit: int = 120) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _canonical(posts: pd.DataFrame) -> np.ndarray:
-    if "is_canonical" in posts.columns:
-        return posts["is_canonical"].fillna(False).astype(bool).to_numpy()
-    return np.ones(len(posts), dtype=bool)
+def _column_names(posts: pd.DataFrame | pa.Table) -> list[str]:
+    return posts.column_names if isinstance(posts, pa.Table) else list(posts.columns)
+
+
+def _string_column(posts: pd.DataFrame | pa.Table, name: str) -> pa.ChunkedArray:
+    """A column as Arrow strings, missing values (or a missing column) as ``""``."""
+    if name not in _column_names(posts):
+        return pa.chunked_array([pa.array([""] * len(posts), pa.large_string())])
+    column = posts.column(name) if isinstance(posts, pa.Table) else pa.chunked_array(
+        [pa.array(posts[name].astype(str).where(posts[name].notna(), ""), pa.large_string())])
+    return column.cast(pa.large_string()).fill_null("")
+
+
+def _canonical(posts: pd.DataFrame | pa.Table) -> np.ndarray:
+    if "is_canonical" not in _column_names(posts):
+        return np.ones(len(posts), dtype=bool)
+    if isinstance(posts, pa.Table):
+        return posts.column("is_canonical").fill_null(False).to_numpy().astype(bool)
+    return posts["is_canonical"].fillna(False).astype(bool).to_numpy()
 
 
 def clusters_over_time(posts: pd.DataFrame, labels: np.ndarray, freq: str = "D") -> pd.DataFrame:
@@ -636,6 +815,8 @@ def clusters_over_time(posts: pd.DataFrame, labels: np.ndarray, freq: str = "D")
     return counts[columns]
 
 
+
+
 # ----------------------------------------------------------------------- stage
 # the columns of prepared.parquet the stage reads (the rest, texts and raw fields, is never loaded)
 STAGE_COLUMNS = (
@@ -665,50 +846,59 @@ def cluster_dir(
     if not source.exists():
         raise FileNotFoundError(f"{source} not found: run `textkit prepare {analysis_dir}` first")
     available = pq.read_schema(source).names
-    posts = pd.read_parquet(source, columns=[c for c in STAGE_COLUMNS if c in available])
-    if "kind" in posts.columns:  # news articles are grouped by textkit.news, not clustered with posts
-        posts = posts[posts["kind"].astype(str) != "article"].reset_index(drop=True)
-    missing = [c for c in ("platform", "post_id", "tokens") if c not in posts.columns]
+    posts = pq.read_table(source, columns=[c for c in STAGE_COLUMNS if c in available])
+    if "kind" in posts.column_names:  # news articles are grouped by textkit.news, not clustered with posts
+        is_post = pc.fill_null(pc.not_equal(posts.column("kind").cast(pa.large_string()), "article"), True)
+        posts = posts.filter(is_post)
+    missing = [c for c in ("platform", "post_id", "tokens") if c not in posts.column_names]
     if missing:
         raise ValueError(f"{source}: missing columns {missing}")
-    if len(posts) < 2:
-        raise ValueError(f"{source}: {len(posts)} posts, need at least 2 to cluster")
-    tokens = as_token_lists(posts["tokens"])
+    if posts.num_rows < 2:
+        raise ValueError(f"{source}: {posts.num_rows} posts, need at least 2 to cluster")
+    try:
+        codes = TokenCodes.from_arrow(posts.column("tokens"))
+    except ValueError as error:
+        raise ValueError(f"{source}: column tokens: {error}") from error
     canonical = _canonical(posts)
-    fit_rows = np.flatnonzero(canonical) if canonical.sum() >= 2 else np.arange(len(posts))
-    texts = posts["text_clean"].fillna("").astype(str) if "text_clean" in posts.columns else None
+    fit_rows = np.flatnonzero(canonical) if canonical.sum() >= 2 else np.arange(len(codes))
+    texts = _string_column(posts, "text_clean").to_pylist() if semantic else None
     model = PostClusterer(
         n_clusters=k, semantic=semantic, random_state=random_state,
         cache_dir=str(analysis_dir / EMBEDDING_CACHE) if semantic else None,
     )
-    model.fit([tokens[i] for i in fit_rows],
-              texts=None if texts is None else texts.iloc[fit_rows].tolist())
-    labels, distances = model.assign(tokens)
+    model.fit(codes, texts=texts, fit_rows=fit_rows)
+    if len(model.fit_rows_) < len(codes):  # labels_ are already the assignment of every post
+        labels, distances = model.labels_, model.distances_
+    else:
+        labels, distances = model.assign(codes)
     labels = _follow_canonical(posts, labels, canonical)
 
     curation_path = Path(curation) if curation else _curation_path(analysis_dir)
     curation_table = load_curation(curation_path)
-    labels, names, curation_report = apply_curation(labels, top_terms(tokens, labels), curation_table)
+    labels, names, curation_report = apply_curation(labels, top_terms(codes, labels), curation_table)
     glossary_path = Path(glossary) if glossary else GLOSSARY_CSV
     glossary_map = load_glossary(glossary_path)
-    table = label_table(posts, labels, distances, tokens, glossary=glossary_map, names=names)
-    label_of = dict(zip(table["cluster"], table["label_zh"], strict=True))
+    table = label_table(posts, labels, distances, codes, glossary=glossary_map, names=names)
 
+    ids = table["cluster"].to_numpy()
+    label_names = pa.array(table["label_zh"].tolist(), pa.large_string())
     assignments = pd.DataFrame({
-        "platform": posts["platform"].astype("string"),
-        "post_id": posts["post_id"].astype("string"),
+        "platform": pd.array(posts.column("platform").cast(pa.large_string()), dtype="string"),
+        "post_id": pd.array(posts.column("post_id").cast(pa.large_string()), dtype="string"),
         "cluster": pd.array(labels, dtype="Int64"),
-        "cluster_label": pd.array([label_of[int(c)] for c in labels], dtype="string"),
+        "cluster_label": pd.array(label_names.take(np.argsort(ids)[np.searchsorted(np.sort(ids), labels)]),
+                                  dtype="string"),
         "distance": np.round(distances, 6),
     })
-    over_time = clusters_over_time(posts, labels, freq)
+    times = posts.select([c for c in ("created_at", "is_canonical") if c in posts.column_names]).to_pandas()
+    over_time = clusters_over_time(times, labels, freq)
     io.write_parquet(analysis_dir / "clusters.parquet", assignments)
     io.write_csv(analysis_dir / "cluster_labels.csv", table)
     io.write_csv(analysis_dir / "clusters_over_time.csv", over_time)
 
     untranslated = sorted({t for ts in table["untranslated_terms"] for t in ts.split()})
     report = {
-        "posts": len(posts),
+        "posts": len(codes),
         "fit_posts": len(fit_rows),
         "clusters": int((table["cluster"] != OUTLIER).sum()),
         "outliers": int((labels == OUTLIER).sum()),
@@ -730,15 +920,20 @@ def cluster_dir(
     return report
 
 
-def _follow_canonical(posts: pd.DataFrame, labels: np.ndarray, canonical: np.ndarray) -> np.ndarray:
-    """Give every member of a duplicate group the cluster of the group's canonical post."""
-    if "dup_group" not in posts.columns:
+def _follow_canonical(posts: pa.Table, labels: np.ndarray, canonical: np.ndarray) -> np.ndarray:
+    """Give every member of a duplicate group the cluster of the group's (first) canonical post."""
+    if "dup_group" not in posts.column_names:
         return labels
-    groups = posts["dup_group"].astype("Int64")
-    leaders = pd.Series(labels[canonical], index=groups[canonical].to_numpy())
-    leaders = leaders[~leaders.index.duplicated()]
-    followed = groups.map(leaders)
-    return np.where(followed.notna(), followed.fillna(0).astype("int64"), labels).astype(np.int64)
+    column = posts.column("dup_group").cast(pa.int64())
+    known = column.is_valid().to_numpy()
+    groups = column.fill_null(0).to_numpy()
+    leaders = np.flatnonzero(canonical & known)
+    leader_groups, first = np.unique(groups[leaders], return_index=True)
+    if not len(leader_groups):
+        return labels
+    at = np.minimum(np.searchsorted(leader_groups, groups), len(leader_groups) - 1)
+    follows = known & (leader_groups[at] == groups)
+    return np.where(follows, labels[leaders[first]][at], labels).astype(np.int64)
 
 
 def _curation_path(analysis_dir: Path) -> Path:
