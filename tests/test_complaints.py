@@ -18,6 +18,7 @@ from textkit.complaints import (
     ComplaintClassifier,
     Lexicon,
     RuleScorer,
+    _shared_dictionary,
     _WordMatcher,
     as_strings,
     codepoints,
@@ -158,6 +159,28 @@ def test_parallel_scoring_gives_the_same_table():
     parallel = score_texts(texts, n_jobs=2)
     pd.testing.assert_frame_equal(serial, parallel)
     assert len(serial) == len(texts)
+
+
+def test_dictionary_encoded_texts_score_as_plain_texts(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    texts = ["测试码又崩了", "谢谢志愿者", "家里没菜了，求助", "核酸排长队", "测试码又崩了"] * 30_000
+    plain = score_texts(texts)
+    pq.write_table(pa.table({"text_clean": texts}), tmp_path / "t.parquet")  # one row group
+    shared = pq.read_table(tmp_path / "t.parquet", read_dictionary=["text_clean"])["text_clean"]
+    assert shared.num_chunks > 1 and pa.types.is_dictionary(shared.type)
+    codes, distinct = _shared_dictionary(shared)  # the reader's one dictionary is used as it is
+    assert distinct.to_pylist() == texts[:4] and codes[:10].tolist() == [0, 1, 2, 3, 0] * 2
+    pd.testing.assert_frame_equal(score_texts(pd.Series(pd.arrays.ArrowExtensionArray(shared))), plain)
+    # chunks with dictionaries of their own, and missing texts, take the general path
+    few = texts[:12]
+    separate = pa.chunked_array([pa.array(part).dictionary_encode() for part in (few[:7], few[7:])])
+    assert _shared_dictionary(separate) is None
+    pd.testing.assert_frame_equal(score_texts(separate), score_texts(few))
+    missing = pa.array([*few, None]).dictionary_encode()
+    assert _shared_dictionary(missing) is None
+    pd.testing.assert_frame_equal(score_texts(missing), score_texts([*few, ""]))
 
 
 # --- the array implementation against the per-text definitions -------------------------------------------

@@ -474,8 +474,33 @@ def rule_scores(texts, scorer: RuleScorer | None = None, *, n_jobs: int = 1) -> 
 
 def _factorize(texts) -> tuple[np.ndarray, pa.Array]:
     """Codes into the distinct texts, and the distinct texts (Arrow)."""
+    shared = _shared_dictionary(texts)
+    if shared is not None:
+        return shared
     encoded = pc.dictionary_encode(as_strings(texts))
     return encoded.indices.to_numpy(zero_copy_only=False), encoded.dictionary
+
+
+def _shared_dictionary(texts) -> tuple[np.ndarray, pa.Array] | None:
+    """Codes and texts of dictionary-encoded texts without nulls whose chunks share one dictionary
+    (as Parquet's reader gives a column read with ``read_dictionary``), else None.
+
+    The Parquet reader has already hashed the texts then; a dictionary that repeats a text only costs
+    that text being scored twice."""
+    if isinstance(texts, pd.Series) and isinstance(texts.dtype, pd.ArrowDtype):
+        texts = pa.array(texts)
+    if not isinstance(texts, pa.ChunkedArray | pa.Array) or not pa.types.is_dictionary(texts.type):
+        return None
+    chunks = texts.chunks if isinstance(texts, pa.ChunkedArray) else [texts]
+    if not chunks or texts.null_count:
+        return None
+    dictionary = chunks[0].dictionary
+    if not (pa.types.is_string(dictionary.type) or pa.types.is_large_string(dictionary.type)):
+        return None
+    if dictionary.null_count or not all(c.dictionary.equals(dictionary) for c in chunks[1:]):
+        return None
+    codes = np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in chunks]).astype(np.int64)
+    return codes, dictionary.cast(pa.large_string())
 
 
 CHUNK_TEXTS = 10_000

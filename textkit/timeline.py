@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -198,12 +199,14 @@ def read_columns(path: Path, columns: tuple[str, ...], required: int | None = No
     table = pq.read_table(path, columns=[c for c in columns if c in present], read_dictionary=encoded or None)
     if where is not None:
         table = table.filter(where(table))
-    return table.to_pandas(ignore_metadata=True, types_mapper=_arrow_lists)
+    return table.to_pandas(ignore_metadata=True, types_mapper=_arrow_backed)
 
 
-def _arrow_lists(arrow_type: pa.DataType):
-    """List columns stay Arrow-backed (``pd.ArrowDtype``): no Python object per list."""
-    if pa.types.is_list(arrow_type) or pa.types.is_large_list(arrow_type):
+def _arrow_backed(arrow_type: pa.DataType):
+    """List and dictionary columns stay Arrow-backed (``pd.ArrowDtype``): no Python object per list,
+    no pandas categories to build from a dictionary."""
+    if pa.types.is_list(arrow_type) or pa.types.is_large_list(arrow_type) or pa.types.is_dictionary(
+            arrow_type):
         return pd.ArrowDtype(arrow_type)
     return None
 
@@ -238,23 +241,27 @@ def timeline_dir(
     # news articles have their own stage (textkit.news); they are not social-media complaints
     frame = read_columns(prepared_path, (*_PREPARED_COLUMNS, "author_name"), required=len(_PREPARED_COLUMNS),
                          where=lambda table: pc.not_equal(table["kind"], "article").fill_null(True),
-                         dictionary=("tokens",))
+                         dictionary=("tokens", "text_clean"))
     model = ComplaintClassifier.load(classifier) if classifier is not None else None
-    complaints = detect(frame, classifier=model, n_jobs=n_jobs)
-    write_parquet(folder / "complaints.parquet", complaints)
+    # the clusters are read, and complaints.parquet written, in the background (pyarrow frees the GIL)
+    with ThreadPoolExecutor(max_workers=1) as background:
+        reading = background.submit(_read_clusters, folder)
+        complaints = detect(frame, classifier=model, n_jobs=n_jobs)
+        writing = background.submit(write_parquet, folder / "complaints.parquet", complaints)
 
-    if "author_name" in frame.columns:  # some scrapers give only a (pseudonymised) name
-        frame["author_id"] = frame["author_id"].fillna(frame.pop("author_name"))
-    authors = value_codes(frame["author_id"])  # numbered once for the timeline and the explanations
-    frame["author_id"] = pd.arrays.IntegerArray(authors, authors < 0)
-    frame["category"] = complaints["category"].to_numpy()
-    timeline = build_timeline(frame, freq=freq)
-    write_csv(folder / "timeline.csv", timeline)
+        if "author_name" in frame.columns:  # some scrapers give only a (pseudonymised) name
+            frame["author_id"] = frame["author_id"].fillna(frame.pop("author_name"))
+        authors = value_codes(frame["author_id"])  # numbered once for the timeline and the explanations
+        frame["author_id"] = pd.arrays.IntegerArray(authors, authors < 0)
+        frame["category"] = complaints["category"].to_numpy()
+        timeline = build_timeline(frame, freq=freq)
+        write_csv(folder / "timeline.csv", timeline)
 
-    clusters = _read_clusters(folder)
-    spikes = detect_spikes(timeline, freq=freq)
-    spikes = explain_spikes(spikes, frame, freq=freq, clusters=clusters)
-    write_json(folder / "spikes.json", spikes)
+        clusters = reading.result()
+        spikes = detect_spikes(timeline, freq=freq)
+        spikes = explain_spikes(spikes, frame, freq=freq, clusters=clusters)
+        write_json(folder / "spikes.json", spikes)
+        writing.result()
 
     complaint_spikes = [s for s in spikes if s["series"] == "all_complaints"][:top_spikes]
     report = {
