@@ -109,13 +109,12 @@ def _default_frequencies(words: set[str]) -> dict[str, int]:
     """Frequencies of ``words`` in jieba's default dictionary (read without building jieba's prefix dict)."""
     import jieba
 
-    found: dict[str, int] = {}
+    if not words:
+        return {}
     with jieba.get_dict_file() as fh:
-        for raw in fh:
-            word, _, rest = raw.decode("utf-8").partition(" ")
-            if word in words:
-                found[word] = int(rest.split(" ", 1)[0])
-    return found
+        data = fh.read().decode("utf-8")
+    alternatives = "|".join(map(re.escape, sorted(words, key=len, reverse=True)))
+    return {word: int(freq) for word, freq in re.findall(rf"^({alternatives}) ([0-9]+)", data, re.MULTILINE)}
 
 
 @lru_cache(maxsize=4)
