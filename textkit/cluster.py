@@ -29,6 +29,8 @@ researcher's curation file.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import functools
 import hashlib
 import os
 import re
@@ -53,7 +55,7 @@ from sklearn.metrics.pairwise import cosine_distances
 from sklearn.naive_bayes import MultinomialNB
 from sklearn.preprocessing import normalize
 from sklearn.utils.validation import check_is_fitted
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 from tqdm.auto import tqdm
 
 from textkit import io
@@ -81,6 +83,16 @@ def _csr_from_codes(codes: np.ndarray, offsets: np.ndarray, n_columns: int) -> s
     indices = codes[known].astype(np.int32)
     shape = (len(offsets) - 1, n_columns)
     return sp.csr_matrix((np.ones(len(indices), np.float32), indices, indptr), shape=shape)
+
+
+@functools.cache
+def _threadpools() -> ThreadpoolController:
+    return ThreadpoolController()
+
+
+def _thread_limits(n_threads: int | None) -> contextlib.AbstractContextManager:
+    """BLAS/OpenMP threads limited to ``n_threads`` in this thread (``None``: no limit)."""
+    return contextlib.nullcontext() if n_threads is None else _threadpools().limit(limits=n_threads)
 
 
 def _available_cpus() -> int:
@@ -316,6 +328,7 @@ class PostClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
         """(binary feature matrix, normalised LSA vectors) of token lists; ``columns`` from
         :meth:`_columns_of` of their words."""
         word_counts = _csr_from_codes(columns[codes.codes], codes.offsets, len(self.vocabulary_))
+        word_counts.sum_duplicates()  # canonical order: the float sums below do not depend on token order
         counts = (word_counts @ self.expansion_).tocsr()
         binary = counts.copy()
         binary.data[:] = 1.0
@@ -332,7 +345,7 @@ class PostClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
         words = codes.words[vocabulary]
         self.vocabulary_ = words
         word_counts = _csr_from_codes(column[codes.codes], codes.offsets, len(words))
-        word_counts.sum_duplicates()  # the fit is sensitive to the order of the sums: keep it canonical
+        word_counts.sum_duplicates()
         rows, cols, names = [], [], {}
         for i, word in enumerate(words):
             for feature in self._word_features(word):
@@ -366,7 +379,7 @@ class PostClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
         was fitted on all of them, else the model's assignment (as :meth:`assign`).
         """
         codes = encode_tokens(X)
-        with threadpool_limits(self.n_threads):
+        with _thread_limits(self.n_threads):
             return self._fit(codes, texts, fit_rows)
 
     def _fit(self, codes: TokenCodes, texts: Sequence[str] | None, fit_rows: Sequence[int] | None):
@@ -445,7 +458,7 @@ class PostClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
         distances = cosine_distances(sample)
 
         def silhouette(k: int) -> float | None:
-            with threadpool_limits(self.n_threads):  # OpenMP limits are per thread
+            with _thread_limits(self.n_threads):  # OpenMP limits are per thread
                 labels = KMeans(k, n_init=1, random_state=self.random_state).fit_predict(sample)
             if len(np.unique(labels)) < 2:
                 return None
@@ -500,7 +513,7 @@ class PostClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
                         disable=None if len(starts) > 1 else True)
 
         def assign_batch(start: int) -> tuple[np.ndarray, np.ndarray]:
-            with threadpool_limits(self.n_threads):
+            with _thread_limits(self.n_threads):
                 binary, lsa = self._features(codes.slice(start, start + batch), columns)
                 empty = np.diff(binary.indptr) == 0
                 label = self.nb_.predict(binary) if binary.shape[0] else np.zeros(0, np.int64)
@@ -518,7 +531,7 @@ class PostClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
     def predict(self, X) -> np.ndarray:
         """Cluster id of each post (-1 = outlier)."""
         check_is_fitted(self, "nb_")
-        with threadpool_limits(self.n_threads):
+        with _thread_limits(self.n_threads):
             return self._predict(encode_tokens(X))[0]
 
     def fit_predict(self, X, y=None, **fit_params) -> np.ndarray:
@@ -528,14 +541,14 @@ class PostClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
         """Cosine distance of each post to every cluster centroid (n_posts × n_clusters)."""
         check_is_fitted(self, "nb_")
         codes = encode_tokens(X)
-        with threadpool_limits(self.n_threads):
+        with _thread_limits(self.n_threads):
             lsa = self._features(codes, self._columns_of(codes.words))[1]
         return np.clip(1.0 - lsa @ self.cluster_centers_.T, 0.0, 2.0)
 
     def assign(self, X) -> tuple[np.ndarray, np.ndarray]:
         """(cluster id, cosine distance to that cluster's centroid) of each post in one pass."""
         check_is_fitted(self, "nb_")
-        with threadpool_limits(self.n_threads):
+        with _thread_limits(self.n_threads):
             return self._predict(encode_tokens(X))
 
 
