@@ -86,6 +86,17 @@ class SourceFile:
         if self._undecoded is not None and self.maybe_utf8:
             self._confirmed = True
 
+    def utf8_bytes(self) -> bytes | None:
+        """The text as UTF-8 bytes (BOM removed) without decoding it in Python when it is not decoded yet.
+
+        Bytes of a file not decoded yet are as on disk (NULs removed) and not checked: a caller that
+        found them valid UTF-8 calls :meth:`confirm_utf8`. None for binary files.
+        """
+        if self._undecoded is not None:
+            bom = self._undecoded.startswith(b"\xef\xbb\xbf")
+            return self._undecoded[3:] if bom else self._undecoded
+        return None if self._text is None else self._text.encode("utf-8")
+
     def count_char(self, char: str) -> int:
         """How often the ASCII character ``char`` occurs in the text (counted in the bytes of a file
         not decoded yet)."""

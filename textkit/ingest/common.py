@@ -26,10 +26,37 @@ def as_string(values) -> pd.Series:
     if isinstance(values, pd.Series) and values.dtype == STRING:
         return values
     series = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
-    out = series.astype(object).where(series.notna(), None)
-    texts = pa.array([None if v is None else v if isinstance(v, str) else _scalar_text(v) for v in out],
-                     pa.string())
+    texts = _arrow_texts(series)
+    if texts is None:
+        out = series.astype(object).where(series.notna(), None)
+        texts = pa.array([None if v is None else v if isinstance(v, str) else _scalar_text(v) for v in out],
+                         pa.string())
     return pd.Series(pd.arrays.ArrowStringArray(texts), index=series.index, dtype=STRING)
+
+
+def _arrow_texts(series: pd.Series) -> pa.Array | pa.ChunkedArray | None:
+    """What :func:`as_string` makes of ``series``, built in Arrow, when it holds only text and
+    integers (None when it holds anything else: the caller converts it value by value)."""
+    dtype = series.dtype
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+        return pa.chunked_array(series.array._pa_array).cast(pa.string())
+    if isinstance(dtype, np.dtype) and dtype.kind in "iu":
+        return pa.array(series.to_numpy()).cast(pa.string())
+    if isinstance(dtype, np.dtype) and dtype.kind == "f":
+        numbers = series.to_numpy()
+        missing = np.isnan(numbers)
+        present = numbers[~missing]
+        if not (np.all(present == np.floor(present)) and np.all(np.abs(present) < 2.0**63)):
+            return None  # fractions print as Python prints them; infinities and huge values too
+        return pa.array(np.where(missing, 0, numbers).astype(np.int64), mask=missing).cast(pa.string())
+    if isinstance(dtype, np.dtype) and dtype.kind == "O":
+        try:
+            array = pa.array(series.to_numpy(), from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+            return None
+        if array.type in (pa.string(), pa.large_string(), pa.null()) or pa.types.is_integer(array.type):
+            return array.cast(pa.string())
+    return None
 
 
 def _scalar_text(value) -> str:
@@ -160,14 +187,29 @@ def _list_literal(value: str) -> list[str]:
 
 def topics_from_text(texts) -> pd.Series:
     """``#话题#`` topics found in the text, without the # marks."""
-    series = as_string(texts).fillna("")
-    return pd.Series([_TOPIC.findall(t) for t in series], index=series.index, dtype=STRING_LIST)
+    return find_all(texts, _TOPIC, "#")
 
 
 def mentions_from_text(texts) -> pd.Series:
     """``@user`` mentions found in the text, without the @."""
-    series = as_string(texts).fillna("")
-    return pd.Series([_MENTION.findall(t) for t in series], index=series.index, dtype=STRING_LIST)
+    return find_all(texts, _MENTION, "@")
+
+
+def find_all(texts, pattern: re.Pattern, marker: str) -> pd.Series:
+    """``pattern.findall`` of every text (missing = "") as a list column; only the texts holding
+    ``marker``, which every match contains, are searched in Python."""
+    series = as_string(texts)
+    array = pc.fill_null(arrow_strings(series), "")
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    holding = np.flatnonzero(pc.match_substring(array, marker).to_numpy(zero_copy_only=False))
+    found = [pattern.findall(text) for text in array.take(pa.array(holding)).to_pylist()]
+    counts = np.zeros(len(array), dtype=np.int64)
+    counts[holding] = [len(matches) for matches in found]
+    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
+    items = pa.array([match for matches in found for match in matches], pa.string())
+    lists = pa.ListArray.from_arrays(pa.array(offsets), items)
+    return pd.Series(pd.arrays.ArrowExtensionArray(lists), index=series.index, dtype=STRING_LIST)
 
 
 def records_raw(records: list[dict]) -> pd.Series:
@@ -199,13 +241,27 @@ def build_posts(rows: list[dict], crawl_time, *, capped: bool = False, topics_in
     user gave ``--crawl-time``), ``likes``/``comments``/``reposts`` as written, ``topics``
     and ``mentions`` (list or comma-joined string) and any of :data:`POST_FIELDS`.
     """
-    if not rows:
+    names = dict.fromkeys(name for row in rows for name in row)
+    return build_posts_columns({name: [row.get(name) for row in rows] for name in names}, crawl_time,
+                               capped=capped, topics_in_text=topics_in_text,
+                               record_crawl_times=record_crawl_times)
+
+
+def build_posts_columns(fields: dict[str, list], crawl_time, *, capped: bool = False,
+                        topics_in_text: bool = False, record_crawl_times: bool = True):
+    """:func:`build_posts` of records given column by column: ``fields`` maps each name a record may
+    hold to one value per record (None where a record lacks it); ``raw`` may be an Arrow string array."""
+    if not fields or not len(fields["record"]):
         return pd.DataFrame(), []
-    records = np.array([r["record"] for r in rows], dtype=np.int64)
-    raw = pd.Series([r["raw"] if isinstance(r["raw"], str) else json.dumps(r["raw"], ensure_ascii=False)
-                     for r in rows], dtype=STRING)
-    frame = pd.DataFrame({"_time": pd.Series([r.get("created_at") for r in rows], dtype=object)})
-    row_crawl = [r.get("crawl_time") for r in rows]
+    records = np.asarray(fields["record"], dtype=np.int64)
+    raw_values = fields["raw"]
+    if isinstance(raw_values, (pa.Array, pa.ChunkedArray)):
+        raw = string_series(raw_values)
+    else:
+        raw = pd.Series([r if isinstance(r, str) else json.dumps(r, ensure_ascii=False) for r in raw_values],
+                        dtype=STRING)
+    none = [None] * len(records)
+    row_crawl = fields.get("crawl_time", none)
     crawl = crawl_time
     if record_crawl_times and any(c is not None for c in row_crawl):
         from textkit.timeparse import china_time
@@ -217,24 +273,26 @@ def build_posts(rows: list[dict], crawl_time, *, capped: bool = False, topics_in
             resolved.append(crawl_time)
             codes = np.where(missing, len(resolved) - 1, codes)
         crawl = pd.DatetimeIndex(resolved)[codes]
-    times, precision, bad, rejections = parse_time_column(frame["_time"], crawl, records, raw, "time")
-    out = {"post_id": clean_ids([r.get("post_id") for r in rows]), "created_at": times,
+    times, precision, bad, rejections = parse_time_column(
+        pd.Series(fields.get("created_at", none), dtype=object), crawl, records, raw, "time")
+    out = {"post_id": clean_ids(fields.get("post_id", none)), "created_at": times,
            "time_precision": precision, "source_record": pd.Series(records, dtype=INT), "raw": raw}
     for name in POST_FIELDS[1:]:
-        if any(name in r for r in rows):
-            values = [r.get(name) for r in rows]
+        if name in fields:
+            values = fields[name]
             if name == "is_repost":
-                out[name] = pd.Series([bool(v) for v in values], dtype=BOOL)
+                flags = np.fromiter(map(bool, values), dtype=bool, count=len(values))
+                out[name] = pd.Series(flags, dtype=BOOL)
             elif name in ("author_id", "parent_post_id"):
                 out[name] = clean_ids(values)
             else:
                 out[name] = as_string(values)
-    count_frame = pd.DataFrame({n: pd.Series([r.get(n) for r in rows], dtype=object)
-                                for n in ("likes", "comments", "reposts") if any(n in r for r in rows)})
+    count_frame = pd.DataFrame({n: pd.Series(fields[n], dtype=object)
+                                for n in ("likes", "comments", "reposts") if n in fields})
     if len(count_frame.columns):
         out.update(counts_block(count_frame, {c: c for c in count_frame.columns}, capped=capped))
     for name in ("topics", "mentions"):
-        values = [r.get(name) for r in rows]
+        values = fields.get(name, none)
         if any(isinstance(v, list) for v in values):
             out[name] = pd.Series([[str(x) for x in v if str(x).strip()] if isinstance(v, list) else []
                                    for v in values], dtype=STRING_LIST)

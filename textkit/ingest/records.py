@@ -13,7 +13,10 @@ import functools
 import json
 from dataclasses import dataclass, field
 
+import numpy as np
 import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from textkit.ingest.base import Rejection, SourceFile
 
@@ -27,6 +30,19 @@ class Records:
     warnings: list[str] = field(default_factory=list)
     sheets: dict[int, str] = field(default_factory=dict)  # record number -> sheet name (Excel)
     raw_texts: dict[int, str] = field(default_factory=dict)  # record number -> JSON Lines line as written
+    line_numbers: np.ndarray | None = None  # JSON Lines read in one pass: record number of each line …
+    line_texts: pa.Array | None = None  # … and that line as written, stripped (instead of raw_texts)
+
+    def raw_lines(self, numbers: np.ndarray) -> pa.Array:
+        """The JSON Lines text of each record in ``numbers`` (null where the record is not a line)."""
+        texts = pa.nulls(len(numbers), pa.string())
+        if self.line_numbers is not None and len(self.line_numbers):
+            at = np.searchsorted(self.line_numbers, numbers).clip(max=len(self.line_numbers) - 1)
+            found = self.line_numbers[at] == numbers
+            texts = self.line_texts.take(pa.array(at, mask=~found))
+        elif self.raw_texts:
+            texts = pa.array([self.raw_texts.get(int(n)) for n in numbers], pa.string())
+        return texts
 
     @property
     def count(self) -> int:
@@ -48,6 +64,108 @@ def loads_line(line: str) -> object:
     except orjson.JSONDecodeError:
         return json.loads(line)
     return json.loads(line) if _has_huge_float(value) else value
+
+
+_OTHER_LINE_BREAKS = "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"  # str.splitlines breaks lines there too
+# lines to parse as loads_line does, one by one: an integer orjson may read otherwise than json has
+# 19 digits or more; a line break of str.splitlines other than \n makes the pass give up
+_CAREFUL_LINE = "[0-9]{19}|[" + _OTHER_LINE_BREAKS + "]"
+
+
+@dataclass
+class JsonLines:
+    """The non-blank lines of a JSON Lines file, parsed as :func:`loads_line` parses them.
+
+    ``values[i]`` is the value of record ``numbers[i]`` (records count the non-blank lines from 1)
+    and ``texts[i]`` that line as written; ``broken`` holds (record, line, error) of the lines that
+    are not JSON; ``total`` counts every non-blank line.
+    """
+
+    numbers: np.ndarray
+    values: list[object]
+    texts: pa.Array
+    broken: list[tuple[int, str, json.JSONDecodeError]]
+    total: int
+
+
+def json_lines(source: SourceFile) -> JsonLines | None:
+    """Every line of a file of two or more JSON lines, parsed in one pass over its UTF-8 bytes.
+
+    Gives what splitting the decoded text with ``str.splitlines`` and parsing each non-blank line
+    with :func:`loads_line` gives, without decoding the file or most lines in Python. None when the
+    file is not such a file (its first line is not a JSON value by itself, so it may be one
+    pretty-printed value; fewer than two lines) or when this pass cannot promise the same lines
+    (not UTF-8, a BOM left after the first, line breaks other than ``\\n`` and ``\\r\\n``): the
+    caller then reads the decoded text line by line.
+    """
+    data = source.utf8_bytes()
+    if data is None or data.startswith(b"\xef\xbb\xbf"):
+        return None
+    if b"\r" in data:
+        if data.count(b"\r") != data.count(b"\r\n"):
+            return None
+        data = data.replace(b"\r\n", b"\n")
+    lines = data.split(b"\n")
+    try:  # every line as an Arrow string, without copying it out of the file's bytes one by one
+        all_texts = _string_array(lines, data.replace(b"\n", b""))
+    except pa.ArrowInvalid:  # not UTF-8
+        return None
+    careful = set(np.flatnonzero(pc.match_substring_regex(all_texts, _CAREFUL_LINE)
+                                 .to_numpy(zero_copy_only=False)).tolist())
+    numbers: list[int] = []
+    values: list[object] = []
+    kept: list[int] = []
+    broken: list[tuple[int, str, json.JSONDecodeError]] = []
+    record = 0
+    loads = orjson.loads
+    for index, line in enumerate(lines):
+        if not line or line.isspace():
+            continue
+        if index not in careful:
+            try:
+                value = loads(line)
+            except orjson.JSONDecodeError:
+                pass
+            else:
+                record += 1
+                numbers.append(record)
+                values.append(value)
+                kept.append(index)
+                continue
+        text = line.decode("utf-8")
+        if any(char in text for char in _OTHER_LINE_BREAKS):
+            return None
+        if not text.strip():  # blank to str.strip (U+3000 …), not to bytes.isspace
+            continue
+        record += 1
+        try:
+            value = loads_line(text)
+        except json.JSONDecodeError as error:
+            broken.append((record, text, error))
+            continue
+        numbers.append(record)
+        values.append(value)
+        kept.append(index)
+    if record < 2 or not numbers or numbers[0] != 1:
+        return None
+    source.confirm_utf8()
+    contiguous = kept[-1] - kept[0] + 1 == len(kept)
+    texts = (all_texts.slice(kept[0], len(kept)) if contiguous else all_texts.take(pa.array(kept)))
+    return JsonLines(np.array(numbers, dtype=np.int64), values, texts, broken, record)
+
+
+def _string_array(lines: list[bytes], joined: bytes) -> pa.Array:
+    """``lines`` as an Arrow string array over ``joined`` (their concatenation); raises ArrowInvalid
+    when they are not UTF-8."""
+    offsets = np.zeros(len(lines) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, lines), dtype=np.int64, count=len(lines)), out=offsets[1:])
+    if len(joined) < 2**31 - 1:
+        array = pa.StringArray.from_buffers(len(lines), pa.py_buffer(offsets.astype(np.int32)),
+                                            pa.py_buffer(joined))
+    else:
+        array = pa.LargeStringArray.from_buffers(len(lines), pa.py_buffer(offsets), pa.py_buffer(joined))
+    array.validate(full=True)
+    return array
 
 
 def _has_huge_float(value: object) -> bool:
@@ -101,6 +219,8 @@ def first_objects(source: SourceFile, n: int = 5) -> list[dict]:
 
 def json_records(source: SourceFile) -> Records:
     """Every record of a JSON (list or object) or JSON Lines file."""
+    if source.head(4096).lstrip("\ufeff \t\r\n")[:1] == "{" and (lines := json_lines(source)) is not None:
+        return _line_records(lines)
     text = (source.text or "").lstrip("\ufeff \t\r\n")
     out = Records()
     if text.startswith("["):
@@ -126,6 +246,24 @@ def json_records(source: SourceFile) -> Records:
             continue
         _add(out, record, obj, line)
         out.raw_texts[record] = line.strip()
+    return out
+
+
+def _line_records(lines: JsonLines) -> Records:
+    """:func:`json_records` of a JSON Lines file read by :func:`json_lines` (the same records)."""
+    out = Records(line_numbers=lines.numbers, line_texts=pc.utf8_trim_whitespace(lines.texts))
+    for record, line, error in lines.broken:
+        out.rejected.append(Rejection(record, f"broken JSON line: {error.msg} at column {error.colno}", line))
+    others = []
+    for i, (record, value) in enumerate(zip(lines.numbers.tolist(), lines.values, strict=True)):
+        if isinstance(value, dict):
+            out.items.append((record, value))
+        else:
+            others.append(i)
+    for i in others:  # not an object: rejected with the line as written
+        _add(out, int(lines.numbers[i]), lines.values[i], lines.texts[i].as_py())
+    if others:
+        out.rejected.sort(key=lambda rejection: rejection.record)
     return out
 
 
