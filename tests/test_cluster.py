@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -15,9 +16,11 @@ from textkit.cli import main
 from textkit.cluster import (
     OUTLIER,
     PostClusterer,
+    TokenCodes,
     apply_curation,
     cluster_dir,
     clusters_over_time,
+    encode_tokens,
     gloss,
     load_curation,
     load_glossary,
@@ -127,6 +130,45 @@ def test_large_input_uses_fit_sample_and_minibatch():
     assert purity > 0.9
 
 
+def test_assignment_does_not_depend_on_threads():
+    rng = np.random.default_rng(1)
+    names = list(TOPICS)
+    tokens = [[TOPICS[names[t]][j] for j in rng.integers(0, 8, 5)] for t in rng.integers(0, 4, 110_000)]
+    fitted = [PostClusterer(n_clusters=4, max_fit_size=2_000, n_jobs=n).fit(tokens) for n in (1, 2)]
+    assert len(fitted[0].labels_) == len(tokens)
+    assert np.array_equal(fitted[0].labels_, fitted[1].labels_)
+    assert np.array_equal(fitted[0].distances_, fitted[1].distances_)
+
+
+# ---------------------------------------------------------------- token codes
+def test_token_codes_from_arrow_lists_and_pandas_agree():
+    lists = [["核酸", "排队"], [], ["医院", "核酸", "核酸"], ["排队"]]
+    arrow = pa.array([lists[0], None, ["医院", None, "核酸", "核酸"], lists[3]], pa.list_(pa.string()))
+    codes = TokenCodes.from_arrow(pa.chunked_array([arrow[:2], arrow[2:]]))
+    assert codes.token_lists() == lists
+    assert TokenCodes.from_lists(lists).token_lists() == lists
+    assert codes.rows([3, 0, 3]).token_lists() == [lists[3], lists[0], lists[3]]
+    assert codes.slice(1, 3).token_lists() == lists[1:3]
+    as_arrays = pd.Series([np.array(t, dtype=object) for t in lists[:3]] + [None])
+    assert encode_tokens(as_arrays).token_lists() == [*lists[:3], []]
+    assert encode_tokens(pd.Series(lists, dtype=pd.ArrowDtype(pa.list_(pa.string())))).token_lists() == lists
+    with pytest.raises(ValueError, match="lists of strings"):
+        TokenCodes.from_arrow(pa.array(["核酸 排队"]))
+
+
+@settings(max_examples=30, deadline=None)
+@given(lists=st.lists(st.none() | st.lists(st.sampled_from(["核酸", "排队", "医院", "a", "b"]), max_size=6),
+                      min_size=1, max_size=30),
+       picks=st.lists(st.integers(0, 10_000), max_size=10))
+def test_token_codes_round_trip(lists, picks):
+    expected = [t or [] for t in lists]
+    codes = encode_tokens(pa.array(lists, pa.list_(pa.string())))
+    assert codes.token_lists() == expected
+    rows = [p % len(lists) for p in picks]
+    assert codes.rows(rows).token_lists() == [expected[r] for r in rows]
+    assert top_terms(codes, np.zeros(len(lists), int)) == top_terms(expected, np.zeros(len(lists), int))
+
+
 # --------------------------------------------------------------------- labels
 def test_top_terms_gloss_and_untranslated(tmp_path):
     tokens = [["核酸", "排队", "甲乙丙"], ["核酸", "排队"], ["医院", "急诊"], ["医院", "急诊", "丁戊"]]
@@ -169,6 +211,19 @@ def test_cluster_dir_artefacts(tmp_path):
     merged = posts.merge(assignments, on=["platform", "post_id"])
     for group in merged.groupby("dup_group")["cluster"]:
         assert group[1].nunique() == 1
+
+
+def test_cluster_dir_skips_articles_and_keeps_posts_without_group(tmp_path):
+    posts = invented_posts()
+    posts["kind"] = pd.array(["post"] * (len(posts) - 3) + ["article", None, "post"], dtype="string")
+    posts["dup_group"] = pd.array(posts["dup_group"], dtype="Int64")
+    posts.loc[len(posts) - 1, "dup_group"] = pd.NA
+    write_prepared(tmp_path, posts)
+    report = cluster_dir(tmp_path, k=4, curation=tmp_path / "none.csv")
+    assignments = pd.read_parquet(tmp_path / "clusters.parquet")
+    assert report["posts"] == len(posts) - 1 == len(assignments)
+    assert posts.loc[len(posts) - 3, "post_id"] not in set(assignments["post_id"])
+    assert posts.loc[len(posts) - 2, "post_id"] in set(assignments["post_id"])
 
 
 def test_representatives_are_canonical_and_redacted(tmp_path):
