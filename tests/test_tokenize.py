@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from textkit.tokenize import (
+    REFERENCE_ONLY,
     SINGLE_CHARS,
     STOPWORDS,
     USERDICT,
     Tokenizer,
+    _repeats_thrice,
     read_userdict,
     read_word_list,
     tokenize,
@@ -140,3 +143,11 @@ def test_user_dictionary_entries_have_frequencies(tmp_path):
     bad.write_text("一码通 多 n\n", encoding="utf-8")
     with pytest.raises(ValueError, match=r"line 1: frequency '多'"):
         read_userdict(bad)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet="哈啊一好㐀鿿a1", max_size=9), max_size=12), st.integers(0, 3))
+def test_byte_level_repeat_screen_equals_the_reference_regex(texts, skip):
+    array = pa.array(texts, type=pa.large_string()).slice(min(skip, len(texts)))  # offsets not at 0
+    expected = [bool(REFERENCE_ONLY.search(text)) for text in array.to_pylist()]
+    assert _repeats_thrice(array).tolist() == expected

@@ -332,18 +332,14 @@ class Tokenizer:
         Plain blocks are joined by newlines (a block boundary for jieba and jieba-rs alike) and cut in
         one call; the tokens are filtered per distinct token. Other pieces take the one-text path.
         """
-        plain = pc.invert(pc.match_substring_regex(pieces, "[\\[\\]]|^$"))
+        other = "[\\[\\]]|^$"
         if self.backend == "fast":  # blocks that need a fix-up after jieba-rs (see cut)
-            plain = pc.and_(plain, pc.invert(pc.match_substring_regex(pieces, "^[\\x00-\\x7f]*$")))
-            plain = pc.and_(plain, pc.invert(pc.match_substring_regex(pieces, _ASCII_PUNCT_RUN.pattern)))
-        candidates = np.flatnonzero(plain.to_numpy(zero_copy_only=False))
+            other += "|^[\\x00-\\x7f]*$|" + _ASCII_PUNCT_RUN.pattern
+        plain = pc.invert(pc.match_substring_regex(pieces, other)).to_numpy(zero_copy_only=False)
+        if self.backend == "fast":  # a block never holds astral characters: only tied repeats remain
+            plain &= ~_repeats_thrice(pieces)
+        candidates = np.flatnonzero(plain)
         texts = pieces.take(pa.array(candidates)).to_pylist()
-        if self.backend == "fast":
-            tied = [i for i, text in enumerate(texts) if REFERENCE_ONLY.search(text)]
-            if tied:
-                keep = np.ones(len(candidates), dtype=bool)
-                keep[tied] = False
-                candidates, texts = candidates[keep], [t for t, k in zip(texts, keep, strict=True) if k]
         batch = self._cut_filtered(texts)
         others = np.setdiff1d(np.arange(len(pieces)), candidates, assume_unique=True)
         rest = pa.array([self.tokenize(t) for t in pieces.take(pa.array(others)).to_pylist()],
@@ -412,6 +408,29 @@ class Tokenizer:
         if self.backend == "fast":
             _rjieba(self.userdict)
         _jieba(self.userdict)
+
+
+def _repeats_thrice(array: pa.Array) -> np.ndarray:
+    """Which texts of a ``large_string`` array hold a character of U+3400–U+9FFF three times in a row
+    (:data:`REFERENCE_ONLY` without the astral part), found on the UTF-8 bytes: such a character is
+    three bytes with a lead byte E3–E9, and no continuation byte looks like a lead byte."""
+    found = np.zeros(len(array), dtype=bool)
+    if len(array) == 0:
+        return found
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int64)[array.offset:array.offset + len(array) + 1]
+    data = np.frombuffer(array.buffers()[2], dtype=np.uint8)[:offsets[-1]]
+    window = data[offsets[0]:max(offsets[0], len(data) - 8)]  # where nine bytes still fit
+    lead = np.flatnonzero((window >= 0xE3) & (window <= 0xE9)) + offsets[0]
+    code = ((data[lead].astype(np.int32) & 0x0F) << 12 | (data[lead + 1].astype(np.int32) & 0x3F) << 6
+            | (data[lead + 2].astype(np.int32) & 0x3F))
+    same = (code >= 0x3400) & (code <= 0x9FFF)
+    for shift in (3, 6):
+        for byte in range(3):
+            same &= data[lead + byte] == data[lead + shift + byte]
+    starts = lead[same]
+    text = np.searchsorted(offsets, starts, side="right") - 1
+    found[text[starts + 9 <= offsets[text + 1]]] = True
+    return found
 
 
 def _cut_between_blocks(text: str) -> list[str]:
