@@ -1,20 +1,27 @@
-"""Timeline stage speed: complaint scoring against a per-text baseline, and the stage's parts per 1M posts.
+"""Timeline and news stage speed: complaint scoring against a per-text baseline, the stages against their
+baselines, and the timeline stage's parts per 1M posts.
 
     python bench/timeline_speed.py [DIR] [--texts 20000] [--jobs 2]
 
-DIR is an analysis folder with ``prepared.parquet`` (default: the bundled sample, built with
-:func:`textkit.pipeline.ensure` into a temporary folder). DIR is only read: the stage runs on a copy.
+DIR is an analysis folder with ``prepared.parquet`` and ``posts.parquet`` (default: the bundled sample
+run through :func:`textkit.pipeline.ensure` into a temporary folder). DIR is only read: the stages run
+on a copy.
 
 * **scoring** — ``--texts`` distinct texts of DIR scored by the textbook recipe, measured in the same
   run as the baseline: the lexicon's regex alternations with ``re.finditer`` one text at a time (no
   negation or degree windows, so the baseline is flattered) plus sklearn's ``TfidfVectorizer.transform``
   and the three logistic-regression heads; against :func:`textkit.complaints.score_texts` on the same
   texts. Reported as µs per distinct text and the speed-up ratio.
-* **stage** — :func:`textkit.timeline.timeline_dir`'s steps timed one by one (read, detect, write,
+* **stages** — :func:`textkit.timeline.timeline_dir` with complaint scoring on one thread (``n_jobs=1``,
+  the baseline) and on ``--jobs`` threads; :func:`textkit.news.news_dir` against its baseline,
+  ``pd.read_parquet`` of the whole ``posts.parquet`` (where a news stage that reads the posts table as a
+  table starts, and where this one started). Wall and CPU seconds (CPU includes the worker threads)
+  and the ratios baseline / stage.
+* **steps** — the timeline stage's steps timed one by one on one thread (read, detect, write,
   build_timeline, spikes, explain), wall and CPU seconds, scaled to 1M posts.
 
 Prints tables and writes ``bench/results/timeline_speed.json``. The machine may be shared: CPU seconds
-are the steadier figure.
+are the steadier figure; the load average is recorded beside them.
 """
 
 from __future__ import annotations
@@ -84,31 +91,69 @@ def scoring(folder: Path, n_texts: int, jobs: int) -> dict:
             "speedup_wall": per_text["baseline"]["wall"] / per_text["textkit"]["wall"]}
 
 
-def stage(folder: Path, jobs: int) -> dict:
+def steps(folder: Path) -> dict:
     from textkit.explain import explain_spikes
     from textkit.io import write_parquet
     from textkit.spikes import detect_spikes
-    from textkit.timeline import _read_clusters
+    from textkit.timeline import _read_clusters, value_codes
 
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         clock = Clock()
         frame = clock("read", read_columns, folder / "prepared.parquet", (*_PREPARED_COLUMNS, "author_name"),
                       len(_PREPARED_COLUMNS),
-                      where=lambda table: pc.not_equal(table["kind"], "article").fill_null(True))
-        found = clock("detect", complaints.detect, frame, n_jobs=jobs)
+                      where=lambda table: pc.not_equal(table["kind"], "article").fill_null(True),
+                      dictionary=("tokens", "text_clean"))
+        found = clock("detect", complaints.detect, frame, n_jobs=1)
         clock("write", write_parquet, work / "complaints.parquet", found)
         if "author_name" in frame.columns:
             frame["author_id"] = frame["author_id"].fillna(frame.pop("author_name"))
+        authors = value_codes(frame["author_id"])
+        frame["author_id"] = pd.arrays.IntegerArray(authors, authors < 0)
         frame["category"] = found["category"].to_numpy()
         timeline = clock("build_timeline", build_timeline, frame, freq="H")
         spikes = clock("spikes", detect_spikes, timeline, freq="H")
         clock("explain", explain_spikes, spikes, frame, freq="H", clusters=_read_clusters(folder))
     scale = 1_000_000 / len(frame)
-    steps = {name: {k: round(v * scale, 2) for k, v in step.items()} for name, step in clock.steps.items()}
-    steps["total"] = {k: round(sum(s[k] for s in steps.values()), 2) for k in ("wall", "cpu")}
-    return {"posts": len(frame), "distinct_texts": int(frame["text_clean"].nunique()), "spikes": len(spikes),
-            "jobs": jobs, "seconds_per_1M_posts": steps}
+    table = {name: {k: round(v * scale, 2) for k, v in step.items()} for name, step in clock.steps.items()}
+    table["total"] = {k: round(sum(s[k] for s in table.values()), 2) for k in ("wall", "cpu")}
+    return {"posts": len(frame), "spikes": len(spikes), "seconds_per_1M_posts": table}
+
+
+STAGE_INPUTS = ("prepared.parquet", "posts.parquet", "clusters.parquet", "cluster_labels.csv",
+                "provenance.json")
+
+
+def stages(folder: Path, jobs: int) -> dict:
+    """Each stage on a fresh copy of the folder's inputs, against its baseline."""
+    import os
+    import shutil
+
+    from textkit.news import news_dir
+    from textkit.timeline import timeline_dir
+
+    clock = Clock()
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp) / "analysis"
+        work.mkdir()
+        for name in STAGE_INPUTS:
+            if (folder / name).exists():
+                shutil.copy2(folder / name, work / name)
+        timeline_dir(work, n_jobs=1)  # warm: the default classifier and lexicon, the file cache
+        clock("timeline_dir, n_jobs=1 (baseline)", timeline_dir, work, n_jobs=1)
+        clock(f"timeline_dir, n_jobs={jobs}", timeline_dir, work, n_jobs=jobs)
+        clock("news baseline: pd.read_parquet(posts.parquet)", pd.read_parquet, work / "posts.parquet")
+        news_dir(work)  # warm: the tokenizer the prepare stage would have loaded in `textkit run`
+        clock("news_dir", news_dir, work)
+    table = {name: {k: round(v, 3) for k, v in step.items()} for name, step in clock.steps.items()}
+    names = list(table)
+    ratios = {
+        "timeline_threads_wall": table[names[0]]["wall"] / table[names[1]]["wall"],
+        "news_vs_whole_read_wall": table[names[2]]["wall"] / table[names[3]]["wall"],
+        "news_vs_whole_read_cpu": table[names[2]]["cpu"] / table[names[3]]["cpu"],
+    }
+    return {"seconds": table, "ratios": {k: round(v, 2) for k, v in ratios.items()},
+            "load_average": [round(x, 2) for x in os.getloadavg()]}
 
 
 def main(argv=None) -> int:
@@ -123,15 +168,18 @@ def main(argv=None) -> int:
             from textkit import pipeline
 
             folder = Path(tmp) / "sample"
-            pipeline.ensure(folder, "prepare")
-        results = {"scoring": scoring(folder, args.texts, args.jobs), "stage": stage(folder, args.jobs)}
+            pipeline.ensure(folder, "cluster")
+        results = {"scoring": scoring(folder, args.texts, args.jobs), "stages": stages(folder, args.jobs),
+                   "steps": steps(folder)}
     score = results["scoring"]
     print(f"complaint scoring, {score['texts']} distinct texts (µs per text):")
     print(pd.DataFrame(score["us_per_text"]).T.round(1).to_string())
     print(f"speed-up: {score['speedup_cpu']:.1f}× CPU, {score['speedup_wall']:.1f}× wall\n")
-    steps = results["stage"]["seconds_per_1M_posts"]
-    print(f"timeline stage on {results['stage']['posts']} posts, seconds per 1M posts:")
-    print(pd.DataFrame(steps).T.to_string())
+    print(f"stages on a copy of {folder} (seconds; load average {results['stages']['load_average']}):")
+    print(pd.DataFrame(results["stages"]["seconds"]).T.to_string())
+    print("ratios (baseline / stage):", results["stages"]["ratios"], "\n")
+    print(f"timeline steps on {results['steps']['posts']} posts, one thread, seconds per 1M posts:")
+    print(pd.DataFrame(results["steps"]["seconds_per_1M_posts"]).T.to_string())
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "timeline_speed.json").write_text(json.dumps(results, indent=2, sort_keys=True) + "\n",
                                                  encoding="utf-8")

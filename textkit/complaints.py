@@ -171,6 +171,14 @@ def codepoints(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     return codes, separators
 
 
+def run_starts(values: np.ndarray) -> np.ndarray:
+    """Where each run of equal values of a sorted array starts (the first value always does)."""
+    starts = np.empty(len(values), bool)
+    starts[:1] = True
+    np.not_equal(values[1:], values[:-1], out=starts[1:])
+    return starts
+
+
 def _members(keys: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
     """Index of each key in ``sorted_keys``, −1 where absent."""
     if not len(sorted_keys):
@@ -633,7 +641,7 @@ class ComplaintClassifier(ClassifierMixin, BaseEstimator):
                 keys.append(text_of[position[hit]] + column[hit].astype(key_type))
         keys = np.concatenate(keys)
         keys.sort()
-        first = np.flatnonzero(np.diff(keys, prepend=-1))
+        first = np.flatnonzero(run_starts(keys))
         found = np.diff(np.append(first, len(keys))).astype(np.float32)
         keys = keys[first]
         indptr = np.searchsorted(keys, np.arange(n_texts + 1, dtype=key_type) * key_type(width))

@@ -21,7 +21,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from textkit.complaints import CATEGORIES, NONE
+from textkit.complaints import CATEGORIES, NONE, run_starts
 from textkit.timeline import bin_index, category_codes, value_codes
 
 EVENT_LEAD = {"H": pd.Timedelta(hours=6), "D": pd.Timedelta(days=1)}
@@ -68,8 +68,9 @@ class _BinCounts:
             keys += posts
         keys.sort()  # one sort: (cell, item) pairs together, the same post's repeats side by side
         if posts is not None:
-            keys = keys[np.diff(keys, prepend=-1) != 0] // n_posts
-        first = np.flatnonzero(np.diff(keys, prepend=-1))
+            keys = keys[run_starts(keys)]
+            keys //= n_posts
+        first = np.flatnonzero(run_starts(keys))
         self.data = np.diff(np.append(first, len(keys)))
         rows, self.indices = np.divmod(keys[first], n_items)
         self.indptr = np.searchsorted(rows, np.arange(n_cells + 1))
@@ -235,7 +236,7 @@ def _same_keys(left: pd.DataFrame, right: pd.DataFrame, keys: list[str]) -> bool
 def _distinct(values: np.ndarray) -> np.ndarray:
     """Sorted distinct values (``np.unique`` without its hashing, which is slow on large arrays)."""
     values = np.sort(values)
-    return values[np.diff(values, prepend=values[:1] - 1) != 0] if len(values) else values
+    return values[run_starts(values)]
 
 
 def _amplified_posts(corpus: _Corpus, rows: np.ndarray, top: int) -> list[dict]:
@@ -245,7 +246,7 @@ def _amplified_posts(corpus: _Corpus, rows: np.ndarray, top: int) -> list[dict]:
     group = group[~np.isnan(group)].astype(np.int64)
     order = np.lexsort((corpus.authors[rows], group))
     rows, group = rows[order], group[order]
-    starts = np.flatnonzero(np.diff(group, prepend=group[:1] - 1)) if len(group) else np.zeros(0, np.int64)
+    starts = np.flatnonzero(run_starts(group))
     if not len(starts):
         return []
     kind = corpus.dup_kind[rows]
@@ -256,9 +257,10 @@ def _amplified_posts(corpus: _Corpus, rows: np.ndarray, top: int) -> list[dict]:
     voices = np.add.reduceat(new_author.astype(np.int64), starts)
     counts = {k: np.add.reduceat((kind == code).astype(np.int64), starts) for code, k in enumerate(DUP_KINDS)}
     ids = group[starts]
-    best = [i for i in np.lexsort((ids, -voices, -size)) if size[i] >= 2][:top]
+    best = np.lexsort((ids, -voices, -size))
+    best = best[size[best] >= 2][:top]
     posts = []
-    for i in best:
+    for i in best.tolist():
         head = corpus.heads.get(ids[i])
         head = frame.iloc[int(head) if head is not None else int(rows[starts[i]:starts[i] + size[i]].min())]
         text = str(head["text_clean"]) if pd.notna(head["text_clean"]) else ""
