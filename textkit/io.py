@@ -21,7 +21,9 @@ import hashlib
 import json
 import os
 import tempfile
+import threading
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -83,9 +85,126 @@ def write_parquet(path: str | os.PathLike, df: pd.DataFrame) -> Path:
         if str(column.get("numpy_type", "")).startswith("list<"):
             column["numpy_type"] = "object"
     table = table.replace_schema_metadata({**table.schema.metadata, b"pandas": json.dumps(meta).encode()})
+    return write_parquet_table(path, table)
+
+
+def write_parquet_table(path: str | os.PathLike, table: pa.Table) -> Path:
+    """Write an Arrow table to Parquet atomically (zstd); inside :func:`write_behind`, in the background."""
+    path = Path(path)
+    if _write_behind is not None:
+        _write_behind.submit(path, table)
+        return path
     with atomic_path(path) as tmp:
         pq.write_table(table, tmp, compression="zstd")
-    return Path(path)
+    return path
+
+
+def read_parquet_table(
+    path: str | os.PathLike, columns: list[str] | None = None, *, read_dictionary: list[str] | None = None
+) -> pa.Table:
+    """``pyarrow.parquet.read_table`` of an artefact; inside :func:`write_behind`, a table this process
+    wrote comes from memory (same columns, same types, ``read_dictionary`` columns dictionary-encoded)."""
+    table = _write_behind.table(Path(path)) if _write_behind is not None else None
+    if table is None:
+        return pq.read_table(path, columns=columns, read_dictionary=read_dictionary)
+    if columns is not None:
+        missing = [c for c in columns if c not in table.column_names]
+        if missing:
+            raise KeyError(f"{path}: no column(s) {', '.join(missing)}")
+        table = table.select(columns)
+    for name in read_dictionary or ():
+        if name in table.column_names and not pa.types.is_dictionary(table.schema.field(name).type):
+            column = table.column(name)
+            table = table.set_column(table.column_names.index(name), name, column.dictionary_encode()
+                                     .cast(pa.dictionary(pa.int32(), column.type)))
+    return table
+
+
+def artefact_exists(path: str | os.PathLike) -> bool:
+    """Whether an artefact is on disk, or being written behind (:func:`write_behind`)."""
+    return (_write_behind is not None and _write_behind.table(Path(path)) is not None) or Path(path).exists()
+
+
+def release(path: str | os.PathLike) -> None:
+    """Inside :func:`write_behind`: wait until ``path`` is on disk and drop its table from memory
+    (later reads go to the file)."""
+    if _write_behind is not None:
+        _write_behind.release(Path(path))
+
+
+def parquet_column_names(path: str | os.PathLike) -> list[str]:
+    """Column names of a Parquet artefact (from memory inside :func:`write_behind`)."""
+    table = _write_behind.table(Path(path)) if _write_behind is not None else None
+    return table.column_names if table is not None else pq.read_schema(path).names
+
+
+class _WriteBehind:
+    """Parquet writes on one background thread; the tables stay readable from memory meanwhile."""
+
+    def __init__(self) -> None:
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="textkit-write")
+        self._tables: dict[Path, pa.Table] = {}
+        self._writes: dict[Path, Future] = {}
+        self._lock = threading.Lock()
+
+    def submit(self, path: Path, table: pa.Table) -> None:
+        key = path.resolve()
+        self.wait(key)  # an earlier write of the same file lands first
+        path.unlink(missing_ok=True)  # nobody may read a stale file from an earlier run meanwhile
+        with self._lock:
+            self._tables[key] = table
+            self._writes[key] = self._executor.submit(_write_table_atomically, path, table)
+
+    def table(self, path: Path) -> pa.Table | None:
+        with self._lock:
+            return self._tables.get(path.resolve())
+
+    def release(self, path: Path) -> None:
+        key = path.resolve()
+        self.wait(key)
+        with self._lock:
+            self._tables.pop(key, None)
+
+    def wait(self, path: Path | None = None) -> None:
+        """Wait for the write of ``path`` (or of every file); a failed write raises here."""
+        with self._lock:
+            pending = list(self._writes.items()) if path is None else [
+                (path, self._writes[path])] if path in self._writes else []
+        for _, future in pending:
+            future.result()
+
+    def close(self) -> None:
+        try:
+            self.wait()
+        finally:
+            self._executor.shutdown(wait=True)
+            self._tables.clear()
+
+
+def _write_table_atomically(path: Path, table: pa.Table) -> None:
+    with atomic_path(path) as tmp:
+        pq.write_table(table, tmp, compression="zstd")
+
+
+_write_behind: _WriteBehind | None = None
+
+
+@contextlib.contextmanager
+def write_behind() -> Iterator[None]:
+    """Within this block Parquet artefacts are written on a background thread while the next stage
+    runs, and read back from memory by later stages of this process (:func:`read_parquet_table`);
+    hashing a file waits for its write, and the block ends when every file is on disk (a failed
+    write raises). Outside the block every write is synchronous."""
+    global _write_behind
+    if _write_behind is not None:  # nested: the outer block already does it
+        yield
+        return
+    _write_behind = _WriteBehind()
+    try:
+        yield
+    finally:
+        behind, _write_behind = _write_behind, None
+        behind.close()
 
 
 def write_csv(path: str | os.PathLike, df: pd.DataFrame) -> Path:
@@ -100,7 +219,9 @@ def read_json(path: str | os.PathLike) -> Any:
 
 
 def sha256_file(path: str | os.PathLike) -> str:
-    """Hex SHA-256 of a file's bytes."""
+    """Hex SHA-256 of a file's bytes (waits for a pending background write of the file)."""
+    if _write_behind is not None:
+        _write_behind.wait(Path(path).resolve())
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):

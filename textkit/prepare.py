@@ -39,7 +39,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 from tqdm.auto import tqdm
 
 from textkit import io as tkio
@@ -282,14 +281,12 @@ def write_prepared(path: str | os.PathLike, prepared: pd.DataFrame) -> Path:
     """Write ``prepared.parquet`` atomically (list columns as Parquet ``list<string>``)."""
     table = pa.Table.from_pandas(prepared, preserve_index=False)
     table = table.replace_schema_metadata(None)  # plain Arrow types: pandas and pyarrow both read it back
-    with tkio.atomic_path(path) as tmp:
-        pq.write_table(table, tmp, compression="zstd")
-    return Path(path)
+    return tkio.write_parquet_table(path, table)
 
 
 def load_prepared(analysis_dir: str | os.PathLike, columns: list[str] | None = None) -> pd.DataFrame:
     """``prepared.parquet`` of an analysis folder with pandas dtypes (strings, Int64, list columns)."""
-    table = pq.read_table(Path(analysis_dir) / PREPARED_FILE, columns=columns)
+    table = tkio.read_parquet_table(Path(analysis_dir) / PREPARED_FILE, columns=columns)
     return table.to_pandas(types_mapper=_types_mapper)
 
 
@@ -315,12 +312,12 @@ def prepare_dir(analysis_dir: str | os.PathLike, *, redact: bool = True, backend
     """
     folder = Path(analysis_dir)
     posts_path = folder / "posts.parquet"
-    if not posts_path.exists():
+    if not tkio.artefact_exists(posts_path):
         raise FileNotFoundError(f"{posts_path} not found: run `textkit ingest … --out {folder}` first")
     report: dict = {}
-    columns = None if not redact else [c for c in pq.read_schema(posts_path).names if c != "raw"]
-    prepared = prepare(conform(pd.read_parquet(posts_path, columns=columns)),  # no `raw` when redacting
-                       redact=redact, key_dir=folder.resolve().parent, backend=backend,
+    columns = None if not redact else [c for c in tkio.parquet_column_names(posts_path) if c != "raw"]
+    prepared = prepare(conform(tkio.read_parquet_table(posts_path, columns).to_pandas()),  # no `raw` …
+                       redact=redact, key_dir=folder.resolve().parent, backend=backend,  # … when redacting
                        n_jobs=n_jobs, near_threshold=near_threshold, near_min_chars=near_min_chars,
                        report=report)
     write_prepared(folder / PREPARED_FILE, prepared)
