@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from textkit.explain import explain_spikes, explanation_table, log_odds
+from textkit.explain import SpikeCorpus, explain_spikes, explanation_table, log_odds
 from textkit.keyness import log_odds_dirichlet, term_counts
 
 
@@ -68,6 +69,11 @@ def test_explain_spike_terms_posts_mix_and_events():
     table = explanation_table([out])
     assert set(table["part"]) == {"term", "post", "category", "event"}
     assert table.query("part == 'term'")["count"].iloc[0] == 30
+    # counts built ahead (the timeline stage builds them in another thread) explain the same
+    built = SpikeCorpus(_frame(), "H", None)
+    assert explain_spikes([spike], _frame(), freq="H", events=events, corpus=built) == [out]
+    with pytest.raises(ValueError, match="another frame or freq"):
+        explain_spikes([spike], _frame(), freq="D", events=events, corpus=built)
 
 
 @settings(max_examples=50, deadline=None)

@@ -87,12 +87,13 @@ class _BinCounts:
                            minlength=self.n_items).astype(np.int64)
 
 
-class _Corpus:
+class SpikeCorpus:
     """A frame prepared once for many spike explanations: posts in bin order and counts of posts,
-    terms and clusters per (category group, bin)."""
+    terms and clusters per (category group, bin). Needs the columns :func:`explain_spikes` lists."""
 
     def __init__(self, frame: pd.DataFrame, freq: str, clusters: pd.DataFrame | None):
-        self.frame = frame
+        frame = frame.reset_index(drop=True)
+        self.frame, self.freq = frame, freq
         positions, self.bins = bin_index(frame["created_at"], freq)
         codes = category_codes(frame["category"])
         group = np.where(codes >= 0, codes, len(GROUPS) - 1)
@@ -190,7 +191,8 @@ def log_odds(counts_a: np.ndarray, counts_b: np.ndarray, alpha0: float = ALPHA0)
     return present, z, delta
 
 
-def _terms(corpus: _Corpus, inside: np.ndarray, before: np.ndarray, top: int, min_count: int) -> list[dict]:
+def _terms(corpus: SpikeCorpus, inside: np.ndarray, before: np.ndarray, top: int,
+           min_count: int) -> list[dict]:
     present, z, _ = log_odds(inside, before)
     index = np.flatnonzero(present)
     usable = (inside[index] >= min_count) & (z > 0) & ~corpus.blank[index]
@@ -200,7 +202,7 @@ def _terms(corpus: _Corpus, inside: np.ndarray, before: np.ndarray, top: int, mi
              "baseline_count": int(before[i])} for i, score in zip(index[best], z[best], strict=True)]
 
 
-def _clusters(corpus: _Corpus, series: str, window: list, baseline: list, top: int) -> list:
+def _clusters(corpus: SpikeCorpus, series: str, window: list, baseline: list, top: int) -> list:
     if corpus.clusters is None:
         return []
     inside = corpus.clusters.total(series, window)
@@ -239,7 +241,7 @@ def _distinct(values: np.ndarray) -> np.ndarray:
     return values[run_starts(values)]
 
 
-def _amplified_posts(corpus: _Corpus, rows: np.ndarray, top: int) -> list[dict]:
+def _amplified_posts(corpus: SpikeCorpus, rows: np.ndarray, top: int) -> list[dict]:
     frame = corpus.frame
     group = corpus.dup_group[rows]
     rows = rows[~np.isnan(group)]
@@ -307,17 +309,23 @@ def explain_spikes(
     top_terms: int = 15,
     top_posts: int = 5,
     min_count: int = 3,
+    corpus: SpikeCorpus | None = None,
 ) -> list[dict]:
     """Add ``events`` and ``explanation`` to each spike (dicts from :func:`textkit.spikes.detect_spikes`).
 
     ``frame`` is the prepared table joined with :func:`textkit.complaints.detect` output (needs
     ``created_at``, ``category``, ``tokens``, ``dup_group``, ``dup_kind``, ``is_canonical``,
     ``text_clean``, ``author_id``, ``platform``, ``post_id``). ``events`` defaults to ``data/events.csv``.
+    ``corpus`` is a :class:`SpikeCorpus` built ahead (say in another thread) from the same ``frame``,
+    ``freq`` and ``clusters``.
     """
     records = _event_records(_default_events() if events is None else events)
     if not spikes:
         return []
-    corpus = _Corpus(frame.reset_index(drop=True), freq, clusters)
+    if corpus is None:
+        corpus = SpikeCorpus(frame, freq, clusters)
+    elif corpus.freq != freq or len(corpus.frame) != len(frame):
+        raise ValueError("corpus was built from another frame or freq than explain_spikes was given")
     explained = []
     for spike in spikes:
         start, end = pd.Timestamp(spike["start"]), pd.Timestamp(spike["end"])

@@ -229,7 +229,7 @@ def timeline_dir(
     ``classifier`` is a path to a saved :class:`ComplaintClassifier` (default: trained on the bundled
     invented training set). ``n_jobs`` threads score the texts.
     """
-    from textkit.explain import explain_spikes
+    from textkit.explain import SpikeCorpus, explain_spikes
     from textkit.spikes import detect_spikes
 
     if freq not in FREQS:
@@ -243,23 +243,26 @@ def timeline_dir(
                          where=lambda table: pc.not_equal(table["kind"], "article").fill_null(True),
                          dictionary=("tokens", "text_clean"))
     model = ComplaintClassifier.load(classifier) if classifier is not None else None
-    # the clusters are read, and complaints.parquet written, in the background (pyarrow frees the GIL)
-    with ThreadPoolExecutor(max_workers=1) as background:
+    # beside the main line (numpy and pyarrow free the GIL): the clusters read and the authors numbered
+    # while complaints are scored; complaints.parquet written and the explanations' counts made while the
+    # timeline is built and its spikes found
+    with ThreadPoolExecutor(max_workers=2) as background:
         reading = background.submit(_read_clusters, folder)
+        numbering = background.submit(_author_numbers, frame)
         complaints = detect(frame, classifier=model, n_jobs=n_jobs)
         writing = background.submit(write_parquet, folder / "complaints.parquet", complaints)
 
-        if "author_name" in frame.columns:  # some scrapers give only a (pseudonymised) name
-            frame["author_id"] = frame["author_id"].fillna(frame.pop("author_name"))
-        authors = value_codes(frame["author_id"])  # numbered once for the timeline and the explanations
+        authors = numbering.result()  # numbered once for the timeline and the explanations
+        frame = frame.drop(columns="author_name", errors="ignore")
         frame["author_id"] = pd.arrays.IntegerArray(authors, authors < 0)
         frame["category"] = complaints["category"].to_numpy()
+        clusters = reading.result()
+        counting = background.submit(SpikeCorpus, frame, freq, clusters)
         timeline = build_timeline(frame, freq=freq)
         write_csv(folder / "timeline.csv", timeline)
 
-        clusters = reading.result()
         spikes = detect_spikes(timeline, freq=freq)
-        spikes = explain_spikes(spikes, frame, freq=freq, clusters=clusters)
+        spikes = explain_spikes(spikes, frame, freq=freq, clusters=clusters, corpus=counting.result())
         write_json(folder / "spikes.json", spikes)
         writing.result()
 
@@ -282,6 +285,15 @@ def timeline_dir(
     }
     record_stage(folder, "timeline", report)
     return report
+
+
+def _author_numbers(frame: pd.DataFrame) -> np.ndarray:
+    """Each post's author as a number (−1: none): ``author_id``, or ``author_name`` where a scraper
+    gives only a (pseudonymised) name."""
+    authors = frame["author_id"]
+    if "author_name" in frame.columns:
+        authors = authors.fillna(frame["author_name"])
+    return value_codes(authors)
 
 
 def _read_clusters(folder: Path) -> pd.DataFrame | None:
