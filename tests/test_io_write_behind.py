@@ -64,3 +64,14 @@ def test_a_failed_background_write_raises_when_the_block_ends(tmp_path, monkeypa
         tkio.write_parquet_table(path, _table())
         assert tkio.read_parquet_table(path).equals(_table())  # readable while the write is pending
     assert not path.exists() and not list(tmp_path.iterdir())  # no partial or temporary file left
+
+
+def test_held_artefacts_are_listed_until_released(tmp_path):
+    assert tkio.held_in_memory() == []
+    with tkio.write_behind():
+        tkio.write_parquet_table(tmp_path / "b.parquet", _table())
+        tkio.write_parquet_table(tmp_path / "a.parquet", _table())
+        assert tkio.held_in_memory() == [(tmp_path / "a.parquet").resolve(), (tmp_path / "b.parquet").resolve()]
+        tkio.release(tmp_path / "a.parquet")
+        assert tkio.held_in_memory() == [(tmp_path / "b.parquet").resolve()]
+    assert tkio.held_in_memory() == []

@@ -132,6 +132,11 @@ def release(path: str | os.PathLike) -> None:
         _write_behind.release(Path(path))
 
 
+def held_in_memory() -> list[Path]:
+    """Artefacts :func:`write_behind` keeps in memory (empty outside the block)."""
+    return _write_behind.held() if _write_behind is not None else []
+
+
 def parquet_column_names(path: str | os.PathLike) -> list[str]:
     """Column names of a Parquet artefact (from memory inside :func:`write_behind`)."""
     table = _write_behind.table(Path(path)) if _write_behind is not None else None
@@ -158,6 +163,10 @@ class _WriteBehind:
     def table(self, path: Path) -> pa.Table | None:
         with self._lock:
             return self._tables.get(path.resolve())
+
+    def held(self) -> list[Path]:
+        with self._lock:
+            return sorted(self._tables)
 
     def release(self, path: Path) -> None:
         key = path.resolve()

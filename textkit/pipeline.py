@@ -16,6 +16,7 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
+from textkit import io as tkio
 from textkit.paths import SAMPLE_DIR
 
 # stage -> (module, function, artefact that shows the stage has run)
@@ -25,6 +26,11 @@ STAGES: dict[str, tuple[str, str, str]] = {
     "cluster": ("textkit.cluster", "cluster_dir", "clusters.parquet"),
     "timeline": ("textkit.timeline", "timeline_dir", "complaints.parquet"),
     "news": ("textkit.news", "news_dir", "articles.parquet"),
+}
+# Inside `run`, Parquet artefacts are written behind (textkit.io.write_behind) and kept in memory until
+# the last stage that reads them through textkit.io has run; then they are released to disk.
+LAST_MEMORY_READER = {
+    "posts.parquet": "prepare",
 }
 
 
@@ -82,11 +88,14 @@ def run(
 
         steps.append(("charts", lambda: charts_dir(out_dir, Path(figures_dir))))
     reports: dict[str, dict] = {}
-    with tqdm(steps, desc="textkit run", unit="stage", disable=None) as bar:
+    with tkio.write_behind(), tqdm(steps, desc="textkit run", unit="stage", disable=None) as bar:
         for name, step in bar:
             bar.set_postfix_str(name)
             started = time.perf_counter()
             report = step() or {}
+            for artefact in tkio.held_in_memory():
+                if LAST_MEMORY_READER.get(artefact.name, name) == name:
+                    tkio.release(artefact)
             reports[name] = {**report, "seconds": round(time.perf_counter() - started, 3)}
     return reports
 
