@@ -128,18 +128,33 @@ class TokenCodes:
 
     @classmethod
     def from_arrow(cls, array: pa.Array | pa.ChunkedArray) -> TokenCodes:
-        """Codes of an Arrow list-of-strings array (null lists are empty, null tokens dropped)."""
-        if isinstance(array, pa.ChunkedArray):
-            array = array.combine_chunks()
+        """Codes of an Arrow list-of-strings array (null lists are empty, null tokens dropped).
+
+        The strings may be dictionary-encoded already (``read_dictionary`` of Parquet), which saves
+        decoding them.
+        """
         if not (pa.types.is_list(array.type) or pa.types.is_large_list(array.type)):
             raise ValueError(f"tokens must be lists of strings, got the Arrow type {array.type}")
-        lengths = pc.list_value_length(array).fill_null(0).to_numpy(zero_copy_only=False)
-        flat = array.flatten()
-        if not (pa.types.is_string(flat.type) or pa.types.is_large_string(flat.type)):
-            flat = flat.cast(pa.large_string())
-        encoded = pc.dictionary_encode(flat)
-        codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
-        return cls._from_parts(codes, lengths, encoded.dictionary.to_numpy(zero_copy_only=False))
+        chunks = array.chunks if isinstance(array, pa.ChunkedArray) else [array]
+        if not chunks:
+            return cls._from_parts(np.zeros(0, np.int32), np.zeros(0, np.int64), np.zeros(0, object))
+        lengths = np.concatenate([pc.list_value_length(c).fill_null(0).to_numpy(zero_copy_only=False)
+                                  for c in chunks])
+        flat = pa.chunked_array([c.flatten() for c in chunks], type=array.type.value_type)
+        if pa.types.is_dictionary(flat.type):
+            flat = flat.unify_dictionaries()
+            indices = [c.indices.fill_null(-1).to_numpy(zero_copy_only=False) for c in flat.chunks]
+            codes, values = np.concatenate(indices), flat.chunk(0).dictionary
+        else:
+            if not (pa.types.is_string(flat.type) or pa.types.is_large_string(flat.type)):
+                flat = flat.cast(pa.large_string())
+            encoded = pc.dictionary_encode(flat.combine_chunks())
+            codes, values = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False), encoded.dictionary
+        # one code per distinct string, whatever the dictionary held
+        distinct = pc.dictionary_encode(values.cast(pa.large_string()))
+        to_distinct = np.append(distinct.indices.fill_null(-1).to_numpy(zero_copy_only=False), -1)
+        words = distinct.dictionary.to_numpy(zero_copy_only=False)
+        return cls._from_parts(to_distinct[codes], lengths, words)
 
     @classmethod
     def from_lists(cls, token_lists: Sequence[Sequence[str]]) -> TokenCodes:
@@ -859,7 +874,8 @@ def cluster_dir(
     if not source.exists():
         raise FileNotFoundError(f"{source} not found: run `textkit prepare {analysis_dir}` first")
     available = pq.read_schema(source).names
-    posts = pq.read_table(source, columns=[c for c in STAGE_COLUMNS if c in available])
+    posts = pq.read_table(source, columns=[c for c in STAGE_COLUMNS if c in available],
+                          read_dictionary=["tokens.list.element"])  # token strings decoded once each
     if "kind" in posts.column_names:  # news articles are grouped by textkit.news, not clustered with posts
         is_post = pc.fill_null(pc.not_equal(posts.column("kind").cast(pa.large_string()), "article"), True)
         posts = posts.filter(is_post)
