@@ -152,6 +152,15 @@ def test_token_codes_from_arrow_lists_and_pandas_agree():
     as_arrays = pd.Series([np.array(t, dtype=object) for t in lists[:3]] + [None])
     assert encode_tokens(as_arrays).token_lists() == [*lists[:3], []]
     assert encode_tokens(pd.Series(lists, dtype=pd.ArrowDtype(pa.list_(pa.string())))).token_lists() == lists
+    # Parquet's read_dictionary: chunks with their own dictionaries, even repeated values
+    first = pa.DictionaryArray.from_arrays(pa.array([0, 1, 2, None], pa.int32()),
+                                           pa.array(["核酸", "排队", "核酸"]))
+    second = pa.DictionaryArray.from_arrays(pa.array([0, 1], pa.int32()), pa.array(["医院", "核酸"]))
+    chunks = [pa.ListArray.from_arrays(pa.array([0, 3, 4], pa.int32()), first),
+              pa.ListArray.from_arrays(pa.array([0, 0, 2], pa.int32()), second)]
+    codes = TokenCodes.from_arrow(pa.chunked_array(chunks))
+    assert codes.token_lists() == [["核酸", "排队", "核酸"], [], [], ["医院", "核酸"]]
+    assert sorted(codes.words) == ["医院", "排队", "核酸"]
     with pytest.raises(ValueError, match="lists of strings"):
         TokenCodes.from_arrow(pa.array(["核酸 排队"]))
 

@@ -347,8 +347,8 @@ class PostClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
         counts = (word_counts @ self.expansion_).tocsr()
         binary = counts.copy()
         binary.data[:] = 1.0
-        lsa = normalize(self.svd_.transform(self.tfidf_.transform(counts))).astype(np.float32)
-        return binary, lsa
+        lsa = normalize(self.svd_.transform(self.tfidf_.transform(counts, copy=False)), copy=False)
+        return binary, lsa.astype(np.float32, copy=False)
 
     def _fit_features(self, codes: TokenCodes) -> sp.csr_matrix:
         """Fit the vocabulary (words in order of first use) and the word→feature expansion; return
