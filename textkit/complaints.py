@@ -489,6 +489,15 @@ def _factorize(texts) -> tuple[np.ndarray, pa.Array]:
     return encoded.indices.to_numpy(zero_copy_only=False), encoded.dictionary
 
 
+def _same_array(left: pa.Array, right: pa.Array) -> bool:
+    """Equal arrays; at once when both are views of the same memory."""
+    def memory(array: pa.Array) -> tuple:
+        addresses = [b.address if b is not None else None for b in array.buffers()]
+        return array.type, array.offset, len(array), addresses
+
+    return memory(left) == memory(right) or left.equals(right)
+
+
 def _shared_dictionary(texts) -> tuple[np.ndarray, pa.Array] | None:
     """Codes and texts of dictionary-encoded texts without nulls whose chunks share one dictionary
     (as Parquet's reader gives a column read with ``read_dictionary``), else None.
@@ -505,7 +514,7 @@ def _shared_dictionary(texts) -> tuple[np.ndarray, pa.Array] | None:
     dictionary = chunks[0].dictionary
     if not (pa.types.is_string(dictionary.type) or pa.types.is_large_string(dictionary.type)):
         return None
-    if dictionary.null_count or not all(c.dictionary.equals(dictionary) for c in chunks[1:]):
+    if dictionary.null_count or not all(_same_array(c.dictionary, dictionary) for c in chunks[1:]):
         return None
     codes = np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in chunks]).astype(np.int64)
     return codes, dictionary.cast(pa.large_string())

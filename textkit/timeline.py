@@ -28,7 +28,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from textkit.complaints import CATEGORIES, NONE, ComplaintClassifier, detect
+from textkit.complaints import (
+    CATEGORIES,
+    NONE,
+    ComplaintClassifier,
+    default_classifier,
+    detect,
+    score_texts,
+)
 from textkit.io import read_json, record_stage, write_csv, write_json, write_parquet
 from textkit.schema import CHINA_TZ
 
@@ -238,15 +245,17 @@ def timeline_dir(
     prepared_path = folder / "prepared.parquet"
     if not prepared_path.exists():
         raise FileNotFoundError(f"{prepared_path} not found: run `textkit prepare {folder}` first")
-    # news articles have their own stage (textkit.news); they are not social-media complaints
-    frame = read_columns(prepared_path, (*_PREPARED_COLUMNS, "author_name"), required=len(_PREPARED_COLUMNS),
-                         where=lambda table: pc.not_equal(table["kind"], "article").fill_null(True),
-                         dictionary=("tokens", "text_clean"))
-    model = ComplaintClassifier.load(classifier) if classifier is not None else None
-    # beside the main line (numpy and pyarrow free the GIL): the clusters read and the authors numbered
-    # while complaints are scored; complaints.parquet written and the explanations' counts made while the
-    # timeline is built and its spikes found
+    # beside the main line (numpy and pyarrow free the GIL): the classifier made ready while the posts
+    # are read; the clusters read and the authors numbered while complaints are scored; complaints.parquet
+    # written and the explanations' counts made while the timeline is built and its spikes found
     with ThreadPoolExecutor(max_workers=2) as background:
+        loading = background.submit(_ready_classifier, classifier)
+        # news articles have their own stage (textkit.news); they are not social-media complaints
+        frame = read_columns(prepared_path, (*_PREPARED_COLUMNS, "author_name"),
+                             required=len(_PREPARED_COLUMNS),
+                             where=lambda table: pc.not_equal(table["kind"], "article").fill_null(True),
+                             dictionary=("tokens", "text_clean"))
+        model = loading.result()
         reading = background.submit(_read_clusters, folder)
         numbering = background.submit(_author_numbers, frame)
         complaints = detect(frame, classifier=model, n_jobs=n_jobs)
@@ -285,6 +294,14 @@ def timeline_dir(
     }
     record_stage(folder, "timeline", report)
     return report
+
+
+def _ready_classifier(path: str | os.PathLike | None) -> ComplaintClassifier:
+    """The saved classifier at ``path`` (default: the bundled one, fitted), its lookup tables and the
+    lexicon's built by scoring one empty text."""
+    model = ComplaintClassifier.load(path) if path is not None else default_classifier()
+    score_texts([""], classifier=model)
+    return model
 
 
 def _author_numbers(frame: pd.DataFrame) -> np.ndarray:
