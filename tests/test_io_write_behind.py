@@ -75,3 +75,15 @@ def test_held_artefacts_are_listed_until_released(tmp_path):
         tkio.release(tmp_path / "a.parquet")
         assert tkio.held_in_memory() == [(tmp_path / "b.parquet").resolve()]
     assert tkio.held_in_memory() == []
+
+
+def test_released_without_waiting_a_file_is_read_from_disk_once_written(tmp_path):
+    path = tmp_path / "a.parquet"
+    with tkio.write_behind():
+        tkio.write_parquet_table(path, _table())
+        tkio.release(path, wait=False)
+        assert tkio.held_in_memory() == []
+        assert tkio.artefact_exists(path)  # waits for the pending write
+        assert tkio.read_parquet_table(path, ["n"]).column("n").to_pylist() == [1, 2, 3]
+        tkio.settle()
+        assert path.exists()

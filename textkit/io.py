@@ -104,7 +104,7 @@ def read_parquet_table(
 ) -> pa.Table:
     """``pyarrow.parquet.read_table`` of an artefact; inside :func:`write_behind`, a table this process
     wrote comes from memory (same columns, same types, ``read_dictionary`` columns dictionary-encoded)."""
-    table = _write_behind.table(Path(path)) if _write_behind is not None else None
+    table = _held(Path(path))
     if table is None:
         return pq.read_table(path, columns=columns, read_dictionary=read_dictionary)
     if columns is not None:
@@ -120,16 +120,33 @@ def read_parquet_table(
     return table
 
 
+def _held(path: Path) -> pa.Table | None:
+    """The in-memory table of ``path`` inside :func:`write_behind`; otherwise ``None``, once a pending
+    write of the file has landed (so that the caller can read the file)."""
+    if _write_behind is None:
+        return None
+    table = _write_behind.table(path)
+    if table is None:
+        _write_behind.wait(path.resolve())
+    return table
+
+
 def artefact_exists(path: str | os.PathLike) -> bool:
     """Whether an artefact is on disk, or being written behind (:func:`write_behind`)."""
-    return (_write_behind is not None and _write_behind.table(Path(path)) is not None) or Path(path).exists()
+    return _held(Path(path)) is not None or Path(path).exists()
 
 
-def release(path: str | os.PathLike) -> None:
-    """Inside :func:`write_behind`: wait until ``path`` is on disk and drop its table from memory
-    (later reads go to the file)."""
+def release(path: str | os.PathLike, *, wait: bool = True) -> None:
+    """Inside :func:`write_behind`: drop ``path``'s table from memory, once it is on disk (``wait``) or
+    at once (the pending write still completes; later reads of the file wait for it)."""
     if _write_behind is not None:
-        _write_behind.release(Path(path))
+        _write_behind.release(Path(path), wait=wait)
+
+
+def settle() -> None:
+    """Inside :func:`write_behind`: wait for the writes of every file no longer held in memory."""
+    if _write_behind is not None:
+        _write_behind.settle()
 
 
 def held_in_memory() -> list[Path]:
@@ -139,7 +156,7 @@ def held_in_memory() -> list[Path]:
 
 def parquet_column_names(path: str | os.PathLike) -> list[str]:
     """Column names of a Parquet artefact (from memory inside :func:`write_behind`)."""
-    table = _write_behind.table(Path(path)) if _write_behind is not None else None
+    table = _held(Path(path))
     return table.column_names if table is not None else pq.read_schema(path).names
 
 
@@ -168,11 +185,18 @@ class _WriteBehind:
         with self._lock:
             return sorted(self._tables)
 
-    def release(self, path: Path) -> None:
+    def release(self, path: Path, *, wait: bool) -> None:
         key = path.resolve()
-        self.wait(key)
+        if wait:
+            self.wait(key)
         with self._lock:
             self._tables.pop(key, None)
+
+    def settle(self) -> None:
+        with self._lock:
+            released = [path for path in self._writes if path not in self._tables]
+        for path in released:
+            self.wait(path)
 
     def wait(self, path: Path | None = None) -> None:
         """Wait for the write of ``path`` (or of every file); a failed write raises here."""

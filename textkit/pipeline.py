@@ -28,7 +28,8 @@ STAGES: dict[str, tuple[str, str, str]] = {
     "news": ("textkit.news", "news_dir", "articles.parquet"),
 }
 # Inside `run`, Parquet artefacts are written behind (textkit.io.write_behind) and kept in memory until
-# the last stage that reads them through textkit.io has run; then they are released to disk.
+# the last stage that reads them through textkit.io has run (or lets them go itself); then they are
+# released to disk.
 LAST_MEMORY_READER = {
     "posts.parquet": "prepare",
 }
@@ -96,6 +97,7 @@ def run(
             for artefact in tkio.held_in_memory():
                 if LAST_MEMORY_READER.get(artefact.name, name) == name:
                     tkio.release(artefact)
+            tkio.settle()  # later stages may read released files from disk
             reports[name] = {**report, "seconds": round(time.perf_counter() - started, 3)}
     return reports
 

@@ -302,6 +302,14 @@ def _types_mapper(arrow_type: pa.DataType):
     return None
 
 
+def _read_posts(path: Path, columns: list[str] | None) -> pd.DataFrame:
+    """posts.parquet as a conformed frame; in ``textkit run`` the table written behind by ingest is let
+    go at once, so that its ``raw`` column is freed as soon as the file is on disk."""
+    table = tkio.read_parquet_table(path, columns)
+    tkio.release(path, wait=False)
+    return conform(table.to_pandas())
+
+
 def prepare_dir(analysis_dir: str | os.PathLike, *, redact: bool = True, backend: str = "fast",
                 n_jobs: int | None = None, near_threshold: float = NEAR_THRESHOLD,
                 near_min_chars: int | None = None) -> dict:
@@ -316,10 +324,9 @@ def prepare_dir(analysis_dir: str | os.PathLike, *, redact: bool = True, backend
         raise FileNotFoundError(f"{posts_path} not found: run `textkit ingest … --out {folder}` first")
     report: dict = {}
     columns = None if not redact else [c for c in tkio.parquet_column_names(posts_path) if c != "raw"]
-    prepared = prepare(conform(tkio.read_parquet_table(posts_path, columns).to_pandas()),  # no `raw` …
-                       redact=redact, key_dir=folder.resolve().parent, backend=backend,  # … when redacting
-                       n_jobs=n_jobs, near_threshold=near_threshold, near_min_chars=near_min_chars,
-                       report=report)
+    prepared = prepare(_read_posts(posts_path, columns), redact=redact, key_dir=folder.resolve().parent,
+                       backend=backend, n_jobs=n_jobs, near_threshold=near_threshold,
+                       near_min_chars=near_min_chars, report=report)
     write_prepared(folder / PREPARED_FILE, prepared)
     stable = {k: v for k, v in report.items() if k != "seconds"}
     tkio.write_json(folder / REPORT_FILE, stable)
