@@ -48,6 +48,8 @@ n-gram cosine search on the sample's ground truth (precision, recall, seconds);
 from __future__ import annotations
 
 import math
+import multiprocessing
+import os
 from collections.abc import Callable
 
 import numpy as np
@@ -77,6 +79,26 @@ _ROTATION = np.uint32(0x9E3779B1)  # added per bin of distance when an empty bin
 _BATCH = 50_000  # texts per signature batch: keeps the per-shingle arrays small and in cache
 _TEXT_BATCH = 100_000  # texts per batch when normalising and hashing
 _PAIR_BATCH = 250_000  # candidate pairs checked at once
+_WORKERS = min(4, os.cpu_count() or 1)  # processes for signatures, LSH bands and exact checks …
+_PARALLEL_MIN_TEXTS = 100_000  # … when at least this many texts are searched
+
+
+_FORK_STATE: dict = {}  # what the forked workers of _fork_map read (inherited, never pickled)
+
+
+def _fork_map(function: Callable, items: list, workers: int, **state) -> list:
+    """``[function(item) for item in items]`` in ``workers`` forked processes that inherit ``state``
+    (read by ``function`` from ``_FORK_STATE``); only the items and results are pickled. Serial with
+    one worker, one item, or where processes cannot fork."""
+    _FORK_STATE.update(state)
+    try:
+        workers = min(workers, len(items))
+        if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+            return [function(item) for item in items]
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            return pool.map(function, items, chunksize=1)
+    finally:
+        _FORK_STATE.clear()
 
 
 def _text_array(texts: pd.Series) -> pa.Array:
@@ -263,19 +285,9 @@ def _sorted_unique(values: np.ndarray, kind: str | None = None) -> np.ndarray:
     return values[np.r_[True, values[1:] != values[:-1]]] if len(values) else values
 
 
-def candidate_pairs(
-    signatures: np.ndarray, *, bands: int = BANDS, rows: int = ROWS, leaders: int = LEADERS,
-    window: int = WINDOW, neighbours: int = NEIGHBOURS,
-) -> np.ndarray:
-    """LSH candidates: pairs ``(later, earlier)`` of row indices that agree on all ``rows`` values of
-    some band (band ``b`` takes the bins ``b``, ``b + bands``, …, which densification leaves least
-    alike). In each bucket (rows in index order) every row is paired with the bucket's first
-    ``leaders`` rows and the ``window`` rows before it, and with its ``neighbours`` nearest rows when
-    the bucket is ordered by the next band's values (rows sharing two bands end up side by side), so
-    the work stays linear in the bucket size."""
-    n = len(signatures)
+def _band_codes(signatures: np.ndarray, bands: int, rows: int) -> list[np.ndarray]:
+    """Per band, a dense code of each row's ``rows`` values of that band (equal values, equal codes)."""
     strided = signatures[:, np.arange(bands * rows).reshape(rows, bands).T.ravel()]
-    position = np.arange(n)
     band_codes = []
     for band in range(bands):
         block = strided[:, band * rows:(band + 1) * rows].astype(np.uint64)
@@ -284,38 +296,76 @@ def candidate_pairs(
             key ^= block[:, r] << np.uint64(32)
             _mix(key)
         band_codes.append(np.asarray(pd.factorize(key)[0], dtype=np.int64))
-    found = np.zeros(0, dtype=np.int64)  # sorted distinct pairs so far, as later * n + earlier
-    for band, codes in enumerate(band_codes):
-        order = np.argsort(codes, kind="stable")
-        sorted_codes = codes[order]
-        first = np.r_[True, sorted_codes[1:] != sorted_codes[:-1]]
-        start = np.maximum.accumulate(np.where(first, position, 0))
-        rank_in_bucket = position - start
-        pairs = []  # as later * n + earlier
-        for k in range(leaders):
-            later = rank_in_bucket > k
-            pairs.append(order[later] * n + order[start[later] + k])
-        for k in range(1, window + 1):
-            later = rank_in_bucket >= leaders + k  # the row k before is not one of the leaders
-            pairs.append(order[later] * n + order[position[later] - k])
-        # inside a bucket too big for the leaders to cover, rows that also share the next band sit
-        # side by side
-        large = np.bincount(codes)[codes] > leaders + 1
-        if neighbours and large.any():
-            rows_in_large = position[large]
-            following = band_codes[(band + 1) % bands][large]
-            combined = codes[large] * (int(following.max()) + 1) + following  # < n², fits in int64
-            order = rows_in_large[np.argsort(combined, kind="stable")]  # ties stay in row order
-            for k in range(1, neighbours + 1):
-                a, b = order[k:], order[:-k]
-                same = codes[a] == codes[b]
-                a, b = a[same], b[same]
-                pairs.append(np.maximum(a, b) * n + np.minimum(a, b))
-        band_pairs = _sorted_unique(np.concatenate([np.zeros(0, dtype=np.int64), *pairs]))
-        del pairs
-        # two sorted runs: the stable sort (timsort) merges them in linear time
-        found = _sorted_unique(np.concatenate([found, band_pairs]), kind="stable")
-    code = found
+    return band_codes
+
+
+def _bucket_pairs(codes: np.ndarray, following: np.ndarray, leaders: int, window: int,
+                  neighbours: int) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs ``(later, earlier)`` one band proposes (see :func:`candidate_pairs`), possibly repeated."""
+    position = np.arange(len(codes))
+    order = np.argsort(codes, kind="stable")
+    sorted_codes = codes[order]
+    first = np.r_[True, sorted_codes[1:] != sorted_codes[:-1]]
+    start = np.maximum.accumulate(np.where(first, position, 0))
+    rank_in_bucket = position - start
+    later_parts, earlier_parts = [], []
+    for k in range(leaders):
+        later = rank_in_bucket > k
+        later_parts.append(order[later])
+        earlier_parts.append(order[start[later] + k])
+    for k in range(1, window + 1):
+        later = rank_in_bucket >= leaders + k  # the row k before is not one of the leaders
+        later_parts.append(order[later])
+        earlier_parts.append(order[position[later] - k])
+    # inside a bucket too big for the leaders to cover, rows that also share the next band sit side by side
+    large = np.bincount(codes)[codes] > leaders + 1
+    if neighbours and large.any():
+        rows_in_large = position[large]
+        next_codes = following[large]
+        combined = codes[large] * (int(next_codes.max()) + 1) + next_codes  # < n², fits in int64
+        order = rows_in_large[np.argsort(combined, kind="stable")]  # ties stay in row order
+        for k in range(1, neighbours + 1):
+            a, b = order[k:], order[:-k]
+            same = codes[a] == codes[b]
+            a, b = a[same], b[same]
+            later_parts.append(np.maximum(a, b))
+            earlier_parts.append(np.minimum(a, b))
+    return np.concatenate(later_parts), np.concatenate(earlier_parts)
+
+
+def _band_pairs(band: int) -> np.ndarray:
+    """Sorted distinct pairs of one band that ``keep`` keeps, as ``later * n + earlier`` (a
+    :func:`_fork_map` task)."""
+    band_codes, keep = _FORK_STATE["band_codes"], _FORK_STATE["keep"]
+    later, earlier = _bucket_pairs(band_codes[band], band_codes[(band + 1) % len(band_codes)],
+                                   *_FORK_STATE["buckets"])
+    if keep is not None:
+        kept = keep(later, earlier)
+        later, earlier = later[kept], earlier[kept]
+    return _sorted_unique(later * len(band_codes[band]) + earlier)
+
+
+def candidate_pairs(
+    signatures: np.ndarray, *, bands: int = BANDS, rows: int = ROWS, leaders: int = LEADERS,
+    window: int = WINDOW, neighbours: int = NEIGHBOURS,
+    keep: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None, workers: int = 1,
+) -> np.ndarray:
+    """LSH candidates: pairs ``(later, earlier)`` of row indices that agree on all ``rows`` values of
+    some band (band ``b`` takes the bins ``b``, ``b + bands``, …, which densification leaves least
+    alike). In each bucket (rows in index order) every row is paired with the bucket's first
+    ``leaders`` rows and the ``window`` rows before it, and with its ``neighbours`` nearest rows when
+    the bucket is ordered by the next band's values (rows sharing two bands end up side by side), so
+    the work stays linear in the bucket size.
+
+    ``keep(later, earlier)`` (a boolean mask) drops pairs band by band, before the pairs of all bands
+    are merged (cheaper than filtering the merged pairs, same result); ``workers`` processes work on
+    the bands."""
+    n = len(signatures)
+    band_codes = _band_codes(signatures, bands, rows)
+    runs = _fork_map(_band_pairs, list(range(bands)), workers, band_codes=band_codes, keep=keep,
+                     buckets=(leaders, window, neighbours))
+    # sorted runs: the stable sort (timsort) merges them in linear time
+    code = _sorted_unique(np.concatenate([np.zeros(0, dtype=np.int64), *runs]), kind="stable")
     index = np.int32 if n < 2**31 else np.int64
     return np.stack([(code // n).astype(index), (code % n).astype(index)], axis=1)
 
@@ -401,30 +451,84 @@ def shingle_overlaps(
     return _set_overlaps(*_ragged(texts, ngram), pairs, ngram, seed)
 
 
+_HIGH_BITS = np.uint64(0x7F7F7F7F7F7F7F7F)
+
+
+def _packed_low_bytes(signatures: np.ndarray) -> list[np.ndarray]:
+    """The lowest byte of each bin, eight bins to a uint64 word: one contiguous array per word (padded
+    with zero bytes, which always agree), so that comparing two rows is a few 1-d gathers."""
+    n, k = signatures.shape
+    padded = np.zeros((n, -(-k // 8) * 8), dtype=np.uint8)
+    padded[:, :k] = signatures.astype(np.uint8)
+    words = padded.view(np.uint64)
+    return [np.ascontiguousarray(words[:, w]) for w in range(words.shape[1])]
+
+
+def _differing_bytes(words: list[np.ndarray], a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Number of bins whose low bytes differ between rows ``a`` and rows ``b``."""
+    differ = np.zeros(len(a), dtype=np.int16)
+    for word in words:
+        x = word.take(a) ^ word.take(b)
+        x = ((x & _HIGH_BITS) + _HIGH_BITS) | x  # the high bit of each byte is set iff the byte is not 0
+        x &= ~_HIGH_BITS
+        differ += np.bitwise_count(x)
+    return differ
+
+
 def _similar_pairs(codes: np.ndarray, offsets: np.ndarray, *, threshold: float, containment: float | None,
                    bands: int, rows: int, leaders: int, window: int, ngram: int, seed: int) -> np.ndarray:
     n = len(offsets) - 1
     if n < 2:
         return np.zeros((0, 2), dtype=np.int64)
-    signatures = _signatures(codes, offsets, bands * rows, ngram, seed)
-    pairs = candidate_pairs(signatures, bands=bands, rows=rows, leaders=leaders, window=window)
+    workers = _WORKERS if n >= _PARALLEL_MIN_TEXTS else 1
+    chunks = [(lo, min(n, lo + _BATCH)) for lo in range(0, n, _BATCH)]
+    signatures = np.concatenate(_fork_map(_signature_chunk, chunks, workers, codes=codes, offsets=offsets,
+                                          params=(bands * rows, ngram, seed)))
     shingles = (np.diff(offsets) - ngram + 1).astype(np.float32)  # = set size unless a 3-gram repeats
-    first, second = shingles[pairs[:, 0]], shingles[pairs[:, 1]]
-    small, large = np.minimum(first, second), np.maximum(first, second)
-    lowest = _lowest_near_jaccard(small, large, threshold, containment)
-    reachable = np.isfinite(lowest)
-    pairs, lowest = pairs[reachable], lowest[reachable]
-    low_bytes = signatures.astype(np.uint8)  # b-bit MinHash (b = 8): agreement ≈ J + (1 − J) / 256
-    # bins that must agree: the estimate may fall ESTIMATE_MARGIN below the lowest Jaccard a near pair has
-    needed = np.ceil((lowest - ESTIMATE_MARGIN) * bands * rows - 1e-9)
-    keep = np.zeros(len(pairs), dtype=bool)
-    for lo in range(0, len(pairs), _PAIR_BATCH):
-        batch = pairs[lo:lo + _PAIR_BATCH]
-        agree = (low_bytes[batch[:, 0]] == low_bytes[batch[:, 1]]).sum(axis=1, dtype=np.int16)
-        keep[lo:lo + len(batch)] = agree >= needed[lo:lo + _PAIR_BATCH]
-    pairs = pairs[keep]
-    overlaps = _set_overlaps(codes, offsets, pairs, ngram, seed, threshold=threshold, containment=containment)
-    return pairs[near_pairs_mask(*overlaps, threshold=threshold, containment=containment)]
+    low_bytes = _packed_low_bytes(signatures)  # b-bit MinHash (b = 8): agreement ≈ J + (1 − J) / 256
+    bins = bands * rows
+
+    def worth_checking(later: np.ndarray, earlier: np.ndarray) -> np.ndarray:
+        """Pairs whose sizes allow a near pair and whose signatures agree on enough bins: the estimate
+        may fall ``ESTIMATE_MARGIN`` below the lowest Jaccard a near pair of their sizes has."""
+        first, second = shingles[later], shingles[earlier]
+        lowest = _lowest_near_jaccard(np.minimum(first, second), np.maximum(first, second), threshold,
+                                      containment)
+        reachable = np.nonzero(np.isfinite(lowest))[0]
+        needed = np.ceil((lowest[reachable] - ESTIMATE_MARGIN) * bins - 1e-9)
+        keep = np.zeros(len(later), dtype=bool)
+        for lo in range(0, len(reachable), _PAIR_BATCH):
+            batch = reachable[lo:lo + _PAIR_BATCH]
+            agree = bins - _differing_bytes(low_bytes, later[batch], earlier[batch])
+            keep[batch] = agree >= needed[lo:lo + _PAIR_BATCH]
+        return keep
+
+    pairs = candidate_pairs(signatures, bands=bands, rows=rows, leaders=leaders, window=window,
+                            keep=worth_checking, workers=workers)
+    del signatures
+    parts = -(-len(pairs) // _PAIR_BATCH) if workers > 1 else 1  # pairs sorted by later text: few overlaps
+    bounds = [(len(pairs) * k // parts, len(pairs) * (k + 1) // parts) for k in range(parts)]
+    near = _fork_map(_near_chunk, bounds, workers, codes=codes, offsets=offsets, pairs=pairs,
+                     params=(ngram, seed, threshold, containment))
+    return pairs[np.concatenate([np.zeros(0, dtype=bool), *near])]
+
+
+def _signature_chunk(bounds: tuple[int, int]) -> np.ndarray:
+    """MinHash signatures of the texts ``lo:hi`` (a :func:`_fork_map` task)."""
+    lo, hi = bounds
+    codes, offsets = _FORK_STATE["codes"], _FORK_STATE["offsets"]
+    num_perm, ngram, seed = _FORK_STATE["params"]
+    local_offsets = offsets[lo:hi + 1] - offsets[lo]
+    return _signatures(codes[offsets[lo]:offsets[hi]], local_offsets, num_perm, ngram, seed)
+
+
+def _near_chunk(bounds: tuple[int, int]) -> np.ndarray:
+    """Which of the pairs ``lo:hi`` are near-duplicates, checked exactly (a :func:`_fork_map` task)."""
+    ngram, seed, threshold, containment = _FORK_STATE["params"]
+    pairs = _FORK_STATE["pairs"][bounds[0]:bounds[1]]
+    overlaps = _set_overlaps(_FORK_STATE["codes"], _FORK_STATE["offsets"], pairs, ngram, seed,
+                             threshold=threshold, containment=containment)
+    return near_pairs_mask(*overlaps, threshold=threshold, containment=containment)
 
 
 def similar_pairs(
