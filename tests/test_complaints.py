@@ -205,6 +205,21 @@ def test_word_matcher_finds_what_regex_finditer_finds(words, texts):
     assert got == expected
 
 
+_WORDS = st.lists(st.text(alphabet=list("不没崩了码通打开"), min_size=1, max_size=4), min_size=1, max_size=8)
+
+
+@settings(max_examples=100, deadline=None)
+@given(first=_WORDS, second=_WORDS, texts=st.lists(st.text(alphabet=_ALPHABET, max_size=20), max_size=6))
+def test_word_lists_sharing_one_walk_match_as_each_alone(first, second, texts):
+    codes, _ = codepoints(as_strings(texts))
+    together = _WordMatcher(first, second).find_each(codes)
+    for words, (positions, found) in zip((first, second), together, strict=True):
+        alone = _WordMatcher(words)
+        expected_positions, expected_found = alone.find(codes)
+        assert positions.tolist() == expected_positions.tolist()
+        assert [alone.words[w] for w in found] == [alone.words[w] for w in expected_found]
+
+
 @settings(max_examples=100, deadline=None)
 @given(texts=st.lists(st.text(alphabet=_ALPHABET, max_size=16), min_size=1, max_size=6))
 def test_batch_scores_equal_one_text_at_a_time(scorer, texts):

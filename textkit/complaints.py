@@ -263,36 +263,47 @@ class _Trie:
 
 
 class _WordMatcher:
-    """Finds the words of a list in many texts at once, as ``re.finditer`` over their alternation sorted
-    longest first does in each text: at a position the longest word wins, and scanning goes on after it."""
+    """Finds the words of one or more lists in many texts at once, for each list as ``re.finditer`` over
+    its alternation sorted longest first does in each text: at a position the longest word wins, and
+    scanning goes on after it. The lists share one trie, walked once."""
 
-    def __init__(self, words):
-        self.trie = _Trie(words)
-        self.words = self.trie.strings
+    def __init__(self, *word_lists):
+        self.lists = [list(dict.fromkeys(words)) for words in word_lists]
+        self.trie = _Trie([w for words in self.lists for w in words])
+        self.words = self.lists[0]
         self.longest = self.trie.longest
-        self.word_at = self.trie.labels({w: i for i, w in enumerate(self.words)})
+        self.word_at = [self.trie.labels({w: i for i, w in enumerate(words)}) for words in self.lists]
 
     def find(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Start positions and word indices of the matches in :func:`codepoints`, in position order."""
+        """Start positions and word indices (into :attr:`words`, the first list) of the matches in
+        :func:`codepoints`, in position order."""
+        return self.find_each(codes)[0]
+
+    def find_each(self, codes: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+        """:meth:`find` for each list, from one walk."""
         nodes = self.trie.start(codes)
         position = np.flatnonzero(nodes)
         nodes = nodes[position]
         alive = np.arange(len(position))
-        best_length = np.zeros(len(position), np.int64)
-        best_word = np.zeros(len(position), np.int64)
+        best_length = [np.zeros(len(position), np.int64) for _ in self.lists]
+        best_word = [np.zeros(len(position), np.int64) for _ in self.lists]
         for length in range(1, self.longest + 1):
             if length > 1:  # never past the end: the last code is a separator, which ends every walk
                 nodes = self.trie.step(nodes, codes[position[alive] + length - 1])
                 ok = nodes != 0
                 alive, nodes = alive[ok], nodes[ok]
-            word = self.word_at[nodes]
-            hit = word >= 0
-            best_length[alive[hit]] = length
-            best_word[alive[hit]] = word[hit]
-        matched = best_length > 0
-        start, length, word = position[matched], best_length[matched], best_word[matched]
-        keep = _scan_order(start, start + length)
-        return start[keep], word[keep]
+            for word_at, lengths, words in zip(self.word_at, best_length, best_word, strict=True):
+                word = word_at[nodes]
+                hit = word >= 0
+                lengths[alive[hit]] = length
+                words[alive[hit]] = word[hit]
+        found = []
+        for lengths, words in zip(best_length, best_word, strict=True):
+            matched = lengths > 0
+            start, length, word = position[matched], lengths[matched], words[matched]
+            keep = _scan_order(start, start + length)
+            found.append((start[keep], word[keep]))
+        return found
 
 
 def _scan_order(start: np.ndarray, end: np.ndarray) -> np.ndarray:
@@ -352,25 +363,25 @@ class RuleScorer:
 
     def __init__(self, lexicon: Lexicon):
         self.lexicon = lexicon
-        self._terms = _WordMatcher(lexicon.terms)
-        self._sentiment = _WordMatcher(lexicon.sentiment)
+        self._words = _WordMatcher(lexicon.terms, lexicon.sentiment)  # terms, sentiment words
+        terms, sentiment_words = self._words.lists
         # one pattern for both so that a degree word wins over a negator inside it (非常 is not 非)
         self._modifiers = _alternation([*lexicon.negations, *lexicon.degree])
         self._negators = frozenset(lexicon.negations) - frozenset(lexicon.degree)
         entries = [(word, category, weight, role, negatable)
-                   for word, term in enumerate(self._terms.words)
+                   for word, term in enumerate(terms)
                    for category, weight, role, negatable in lexicon.terms[term]]
         column = {**{c: i for i, c in enumerate(CATEGORIES)}, "help": _HELP, "complaint": _CUE}
         entry_word = np.array([e[0] for e in entries], np.int64)
-        self._entry_first = np.searchsorted(entry_word, np.arange(len(self._terms.words)))
-        self._entry_count = np.searchsorted(entry_word, np.arange(len(self._terms.words)), side="right") - (
+        self._entry_first = np.searchsorted(entry_word, np.arange(len(terms)))
+        self._entry_count = np.searchsorted(entry_word, np.arange(len(terms)), side="right") - (
             self._entry_first)
         self._entry_column = np.array([column[e[1]] for e in entries], np.int64)
         self._entry_weight = np.array([e[2] for e in entries], float)
         self._entry_topic = np.array([e[3] == "topic" for e in entries], bool)
         self._entry_problem = np.array([e[3] == "problem" and e[1] in CATEGORIES for e in entries], bool)
         self._entry_negatable = np.array([e[4] for e in entries], bool)
-        self._sentiment_weight = np.array([lexicon.sentiment[w] for w in self._sentiment.words], float)
+        self._sentiment_weight = np.array([lexicon.sentiment[w] for w in sentiment_words], float)
         # what matters in the characters before a match: modifier characters and clause breaks
         characters = sorted({c for w in [*lexicon.negations, *lexicon.degree] for c in w})
         self._window_chars = ("\x00", *characters, "，")  # other character, modifier characters, break
@@ -418,8 +429,7 @@ class RuleScorer:
     def score_codepoints(self, codes: np.ndarray, separators: np.ndarray) -> np.ndarray:
         """Rule scores (columns :data:`RULE_COLUMNS`) of the texts given as :func:`codepoints`."""
         n_texts = len(separators) - 1
-        term_at, term = self._terms.find(codes)
-        word_at, word = self._sentiment.find(codes)
+        (term_at, term), (word_at, word) = self._words.find_each(codes)
         negated, degree = self._modified(np.concatenate([term_at, word_at]), codes)
         term_negated, word_negated = negated[:len(term_at)], negated[len(term_at):]
         term_degree, word_degree = degree[:len(term_at)], degree[len(term_at):]
