@@ -41,14 +41,17 @@ METHODS = ("previous", "textkit", "naive")
 
 
 def copy_input(source: Path, folder: Path, posts: int | None) -> None:
-    import pyarrow.parquet as pq
-
+    """Copy prepared.parquet (or its first ``posts`` rows, sliced in a subprocess: a child's peak RSS
+    as the kernel reports it includes what its parent held when it was started)."""
     folder.mkdir(parents=True)
     if posts is None:
         shutil.copyfile(source / "prepared.parquet", folder / "prepared.parquet")
-    else:
-        table = pq.read_table(source / "prepared.parquet").slice(0, posts)
-        pq.write_table(table, folder / "prepared.parquet", compression="zstd")
+        return
+    script = ("import sys, pyarrow.parquet as pq; "
+              "pq.write_table(pq.read_table(sys.argv[1]).slice(0, int(sys.argv[3])), sys.argv[2], "
+              "compression='zstd')")
+    subprocess.run([sys.executable, "-c", script, str(source / "prepared.parquet"),
+                    str(folder / "prepared.parquet"), str(posts)], check=True)
 
 
 def naive_recipe(folder: Path, k: int) -> dict:

@@ -24,6 +24,12 @@ Bayes model, refined by the same EM.
 :func:`cluster_dir` runs the stage on an analysis folder: labels (c-TF-IDF terms, English gloss from
 ``data/lexicon/glossary.csv``), representative canonical posts, topics over time and the
 researcher's curation file.
+
+Speed: tokens are never Python lists on the stage's path. :class:`TokenCodes` holds them as integer
+codes of one string dictionary (Parquet's own dictionary of the ``tokens`` column), so the
+vocabulary, the count matrices and the c-TF-IDF counts are numpy/scipy operations over codes.
+The model is fitted on a sample of at most ``max_fit_size`` posts, then every post is assigned
+once, in batches on ``n_jobs`` threads (the results do not depend on the number of threads).
 """
 
 from __future__ import annotations
