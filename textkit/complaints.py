@@ -533,10 +533,10 @@ def _shared_dictionary(texts) -> tuple[np.ndarray, pa.Array] | None:
 CHUNK_TEXTS = 10_000
 
 
-def _map_chunks(function, texts: pa.Array, n_jobs: int, desc: str) -> np.ndarray:
-    """``function(chunk)`` (an array with one row per text) over chunks of ``texts``, stacked in order;
-    ``n_jobs`` > 1 runs chunks on that many threads (the work is mostly in numpy, which releases the
-    GIL)."""
+def _map_chunks(function, texts: pa.Array, n_jobs: int, desc: str, axis: int = 0) -> np.ndarray:
+    """``function(chunk)`` (an array with one row per text, or with ``axis=1`` one column per text) over
+    chunks of ``texts``, joined in order; ``n_jobs`` > 1 runs chunks on that many threads (the work is
+    mostly in numpy, which releases the GIL)."""
     chunks = [texts.slice(i, CHUNK_TEXTS) for i in range(0, len(texts), CHUNK_TEXTS)] or [texts]
     progress = tqdm(total=len(texts), desc=desc, unit="text", disable=None)
 
@@ -551,7 +551,7 @@ def _map_chunks(function, texts: pa.Array, n_jobs: int, desc: str) -> np.ndarray
         with ThreadPoolExecutor(max_workers=n_jobs) as pool:
             parts = list(pool.map(run, chunks))
     progress.close()
-    return np.concatenate(parts)
+    return np.concatenate(parts, axis=axis)
 
 
 def _collapse_whitespace(codes: np.ndarray) -> np.ndarray:
@@ -757,16 +757,39 @@ def score_texts(
     scorer = scorer or _default_scorer()
     codes, uniques = _factorize(texts)
 
-    def both(chunk: pa.Array) -> np.ndarray:
+    def scored(chunk: pa.Array) -> np.ndarray:
         points = codepoints(chunk)
-        return np.hstack([scorer.score_codepoints(*points), classifier.predict_codepoints(*points)])
+        combined = _combined(scorer.score_codepoints(*points), classifier.predict_codepoints(*points),
+                             rule_weight, threshold)
+        return combined.T  # one row per column, for the gathers below
 
-    if len(uniques):  # one row per distinct text
-        scores = _map_chunks(both, uniques, n_jobs, "complaints")
+    if len(uniques):  # per distinct text (in chunks, on n_jobs threads), then per text
+        table = _map_chunks(scored, uniques, n_jobs, "complaints", axis=1)
     else:
-        scores = np.zeros((0, len(RULE_COLUMNS) + len(LEARNED_COLUMNS)))
-    rules = dict(zip(RULE_COLUMNS, scores[:, :len(RULE_COLUMNS)].T, strict=True))
-    learned = dict(zip(LEARNED_COLUMNS, scores[:, len(RULE_COLUMNS):].T, strict=True))
+        table = np.zeros((len(_COMBINED_COLUMNS), 0))
+    per_text = dict(zip(_COMBINED_COLUMNS, table, strict=True))
+    category = per_text["category"].astype(np.int64)[codes]
+    out = pd.DataFrame({
+        "complaint": per_text["complaint"].astype(int)[codes],
+        "category": pa.array([*CATEGORIES, NONE]).take(category).to_pandas(),
+        "help_request": per_text["help_request"].astype(int)[codes],
+        "complaint_score": per_text["complaint_score"][codes],
+        "sentiment": per_text["sentiment"][codes],
+    })
+    for column in SCORE_COLUMNS:
+        out[column] = per_text[column][codes]
+    return out
+
+
+_COMBINED_COLUMNS = ("complaint", "category", "help_request", "complaint_score", "sentiment", *SCORE_COLUMNS)
+
+
+def _combined(rules: np.ndarray, learned: np.ndarray, rule_weight: float, threshold: float) -> np.ndarray:
+    """The rule scores (:data:`RULE_COLUMNS`) and classifier probabilities (:data:`LEARNED_COLUMNS`) of
+    texts combined as :func:`score_texts` describes: columns :data:`_COMBINED_COLUMNS`, the category as its
+    position in ``(*CATEGORIES, NONE)``, the scores rounded to 6 decimals."""
+    rules = dict(zip(RULE_COLUMNS, rules.T, strict=True))
+    learned = dict(zip(LEARNED_COLUMNS, learned.T, strict=True))
     raw = rules["sentiment_raw"]
     evidence = rules["problem"] + 0.5 * rules["cue"] + 0.5 * np.clip(-raw, 0, None)
     rule_complaint = 1 - np.exp(-evidence / 1.5)
@@ -779,16 +802,8 @@ def score_texts(
     help_rule = 1 - np.exp(-rules["help"] / 1.5)
     help_score = rule_weight * help_rule + (1 - rule_weight) * learned["help"]
     category = np.where(is_complaint, cat_scores.argmax(axis=1), len(CATEGORIES))
-    out = pd.DataFrame({
-        "complaint": is_complaint.astype(int)[codes],
-        "category": pa.array([*CATEGORIES, NONE]).take(category[codes]).to_pandas(),
-        "help_request": (help_score >= threshold).astype(int)[codes],
-        "complaint_score": complaint_score.round(6)[codes],
-        "sentiment": sentiment_score(raw).round(6)[codes],
-    })
-    for i, column in enumerate(SCORE_COLUMNS):
-        out[column] = cat_scores[:, i].round(6)[codes]
-    return out
+    return np.column_stack([is_complaint, category, help_score >= threshold, complaint_score.round(6),
+                            sentiment_score(raw).round(6), cat_scores.round(6)]).astype(float)
 
 
 def detect(df: pd.DataFrame, *, classifier: ComplaintClassifier | None = None, **options) -> pd.DataFrame:
