@@ -137,21 +137,23 @@ def normalised_codes(texts: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _kept_codes(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """Code points of the texts, ASCII lower-cased, only ``0-9a-z`` and CJK kept; kept count per text."""
+    """Code points of the texts, ASCII lower-cased, only ``0-9a-z`` and CJK kept; kept count per text.
+    The UTF-8 bytes of all texts are decoded at once (no Python string per text)."""
+    array = array.cast(pa.large_string())
     lengths = pc.utf8_length(array).to_numpy(zero_copy_only=False).astype(np.int64)
-    codes = np.frombuffer("".join(array.to_numpy(zero_copy_only=False)).encode("utf-32-le"), dtype=np.uint32)
+    bounds = np.frombuffer(array.buffers()[1], dtype=np.int64)[[array.offset, array.offset + len(array)]]
+    data = memoryview(array.buffers()[2])[bounds[0]:bounds[1]]
+    codes = np.frombuffer(str(data, "utf-8").encode("utf-32-le"), dtype=np.uint32)
     upper = (codes >= 0x41) & (codes <= 0x5A)
     codes = codes + (upper.astype(np.uint32) << np.uint32(5))  # A-Z → a-z
     keep = ((codes >= 0x30) & (codes <= 0x39)) | ((codes >= 0x61) & (codes <= 0x7A))
     keep |= (codes >= 0x3400) & (codes <= 0x9FFF)
     keep |= (codes >= 0xF900) & (codes <= 0xFAFF)
-    starts = np.zeros(len(lengths), dtype=np.int64)
-    np.cumsum(lengths[:-1], out=starts[1:])
-    kept = np.zeros(len(lengths), dtype=np.int64)
-    filled = lengths > 0  # reduceat would give an empty text the next text's first value
-    if filled.any():
-        kept[filled] = np.add.reduceat(keep.view(np.uint8), starts[filled], dtype=np.int64)
-    return codes[keep], kept
+    kept_before = np.zeros(len(codes) + 1, dtype=np.int64)  # kept characters before each character
+    np.cumsum(keep, out=kept_before[1:])
+    ends = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=ends[1:])
+    return codes[keep], np.diff(kept_before[ends])
 
 
 def _ragged(texts: list[str], ngram: int) -> tuple[np.ndarray, np.ndarray]:
@@ -238,19 +240,24 @@ def shingle_hashes(texts: list[str], *, ngram: int = NGRAM, seed: int = 1) -> tu
     return _shingles(*_ragged(texts, ngram), ngram, seed)
 
 
-def _signatures(codes: np.ndarray, offsets: np.ndarray, num_perm: int, ngram: int, seed: int) -> np.ndarray:
+def _signatures(codes: np.ndarray, offsets: np.ndarray, num_perm: int, ngram: int, seed: int
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """MinHash signatures of the texts of a ragged array and, for the exact checks, the 31-bit shingle
+    ids of each text (concatenated; ``len − ngram + 1`` per text)."""
     n = len(offsets) - 1
     out = np.empty((n, num_perm), dtype=np.uint32)
+    ids = []
     for lo in range(0, n, _BATCH):
         hi = min(n, lo + _BATCH)
         batch_offsets = offsets[lo:hi + 1] - offsets[lo]
         hashes, counts = _shingles(codes[offsets[lo]:offsets[hi]], batch_offsets, ngram, seed)
+        ids.append((hashes >> np.uint64(33)).astype(np.int32))
         rows = np.repeat(np.arange(hi - lo, dtype=np.int64), counts)
         bins = ((hashes >> np.uint64(32)) * np.uint64(num_perm)) >> np.uint64(32)
         sig = np.full((hi - lo) * num_perm, _EMPTY_BIN, dtype=np.uint32)
         np.minimum.at(sig, rows * num_perm + bins.astype(np.int64), hashes.astype(np.uint32))
         out[lo:hi] = _densify(sig.reshape(hi - lo, num_perm))
-    return out
+    return out, np.concatenate([np.zeros(0, dtype=np.int32), *ids])
 
 
 def minhash_signatures(
@@ -263,7 +270,7 @@ def minhash_signatures(
     shifted by the distance (rotation densification, Shrivastava & Li 2014), so two texts agree on a
     bin with probability close to their Jaccard similarity.
     """
-    return _signatures(*_ragged(texts, ngram), num_perm, ngram, seed)
+    return _signatures(*_ragged(texts, ngram), num_perm, ngram, seed)[0]
 
 
 def _densify(sig: np.ndarray) -> np.ndarray:
@@ -412,21 +419,29 @@ def _set_overlaps(codes: np.ndarray, offsets: np.ndarray, pairs: np.ndarray, ngr
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     involved = _sorted_unique(pairs.ravel())
     hashes, counts = _shingles(*_take(codes, offsets, involved), ngram, seed)
-    indptr = np.zeros(len(involved) + 1, dtype=np.int64)
-    np.cumsum(counts, out=indptr[1:])
-    columns = (hashes >> np.uint64(33)).astype(np.int32)  # 31-bit shingle ids
+    matrix = _shingle_matrix((hashes >> np.uint64(33)).astype(np.int32), counts)
     del hashes
-    matrix = sp.csr_matrix((np.ones(len(columns), dtype=np.int8), columns, indptr),
-                           shape=(len(involved), 2**31))
-    del columns
+    return _matrix_overlaps(matrix, np.searchsorted(involved, pairs), threshold, containment)
+
+
+def _shingle_matrix(ids: np.ndarray, counts: np.ndarray) -> sp.csr_matrix:
+    """Rows = texts, columns = 31-bit shingle ids (``counts`` per text), 1 where a text has the shingle."""
+    indptr = np.zeros(len(counts) + 1, dtype=np.int64)
+    np.cumsum(counts, out=indptr[1:])
+    matrix = sp.csr_matrix((np.ones(len(ids), dtype=np.int8), ids, indptr), shape=(len(counts), 2**31))
     matrix.sum_duplicates()
     matrix.data[:] = 1
+    return matrix
+
+
+def _matrix_overlaps(matrix: sp.csr_matrix, local: np.ndarray, threshold: float, containment: float | None
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Set sizes and intersections of the row pairs ``local`` of a shingle matrix (see _set_overlaps)."""
     sizes = np.diff(matrix.indptr).astype(np.int64)
-    local = np.searchsorted(involved, pairs)
     size_a, size_b = sizes[local[:, 0]], sizes[local[:, 1]]
     small, large = np.minimum(size_a, size_b), np.maximum(size_a, size_b)
     check = np.nonzero(np.isfinite(_lowest_near_jaccard(small, large, threshold, containment, slack=0.0)))[0]
-    intersection = np.zeros(len(pairs), dtype=np.int64)
+    intersection = np.zeros(len(local), dtype=np.int64)
     for lo in range(0, len(check), _PAIR_BATCH):
         rows = check[lo:lo + _PAIR_BATCH]
         a, b = local[rows, 0], local[rows, 1]
@@ -482,8 +497,11 @@ def _similar_pairs(codes: np.ndarray, offsets: np.ndarray, *, threshold: float, 
         return np.zeros((0, 2), dtype=np.int64)
     workers = _WORKERS if n >= _PARALLEL_MIN_TEXTS else 1
     chunks = [(lo, min(n, lo + _BATCH)) for lo in range(0, n, _BATCH)]
-    signatures = np.concatenate(_fork_map(_signature_chunk, chunks, workers, codes=codes, offsets=offsets,
-                                          params=(bands * rows, ngram, seed)))
+    signed = _fork_map(_signature_chunk, chunks, workers, codes=codes, offsets=offsets,
+                       params=(bands * rows, ngram, seed))
+    signatures = np.concatenate([part[0] for part in signed])
+    matrix = _shingle_matrix(np.concatenate([part[1] for part in signed]), np.diff(offsets) - ngram + 1)
+    del signed
     shingles = (np.diff(offsets) - ngram + 1).astype(np.float32)  # = set size unless a 3-gram repeats
     low_bytes = _packed_low_bytes(signatures)  # b-bit MinHash (b = 8): agreement ≈ J + (1 − J) / 256
     bins = bands * rows
@@ -506,15 +524,14 @@ def _similar_pairs(codes: np.ndarray, offsets: np.ndarray, *, threshold: float, 
     pairs = candidate_pairs(signatures, bands=bands, rows=rows, leaders=leaders, window=window,
                             keep=worth_checking, workers=workers)
     del signatures
-    parts = -(-len(pairs) // _PAIR_BATCH) if workers > 1 else 1  # pairs sorted by later text: few overlaps
-    bounds = [(len(pairs) * k // parts, len(pairs) * (k + 1) // parts) for k in range(parts)]
-    near = _fork_map(_near_chunk, bounds, workers, codes=codes, offsets=offsets, pairs=pairs,
-                     params=(ngram, seed, threshold, containment))
+    bounds = [(lo, min(len(pairs), lo + _PAIR_BATCH)) for lo in range(0, len(pairs), _PAIR_BATCH)]
+    near = _fork_map(_near_chunk, bounds, workers, matrix=matrix, pairs=pairs,
+                     params=(threshold, containment))
     return pairs[np.concatenate([np.zeros(0, dtype=bool), *near])]
 
 
-def _signature_chunk(bounds: tuple[int, int]) -> np.ndarray:
-    """MinHash signatures of the texts ``lo:hi`` (a :func:`_fork_map` task)."""
+def _signature_chunk(bounds: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """MinHash signatures and shingle ids of the texts ``lo:hi`` (a :func:`_fork_map` task)."""
     lo, hi = bounds
     codes, offsets = _FORK_STATE["codes"], _FORK_STATE["offsets"]
     num_perm, ngram, seed = _FORK_STATE["params"]
@@ -524,10 +541,9 @@ def _signature_chunk(bounds: tuple[int, int]) -> np.ndarray:
 
 def _near_chunk(bounds: tuple[int, int]) -> np.ndarray:
     """Which of the pairs ``lo:hi`` are near-duplicates, checked exactly (a :func:`_fork_map` task)."""
-    ngram, seed, threshold, containment = _FORK_STATE["params"]
+    threshold, containment = _FORK_STATE["params"]
     pairs = _FORK_STATE["pairs"][bounds[0]:bounds[1]]
-    overlaps = _set_overlaps(_FORK_STATE["codes"], _FORK_STATE["offsets"], pairs, ngram, seed,
-                             threshold=threshold, containment=containment)
+    overlaps = _matrix_overlaps(_FORK_STATE["matrix"], pairs, threshold, containment)
     return near_pairs_mask(*overlaps, threshold=threshold, containment=containment)
 
 
