@@ -18,6 +18,7 @@ import io
 import itertools
 import json
 import os
+import re
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -134,6 +135,8 @@ def _read_fast(source: SourceFile, header: list[str]) -> CsvTable | None:
         tail = bad_rows[0]
     if odd_quotes and (tail is None or not _truncated_record(tail.text, len(header))):
         return None  # the quote that never closes is not in a cut-off last record: row by row
+    if _swallowed_records(table, names, tail.text if tail is not None else ""):
+        return None  # two quotes that never close (an even count) merged the records between them
     # a repeated header row is not a record
     repeated = None
     for name, title in list(zip(names, header, strict=True))[:3]:
@@ -255,6 +258,46 @@ def _records(lines: list[str], width: int, widths: Counter[int]) -> Iterator[Par
 
 
 _RESYNC_LINES = 100
+_ID_SHAPES = (r"[0-9]+", r"[0-9A-Za-z]+", r"[0-9A-Za-z_.:+\-]+", r"\S+")
+
+
+def _swallowed_records(table: pa.Table, names: list[str], tail: str = "") -> bool:
+    """True when a value (or the ``tail`` the parser left over) holds a line that starts like a
+    record: a quote that opened and never closed swallowed the lines up to the next quote (which
+    closed it) into one field.
+
+    A line starts like a record when it has a separator and its first value has the shape of the
+    file's first column (the same characters, a length it has). Multi-line values are rare, so this
+    looks at few rows; a text that merely looks like that sends the file row by row (same result).
+    """
+    first = pc.fill_null(table[names[0]], "")
+    spans = {}
+    for name in names:
+        column = table[name]
+        holding = pc.match_substring(column, "\n")
+        if pc.any(holding).as_py():
+            spans[name] = column.filter(holding).to_pylist()
+    if "\n" in tail.rstrip("\r\n"):
+        spans[""] = [tail]
+    if not spans:
+        return False
+    present = first.filter(pc.greater(pc.utf8_length(first), 0))
+    if not len(present):
+        return True  # no clean record to learn the first column from: row by row
+    lengths = pc.min_max(pc.utf8_length(present)).as_py()
+    shape = next((pattern for pattern in _ID_SHAPES
+                  if (pc.sum(pc.match_substring_regex(present, f"^(?:{pattern})$")).as_py() or 0)
+                  >= 0.99 * len(present)), None)
+    if shape is None:  # a first column of free text: no record start to look for
+        return False
+    starts = re.compile(f"(?:{shape})")
+    for values in spans.values():
+        for value in values:
+            for line in value.splitlines()[1:]:
+                head, comma, _ = line.partition(",")
+                if comma and starts.fullmatch(head) and lengths["min"] <= len(head) <= lengths["max"]:
+                    return True
+    return False
 
 
 def _truncated_record(text: str, width: int) -> bool:
