@@ -5,8 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from textkit.timeline import SERIES, TIMELINE_COLUMNS, bin_times, build_timeline, seasonal_baseline
+from textkit.timeline import SERIES, TIMELINE_COLUMNS, bin_times, build_timeline, keep_rows, seasonal_baseline
 
 
 def _posts(times_utc, categories, authors=None, canonical=None):
@@ -212,3 +214,17 @@ def test_timeline_dir_names_a_missing_prepared_table(tmp_path):
 
     with pytest.raises(FileNotFoundError, match=r"prepared\.parquet"):
         timeline_dir(tmp_path)
+
+
+@settings(max_examples=150, deadline=None)
+@given(mask=st.lists(st.sampled_from([True, False, None]), max_size=40), cut=st.integers(0, 40),
+       max_slices=st.sampled_from([1, 3, 64]))
+def test_keep_rows_equals_table_filter(mask, cut, max_slices):
+    import pyarrow as pa
+
+    n = len(mask)
+    table = pa.table({"row": pa.chunked_array([list(range(min(cut, n))), list(range(min(cut, n), n))],
+                                              pa.int64()),
+                      "text": [f"fake-{i}" for i in range(n)]})
+    got = keep_rows(table, pa.array(mask, pa.bool_()), max_slices=max_slices)
+    assert got.equals(table.filter(pa.array(mask, pa.bool_())))

@@ -205,8 +205,28 @@ def read_columns(path: Path, columns: tuple[str, ...], required: int | None = No
     encoded = [leaf.path for leaf in pq.ParquetFile(path).schema if leaf.path.split(".")[0] in dictionary]
     table = pq.read_table(path, columns=[c for c in columns if c in present], read_dictionary=encoded or None)
     if where is not None:
-        table = table.filter(where(table))
+        table = keep_rows(table, where(table))
     return table.to_pandas(ignore_metadata=True, types_mapper=_arrow_backed)
+
+
+MAX_SLICES = 64
+
+
+def keep_rows(table: pa.Table, mask, *, max_slices: int = MAX_SLICES) -> pa.Table:
+    """The rows of ``table`` where the boolean ``mask`` holds (missing: dropped), as ``Table.filter``
+    gives them; when they form at most ``max_slices`` runs, as slices of the table (no copy)."""
+    keep = pc.fill_null(mask, False)
+    if isinstance(keep, pa.ChunkedArray):
+        keep = keep.combine_chunks()
+    keep = keep.to_numpy(zero_copy_only=False).astype(bool)
+    edges = np.flatnonzero(np.diff(np.concatenate([[False], keep, [False]]).astype(np.int8)))
+    starts, stops = edges[::2].tolist(), edges[1::2].tolist()
+    if len(starts) > max_slices:
+        return table.filter(pa.array(keep))
+    if starts == [0] and stops == [table.num_rows]:
+        return table
+    slices = [table.slice(start, stop - start) for start, stop in zip(starts, stops, strict=True)]
+    return pa.concat_tables(slices or [table.slice(0, 0)])
 
 
 def _arrow_backed(arrow_type: pa.DataType):
