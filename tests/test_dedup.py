@@ -117,6 +117,22 @@ def test_lsh_search_finds_contained_copies_like_the_exact_search():
     assert set(map(tuple, similar_pairs(texts).tolist())) == expected
 
 
+def test_forked_workers_find_the_same_pairs_as_one_process(monkeypatch):
+    """Large inputs are searched by forked workers (signatures, bands, exact checks): same pairs."""
+    import textkit.dedup as dedup
+
+    rng = np.random.default_rng(3)
+    alphabet = np.array(list("测试求助老人药品社区电话转发帮忙封控核酸排队小区单元楼号家里孩子发烧医院"))
+    originals = ["".join(rng.choice(alphabet, int(rng.integers(8, 90)))) for _ in range(1500)]
+    texts = originals + [t[:5] + "".join(rng.choice(alphabet, 3)) + t[5:] for t in originals[:400]]
+    serial = similar_pairs(texts)
+    monkeypatch.setattr(dedup, "_PARALLEL_MIN_TEXTS", 2)
+    monkeypatch.setattr(dedup, "_WORKERS", 2)
+    monkeypatch.setattr(dedup, "_PAIR_BATCH", 50)  # several exact-check tasks
+    assert len(serial) > 300  # the copies of the longer originals
+    assert np.array_equal(similar_pairs(texts), serial)
+
+
 def test_different_texts_are_not_near_duplicates():
     texts = [APPEAL, OTHER, APPEAL[:20] + OTHER[20:], "核酸检测点排队的人很多大家注意保暖"]
     jaccards = shingle_jaccard(texts, np.array([[j, i] for i in range(4) for j in range(i + 1, 4)]))

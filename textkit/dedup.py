@@ -402,10 +402,11 @@ def _lowest_near_jaccard(small: np.ndarray, large: np.ndarray, threshold: float,
     ratio = small / np.maximum(large, 1)
     lowest = np.where(ratio >= threshold - slack, threshold, np.inf)
     if containment is not None:
-        contained = (small >= CONTAINED_MIN_SHINGLES) & (ratio >= CONTAINED_MIN_RATIO - slack)
+        contained = np.nonzero((small >= CONTAINED_MIN_SHINGLES) & (ratio >= CONTAINED_MIN_RATIO - slack))[0]
+        small, large = small[contained], large[contained]
         # |A∩B| ≥ c·|A| with |A| = small: Jaccard ≥ c·small / (large + (1 − c)·small)
         bound = containment * small / (large + (1 - containment) * small)
-        lowest = np.where(contained, np.minimum(lowest, bound), lowest)
+        lowest[contained] = np.minimum(lowest[contained], bound)
     return lowest
 
 
