@@ -110,7 +110,7 @@ def steps(folder: Path) -> dict:
             frame["author_id"] = frame["author_id"].fillna(frame.pop("author_name"))
         authors = value_codes(frame["author_id"])
         frame["author_id"] = pd.arrays.IntegerArray(authors, authors < 0)
-        frame["category"] = found["category"].to_numpy()
+        frame["category"] = found["category"].array
         timeline = clock("build_timeline", build_timeline, frame, freq="H")
         spikes = clock("spikes", detect_spikes, timeline, freq="H")
         clock("explain", explain_spikes, spikes, frame, freq="H", clusters=_read_clusters(folder))

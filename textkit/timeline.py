@@ -284,7 +284,7 @@ def timeline_dir(
         authors = numbering.result()  # numbered once for the timeline and the explanations
         frame = frame.drop(columns="author_name", errors="ignore")
         frame["author_id"] = pd.arrays.IntegerArray(authors, authors < 0)
-        frame["category"] = complaints["category"].to_numpy()
+        frame["category"] = complaints["category"].array
         clusters = reading.result()
         counting = background.submit(SpikeCorpus, frame, freq, clusters)
         timeline = build_timeline(frame, freq=freq)
