@@ -254,7 +254,9 @@ def timeline_dir(
     ``timeline.csv`` and ``spikes.json``; record provenance; return the report.
 
     ``classifier`` is a path to a saved :class:`ComplaintClassifier` (default: trained on the bundled
-    invented training set). ``n_jobs`` threads score the texts.
+    invented training set). ``n_jobs`` threads score the texts; two more threads do the work that does
+    not wait for the scores (reading the clusters, numbering authors) or that the rest does not wait for
+    (writing ``complaints.parquet``, counting terms and clusters for the explanations).
     """
     from textkit.explain import SpikeCorpus, explain_spikes
     from textkit.spikes import detect_spikes
