@@ -234,30 +234,38 @@ def _present_types(counts: np.ndarray) -> pa.Array:
 
 
 def _map_texts(texts: pa.Array, *, tokenizer: Tokenizer, key: bytes | None, n_jobs: int | None) -> pa.Table:
+    """:func:`prepare_texts` over ``jobs`` forked processes. The workers inherit ``texts`` and get only
+    the bounds of their piece (pickling an Arrow slice would send its whole buffer); each piece comes
+    back as an Arrow IPC stream, read without a copy."""
     jobs = parallel_jobs(n_jobs, len(texts))
     if jobs == 1:
         return prepare_texts(texts, tokenizer=tokenizer, key=key)
     tokenizer.preload()
     preload_cleaning()
     size = -(-len(texts) // (jobs * 4))
-    pieces = [texts.slice(i, size) for i in range(0, len(texts), size)]
+    bounds = [(start, min(size, len(texts) - start)) for start in range(0, len(texts), size)]
     global _WORKER_OPTIONS
-    _WORKER_OPTIONS = {"tokenizer": tokenizer, "key": key}
+    _WORKER_OPTIONS = {"texts": texts, "tokenizer": tokenizer, "key": key}
     try:
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            tables = list(tqdm(pool.imap(_prepare_piece, pieces), total=len(pieces), desc="texts",
-                               unit="chunk", disable=None, leave=False))
+            streams = list(tqdm(pool.imap(_prepare_piece, bounds), total=len(bounds), desc="texts",
+                                unit="chunk", disable=None, leave=False))
     finally:
         _WORKER_OPTIONS = None
-    return pa.concat_tables(tables).combine_chunks()
+    return pa.concat_tables(pa.ipc.open_stream(pa.py_buffer(stream)).read_all() for stream in streams)
 
 
 _WORKER_OPTIONS: dict | None = None
 
 
-def _prepare_piece(texts: pa.Array) -> pa.Table:
+def _prepare_piece(bounds: tuple[int, int]) -> bytes:
     assert _WORKER_OPTIONS is not None
-    return prepare_texts(texts, **_WORKER_OPTIONS)
+    options = dict(_WORKER_OPTIONS)
+    table = prepare_texts(options.pop("texts").slice(*bounds), **options)
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
 
 
 def _report(df: pd.DataFrame, counts: Counter, redacted: bool, tokens, timings: dict) -> dict:
