@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -13,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from textkit.ingest import nghuyong, read_posts, records, sources
+from textkit.ingest import api, nghuyong, read_posts, records, sources
 from textkit.ingest.common import _scalar_text, as_string, find_all
 from textkit.ingest.sources import open_source
 from textkit.ingest.tables import read_csv_table
@@ -320,3 +321,34 @@ def test_any_two_unclosed_quotes_read_as_row_by_row(tmp_path_factory, texts, dat
     kept = [i for i in range(len(texts)) if i not in (first, second)]
     assert table.frame["id"].tolist() == [ids[i] for i in kept]
     assert table.frame["微博正文"].tolist() == [texts[i] for i in kept]
+
+
+# -- worker processes ---------------------------------------------------------------------------------
+
+def shared_leftovers() -> set[str]:
+    folder = Path(api._SHARED_DIR or tempfile.gettempdir())
+    return {p.name for p in folder.glob("textkit-ingest-*.arrow")}
+
+
+def test_workers_hand_posts_over_through_shared_memory_and_leave_nothing(monkeypatch):
+    monkeypatch.setattr(api, "_PARALLEL_BYTES", 0)  # the fixtures are small: read them in parallel anyway
+    folder = Path(__file__).parent / "fixtures" / "ingest"
+    before = shared_leftovers()
+    serial, report = read_posts([folder], n_jobs=1)
+    parallel, report2 = read_posts([folder], n_jobs=2)
+    assert report.to_dict() == report2.to_dict() and len(serial) > 30
+    pd.testing.assert_frame_equal(serial, parallel, check_exact=True)
+    files, _ = api.expand_paths([folder])
+    tasks = [(path, display, None, None) for path, display, _ in files]
+    results = api._read_all(tasks, [1] * len(tasks), 2, tqdm_stub())
+    first = next(results)
+    assert first.posts is None or isinstance(first.posts, pd.DataFrame)
+    results.close()  # the caller stops early: the files of results not taken are removed too
+    assert shared_leftovers() == before
+
+
+def tqdm_stub():
+    class Bar:
+        def update(self, n):
+            pass
+    return Bar()

@@ -10,8 +10,9 @@ import json
 import multiprocessing
 import os
 import re
+import tempfile
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 from typing import NamedTuple
 
@@ -192,7 +193,7 @@ def read_posts(
     mappings: Sequence[ColumnMapping | str | os.PathLike] = (),
     rejected_out: list[dict] | None = None,
     authors_out: list[pd.DataFrame] | None = None,
-    n_jobs: int = 1,
+    n_jobs: int | None = None,
 ) -> tuple[pd.DataFrame, IngestReport]:
     """Read scraper files and folders into one posts table (:mod:`textkit.schema`) and its report.
 
@@ -201,10 +202,9 @@ def read_posts(
     (:class:`~textkit.ingest.generic.ColumnMapping` objects or mapping JSON files) read every file
     whose columns they name, before any built-in reader is asked; ``fmt`` may name one of them.
     Duplicates (same platform and post_id, across all files) keep the first record. Rejected records
-    are appended to ``rejected_out`` and author tables to ``authors_out`` when given. With
-    ``n_jobs`` > 1, several files of more than 64 MB together are read by that many worker processes
-    (same output, byte for byte; it pays on an idle multi-core machine, while on a busy one moving the
-    results between processes costs about what it saves).
+    are appended to ``rejected_out`` and author tables to ``authors_out`` when given. Several files
+    of 64 MB or more together are read by ``n_jobs`` worker processes (None: one per core; 1: in
+    this process), with the same output, byte for byte.
     """
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
@@ -330,27 +330,70 @@ def _no_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
-def _read_all(tasks: list[tuple], sizes: list[int], n_jobs: int, bar) -> Iterator[_FileResult]:
+def _read_all(tasks: list[tuple], sizes: list[int], n_jobs: int | None, bar) -> Iterator[_FileResult]:
     """Results of :func:`_read_one` for every task, in task order.
 
-    With ``n_jobs`` > 1, large inputs of several files are read by worker processes (the largest
-    files first); the results, and so the output bytes, are the same as reading the files one after
-    another.
+    Large inputs (64 MB or more) of several files are read by ``n_jobs`` worker processes (None:
+    one per core), the largest files first; their posts come back through shared memory as Arrow
+    tables (no pickling). The results, and so the output bytes, are the same as reading the files
+    one after another.
     """
-    jobs = min(n_jobs, len(tasks))
-    if jobs < 2 or sum(sizes) < _PARALLEL_BYTES:
+    jobs = min((os.cpu_count() or 1) if n_jobs is None else n_jobs, len(tasks))
+    if jobs < 2 or sum(sizes) < _PARALLEL_BYTES or not hasattr(os, "fork"):
         for task, size in zip(tasks, sizes, strict=True):
             yield _read_one(*task)
             bar.update(size)
         return
     # fork: workers start at once with every reader the caller registered; spawn and forkserver
     # would run the caller's main script again (a script without a __main__ guard would break)
-    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-        futures = {i: pool.submit(_read_one, *tasks[i]) for i in sorted(range(len(tasks)),
-                                                                        key=lambda i: -sizes[i])}
+    pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"))
+    futures = {i: pool.submit(_read_one_shared, *tasks[i]) for i in sorted(range(len(tasks)),
+                                                                           key=lambda i: -sizes[i])}
+    try:
         for i, size in enumerate(sizes):
-            yield futures.pop(i).result()
+            result = futures.pop(i).result()
+            yield result._replace(posts=_posts_from_shared(result.posts))
             bar.update(size)
+    finally:  # stopped early (an error, the caller gave up): remove what the other workers left behind
+        for future in futures.values():
+            future.cancel()
+        pool.shutdown(wait=True)
+        for future in futures.values():
+            left = future.result().posts if not future.cancelled() and future.exception() is None else None
+            if isinstance(left, str):
+                os.unlink(left)
+
+
+_SHARED_DIR = "/dev/shm" if os.path.isdir("/dev/shm") else None  # RAM-backed where there is one
+_POST_TYPES = {pa.string(): STRING, pa.large_string(): STRING, pa.int64(): DTYPES["likes"],
+               pa.bool_(): DTYPES["is_repost"], pa.list_(pa.string()): DTYPES["topics"]}
+
+
+def _read_one_shared(*task) -> _FileResult:
+    """:func:`_read_one` in a worker process: the posts go into an Arrow file in shared memory and
+    the result names that file (moving a pickled table through a pipe costs several copies)."""
+    result = _read_one(*task)
+    if result.posts is None:
+        return result
+    table = pa.Table.from_pandas(result.posts, preserve_index=False)
+    with (tempfile.NamedTemporaryFile(dir=_SHARED_DIR, prefix="textkit-ingest-", suffix=".arrow",
+                                      delete=False) as file, pa.ipc.new_file(file, table.schema) as writer):
+        writer.write_table(table)
+    return result._replace(posts=file.name)
+
+
+def _posts_from_shared(posts: pd.DataFrame | str | None) -> pd.DataFrame | None:
+    """The posts a worker left in shared memory, mapped without copying (the file is removed at
+    once; the mapping lives as long as the posts)."""
+    if not isinstance(posts, str):
+        return posts
+    try:
+        with pa.memory_map(posts) as source:
+            table = pa.ipc.open_file(source).read_all()
+    finally:
+        os.unlink(posts)
+    frame = table.to_pandas(types_mapper=_POST_TYPES.get, ignore_metadata=True)
+    return conform(frame)
 
 
 def _encoding_notes(source: SourceFile, file_report: FileReport) -> None:
@@ -410,7 +453,7 @@ def ingest_dir(
     crawl_time: str | pd.Timestamp | None = None,
     fmt: str | None = None,
     mappings: Sequence[ColumnMapping | str | os.PathLike] = (),
-    n_jobs: int = 1,
+    n_jobs: int | None = None,
 ) -> dict:
     """Ingest ``paths`` into the analysis folder ``out_dir``; return the report as a dict.
 
@@ -424,8 +467,10 @@ def ingest_dir(
     rejected: list[dict] = []
     authors: list[pd.DataFrame] = []
     readers = mapping_readers(mappings)
-    posts, report = read_posts(paths, crawl_time, fmt, mappings=[r.mapping for r in readers],
-                               rejected_out=rejected, authors_out=authors, n_jobs=n_jobs)
+    with ThreadPoolExecutor(1) as hasher:  # provenance hashes the inputs while they are parsed
+        inputs = hasher.submit(_inputs, paths)
+        posts, report = read_posts(paths, crawl_time, fmt, mappings=[r.mapping for r in readers],
+                                   rejected_out=rejected, authors_out=authors, n_jobs=n_jobs)
     report_dict = report.to_dict()
     out_dir.mkdir(parents=True, exist_ok=True)
     tkio.write_parquet(out_dir / "posts.parquet", posts)
@@ -441,7 +486,7 @@ def ingest_dir(
                         "mappings": [_mapping_spec(r.mapping) for r in readers]},
          "total": report_dict["total"], "time_range": report_dict["time_range"],
          "columns": list(COLUMN_NAMES)},
-        inputs=_inputs(paths), synthetic=report.synthetic,
+        inputs=inputs.result(), synthetic=report.synthetic,
     )
     return report_dict
 
