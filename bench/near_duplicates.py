@@ -10,11 +10,13 @@ Every method plugs into ``find_duplicates(search=...)``: grouping (each distinct
 earliest similar predecessor), canonical posts, exact copies and repost storms are the same code for all;
 only the search for similar pairs among the distinct normalised texts differs:
 
-* ``exact`` (baseline): every pair with character 3-gram Jaccard ≥ 0.8 (``all_similar_pairs``: a sparse
-  product of the shingle-set matrix);
-* ``textkit``: the default, numpy one-permutation MinHash + LSH buckets + exact check;
-* ``textkit (0.75, ≥50 chars)``: the same search with the parameters ``prepare`` passed before (threshold
-  0.75, only texts of at least 50 characters searched);
+* ``exact`` (baseline): every pair that is near by textkit's definition (character 3-gram Jaccard ≥ 0.8,
+  or one 3-gram set contained in the other: ``near_pairs_mask``), all pairs checked
+  (``all_similar_pairs``: a sparse product of the shingle-set matrix);
+* ``textkit``: the default, numpy one-permutation MinHash + LSH buckets + exact check of both criteria;
+* ``textkit, Jaccard only``: the same search without the containment criterion (``containment=None``);
+* ``textkit (0.75, ≥50 chars)``: the search with the parameters ``prepare`` passed before (Jaccard only,
+  threshold 0.75, only texts of at least 50 characters searched);
 * ``datasketch``: ``MinHashLSH(threshold=0.8, num_perm=128)`` over ``MinHash.bulk`` signatures, candidates
   kept when their MinHash estimate is ≥ 0.8 (the library's usual use, no exact check);
 * ``sklearn``: ``HashingVectorizer`` (binary char 3-grams, 2^20 features) + ``NearestNeighbors`` cosine
@@ -22,9 +24,11 @@ only the search for similar pairs among the distinct normalised texts differs:
 
 Seconds are for the whole ``find_duplicates`` call (wall and CPU), best of ``--repeat`` runs; every
 figure is also given as a ratio to the ``exact`` baseline. With ``--large DIR`` (an analysis folder with a
-big ``prepared.parquet``, e.g. the 1M-post benchmark corpus) ``find_duplicates`` is timed once on it,
-against exact-copy grouping alone (search switched off) in the same run, and scored against
-``--large-truth`` (default: the generated benchmark corpus's truth) when that file exists.
+big ``prepared.parquet``, e.g. the 1M-post benchmark corpus) ``find_duplicates`` is timed once on it
+(wall, and CPU of this process plus its forked workers) with its default workers, in one process, and
+for exact-copy grouping alone (search switched off), all in the same run, with the load average; the
+default and the Jaccard-only search are scored against ``--large-truth`` (default: the generated
+benchmark corpus's truth) when that file exists.
 
 Run: ``.venv/bin/python bench/near_duplicates.py [--analysis-dir DIR] [--large DIR [--large-truth CSV]]
 [--repeat 3]``.
@@ -35,6 +39,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import tempfile
 import time
@@ -47,6 +52,7 @@ from datasketch import MinHash, MinHashLSH
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.neighbors import NearestNeighbors
 
+import textkit.dedup
 from textkit import pipeline
 from textkit.dedup import (
     NGRAM,
@@ -99,23 +105,35 @@ def no_pairs(texts: list[str], threshold: float) -> np.ndarray:
     return np.zeros((0, 2), dtype=np.int64)
 
 
+def jaccard_only_pairs(texts: list[str], threshold: float) -> np.ndarray:
+    """textkit's LSH search without the containment criterion."""
+    return similar_pairs(texts, threshold, containment=None)
+
+
 METHODS: dict[str, dict] = {
     "exact": {"search": all_similar_pairs},
     "textkit": {"search": None},
-    "textkit (0.75, ≥50 chars)": {"search": similar_pairs, "threshold": 0.75, "near_min_chars": 50},
+    "textkit, Jaccard only": {"search": jaccard_only_pairs},
+    "textkit (0.75, ≥50 chars)": {"search": jaccard_only_pairs, "threshold": 0.75, "near_min_chars": 50},
     "datasketch": {"search": datasketch_pairs},
     "sklearn": {"search": sklearn_pairs},
 }
+
+
+def cpu_seconds() -> float:
+    """CPU seconds of this process and of its finished child processes (the forked workers)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def timed(function: Callable[[], pd.DataFrame], repeat: int) -> tuple[pd.DataFrame, float, float]:
     """Result, best wall seconds and best CPU seconds over ``repeat`` runs."""
     best_wall = best_cpu = float("inf")
     for _ in range(repeat):
-        wall, cpu = time.perf_counter(), time.process_time()
+        wall, cpu = time.perf_counter(), cpu_seconds()
         result = function()
         best_wall = min(best_wall, time.perf_counter() - wall)
-        best_cpu = min(best_cpu, time.process_time() - cpu)
+        best_cpu = min(best_cpu, cpu_seconds() - cpu)
     return result, best_wall, best_cpu
 
 
@@ -142,18 +160,34 @@ def score_methods(prepared: pd.DataFrame, truth: pd.DataFrame, repeat: int) -> d
 
 def time_large(analysis_dir: Path, truth_path: Path | None) -> dict:
     posts = pd.read_parquet(analysis_dir / "prepared.parquet", columns=LARGE_COLUMNS)
+    load_before = os.getloadavg()
     _, exact_wall, exact_cpu = timed(lambda: find_duplicates(posts, search=no_pairs), 1)
+    workers = textkit.dedup._WORKERS
+    textkit.dedup._WORKERS = 1
+    try:
+        serial, serial_wall, serial_cpu = timed(lambda: find_duplicates(posts), 1)
+    finally:
+        textkit.dedup._WORKERS = workers
     marked, wall, cpu = timed(lambda: find_duplicates(posts), 1)
-    scores = {}
+    load_after = os.getloadavg()
+    scores = jaccard_scores = {}
     if truth_path is not None and truth_path.exists():
         truth = pd.read_csv(truth_path, dtype=str, keep_default_na=False,
                             usecols=["platform", "post_id", "duplicate_of", "dup_kind"])
         scores = score_near_duplicates(posts[["platform", "post_id"]].join(marked), truth)
-    return {"posts": len(posts), "wall_seconds": wall, "cpu_seconds": cpu, "scores": scores,
+        jaccard_only = find_duplicates(posts, containment=None)
+        jaccard_scores = score_near_duplicates(posts[["platform", "post_id"]].join(jaccard_only), truth)
+    return {"posts": len(posts), "workers": workers, "wall_seconds": wall, "cpu_seconds": cpu,
+            "one_process_wall_seconds": serial_wall, "one_process_cpu_seconds": serial_cpu,
+            "same_as_one_process": bool(marked.equals(serial)),
+            "scores": scores, "jaccard_only_scores": jaccard_scores,
             "exact_only_wall_seconds": exact_wall, "exact_only_cpu_seconds": exact_cpu,
+            "wall_vs_one_process": wall / serial_wall,
             "wall_vs_exact_only": wall / exact_wall, "cpu_vs_exact_only": cpu / exact_cpu,
+            "load_average_before_after": [load_before[0], load_after[0]],
             "dup_kinds": {k: int(v) for k, v in marked["dup_kind"].value_counts().sort_index().items()},
-            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "peak_rss_workers_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}
 
 
 def table(methods: dict[str, dict]) -> str:
@@ -185,12 +219,18 @@ def main(argv: list[str] | None = None) -> dict:
     print(table(results["methods"]))
     if args.large is not None:
         results["large"] = large = time_large(args.large, args.large_truth)
-        print(f"\nfind_duplicates on {large['posts']} posts: {large['wall_seconds']:.1f} s wall, "
-              f"{large['cpu_seconds']:.1f} s CPU ({large['cpu_vs_exact_only']:.2f}× exact-copy grouping "
-              f"alone, {large['exact_only_cpu_seconds']:.1f} s CPU); peak RSS {large['peak_rss_mb']:.0f} MB")
-        if large["scores"]:
-            print(f"on its ground truth: precision {large['scores']['precision']:.4f}, "
-                  f"recall {large['scores']['recall']:.4f} ({large['scores']['truth_near']} truth near)")
+        print(f"\nfind_duplicates on {large['posts']} posts, {large['workers']} workers: "
+              f"{large['wall_seconds']:.1f} s wall, {large['cpu_seconds']:.1f} s CPU (one process: "
+              f"{large['one_process_wall_seconds']:.1f} s wall, "
+              f"{large['one_process_cpu_seconds']:.1f} s CPU, "
+              f"same output: {large['same_as_one_process']}; exact-copy grouping alone: "
+              f"{large['exact_only_wall_seconds']:.1f} s wall); load average "
+              f"{large['load_average_before_after'][0]:.1f} → {large['load_average_before_after'][1]:.1f}; "
+              f"peak RSS {large['peak_rss_mb']:.0f} MB (workers {large['peak_rss_workers_mb']:.0f} MB)")
+        for name, key in (("textkit", "scores"), ("Jaccard only", "jaccard_only_scores")):
+            if large[key]:
+                print(f"{name} on its ground truth: precision {large[key]['precision']:.4f}, "
+                      f"recall {large[key]['recall']:.4f} ({large[key]['truth_near']} truth near)")
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "near_duplicates.json").write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
     return results
