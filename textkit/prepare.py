@@ -33,6 +33,7 @@ import sys
 import time
 import types
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -104,7 +105,7 @@ def prepare(
 
     started = time.perf_counter()
     df = posts.reset_index(drop=True)  # copy-on-write: the caller's frame is never changed
-    del posts  # replaced columns are freed as soon as nobody else holds the input (prepare_dir does not)
+    del posts  # replaced columns are freed as soon as nobody else holds the input (prepare_dir holds none)
     text_missing = df["text"].isna().to_numpy()
     for column in ("topics", "mentions"):
         if column in df.columns and not isinstance(df[column].dtype, pd.ArrowDtype):
@@ -115,27 +116,13 @@ def prepare(
     texts, rows = encoded.dictionary, encoded.indices
     codes = rows.to_numpy(zero_copy_only=False)
     tokenizer = Tokenizer(backend=backend)
-    table = _map_texts(texts, tokenizer=tokenizer, key=key if redact else None, n_jobs=n_jobs)
+    table = _map_texts(texts, tokenizer=tokenizer, key=key if redact else None, n_jobs=n_jobs,
+                       meanwhile=(lambda: _redact_other_columns(df, key)) if redact else None)
     per_text = np.bincount(codes, minlength=len(texts))
     counts = Counter({kind: int(np.dot(table.column(f"n_{kind}").to_numpy(), per_text))
                       for kind in PLACEHOLDERS})
     if redact:
         df["text"] = _string_series(pc.take(table.column("text"), pa.array(codes, mask=text_missing)))
-        for column in ("parent_text", "title"):
-            if column in df.columns:
-                df[column] = redact_column(df[column], key)
-        for column in ("author_id", "author_name"):
-            if column in df.columns:
-                df[column] = pseudonymize(df[column], key, prefix="u_" if column == "author_id" else "n_")
-        not_article = (pc.not_equal(text_array(pa.array(df["kind"].array)), "article") if "kind" in df
-                       else pa.repeat(pa.scalar(True), len(df)))
-        if "url" in df.columns:  # post links name the account (weibo.com/<uid>/<bid>)
-            df["url"] = _string_series(pc.if_else(not_article, pa.scalar(None, pa.large_string()),
-                                                  pa.array(df["url"].array).cast(pa.large_string())))
-        if "source_file" in df.columns:  # weibo-crawler files are named after the account
-            hidden = pa.array(pseudonymize(df["source_file"], key, prefix="f_").array)
-            df["source_file"] = _string_series(pc.if_else(not_article, hidden.cast(pa.large_string()),
-                                                          pa.array(df["source_file"].array).cast(pa.large_string())))
         df = df.drop(columns=["raw"], errors="ignore")
     for column in ("text_clean", "own_text", "quoted_text"):
         df[column] = _string_series(pc.take(table.column(column), rows))
@@ -164,6 +151,26 @@ def prepare(
     if report is not None:
         report.update(_report(df, counts, redact, tokens, timings))
     return df
+
+
+def _redact_other_columns(df: pd.DataFrame, key: bytes) -> None:
+    """Redact and pseudonymise everything but ``text`` (in place): quoted texts and titles, authors,
+    post links and weibo-crawler file names of everything but news articles."""
+    for column in ("parent_text", "title"):
+        if column in df.columns:
+            df[column] = redact_column(df[column], key)
+    for column in ("author_id", "author_name"):
+        if column in df.columns:
+            df[column] = pseudonymize(df[column], key, prefix="u_" if column == "author_id" else "n_")
+    not_article = (pc.not_equal(text_array(pa.array(df["kind"].array)), "article") if "kind" in df
+                   else pa.repeat(pa.scalar(True), len(df)))
+    if "url" in df.columns:  # post links name the account (weibo.com/<uid>/<bid>)
+        df["url"] = _string_series(pc.if_else(not_article, pa.scalar(None, pa.large_string()),
+                                              pa.array(df["url"].array).cast(pa.large_string())))
+    if "source_file" in df.columns:  # weibo-crawler files are named after the account
+        hidden = pa.array(pseudonymize(df["source_file"], key, prefix="f_").array).cast(pa.large_string())
+        df["source_file"] = _string_series(pc.if_else(not_article, hidden,
+                                                      pa.array(df["source_file"].array).cast(pa.large_string())))
 
 
 def _string_series(array: pa.Array | pa.ChunkedArray) -> pd.Series:
@@ -233,12 +240,17 @@ def _present_types(counts: np.ndarray) -> pa.Array:
     return pa.ListArray.from_arrays(pa.array(offsets), names.take(pa.array(np.nonzero(present)[1])))
 
 
-def _map_texts(texts: pa.Array, *, tokenizer: Tokenizer, key: bytes | None, n_jobs: int | None) -> pa.Table:
-    """:func:`prepare_texts` over ``jobs`` forked processes. The workers inherit ``texts`` and get only
-    the bounds of their piece (pickling an Arrow slice would send its whole buffer); each piece comes
-    back as an Arrow IPC stream, read without a copy."""
+def _map_texts(texts: pa.Array, *, tokenizer: Tokenizer, key: bytes | None, n_jobs: int | None,
+               meanwhile: Callable[[], None] | None = None) -> pa.Table:
+    """:func:`prepare_texts` over ``jobs`` forked processes; ``meanwhile`` runs here while they work.
+
+    The workers inherit ``texts`` and get only the bounds of their piece (pickling an Arrow slice
+    would send its whole buffer); each piece comes back as an Arrow IPC stream, read without a copy.
+    """
     jobs = parallel_jobs(n_jobs, len(texts))
     if jobs == 1:
+        if meanwhile is not None:
+            meanwhile()
         return prepare_texts(texts, tokenizer=tokenizer, key=key)
     tokenizer.preload()
     preload_cleaning()
@@ -248,8 +260,11 @@ def _map_texts(texts: pa.Array, *, tokenizer: Tokenizer, key: bytes | None, n_jo
     _WORKER_OPTIONS = {"texts": texts, "tokenizer": tokenizer, "key": key}
     try:
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            streams = list(tqdm(pool.imap(_prepare_piece, bounds), total=len(bounds), desc="texts",
-                                unit="chunk", disable=None, leave=False))
+            pieces = pool.imap(_prepare_piece, bounds)
+            if meanwhile is not None:
+                meanwhile()
+            streams = list(tqdm(pieces, total=len(bounds), desc="texts", unit="chunk", disable=None,
+                                leave=False))
     finally:
         _WORKER_OPTIONS = None
     return pa.concat_tables(pa.ipc.open_stream(pa.py_buffer(stream)).read_all() for stream in streams)
