@@ -51,6 +51,7 @@ import math
 import multiprocessing
 import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -77,7 +78,7 @@ HALF_PRECISION_NS = {"second": 500_000_000, "minute": 30_000_000_000, "day": 43_
 _EMPTY_BIN = np.uint32(0xFFFFFFFF)
 _ROTATION = np.uint32(0x9E3779B1)  # added per bin of distance when an empty bin borrows a neighbour's value
 _BATCH = 50_000  # texts per signature batch: keeps the per-shingle arrays small and in cache
-_TEXT_BATCH = 100_000  # texts per batch when normalising and hashing
+_TEXT_BATCH = 100_000  # texts per batch when normalising
 _PAIR_BATCH = 250_000  # candidate pairs checked at once
 _WORKERS = min(4, os.cpu_count() or 1)  # processes for signatures, LSH bands and exact checks …
 _PARALLEL_MIN_TEXTS = 100_000  # … when at least this many texts are searched
@@ -178,21 +179,6 @@ def _take(codes: np.ndarray, offsets: np.ndarray, rows: np.ndarray) -> tuple[np.
     np.cumsum(lengths, out=new_offsets[1:])
     index = np.repeat(offsets[rows] - new_offsets[:-1], lengths) + np.arange(new_offsets[-1])
     return codes[index], new_offsets
-
-
-def _segment_hashes(codes: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-    """A 64-bit hash of each text of a ragged array (equal texts, equal hashes), in batches of texts."""
-    out = np.empty(len(offsets) - 1, dtype=np.uint64)
-    for lo in range(0, len(out), _TEXT_BATCH):
-        hi = min(len(out), lo + _TEXT_BATCH)
-        part = offsets[lo:hi + 1] - offsets[lo]
-        lengths = np.diff(part)
-        position = np.arange(part[-1], dtype=np.uint64) - np.repeat(part[:-1], lengths).astype(np.uint64)
-        h = _mix(codes[offsets[lo]:offsets[hi]].astype(np.uint64) | (position << np.uint64(32)))
-        total = np.zeros(len(h) + 1, dtype=np.uint64)
-        np.cumsum(h, out=total[1:])
-        out[lo:hi] = _mix((total[part[1:]] - total[part[:-1]]) ^ _mix(lengths.astype(np.uint64)))
-    return out
 
 
 def min_near_chars(threshold: float = THRESHOLD, ngram: int = NGRAM) -> int:
@@ -653,18 +639,19 @@ def find_duplicates(
                              "dup_kind": pd.Series([], dtype="string[pyarrow]")}, index=posts.index)
     min_chars = max(near_min_chars or 0, min_near_chars(threshold, ngram))
     text_codes, distinct = pd.factorize(posts[text_column].astype("string[pyarrow]").fillna(""))
-    codes, offsets = normalised_codes(pd.Series(distinct, dtype="string[pyarrow]"))
-    parent = posts["parent_post_id"].astype("string[pyarrow]").fillna("")
-    repost = posts["is_repost"].fillna(False).to_numpy(dtype=bool) & (parent != "").to_numpy()
-    if repost.any():  # a storm repost: own words (normalised) no longer than repost_max_chars
-        own = posts[own_text_column] if own_text_column in posts else posts[text_column]
-        candidates = np.nonzero(repost)[0]
-        own_lengths = np.diff(normalised_codes(own.iloc[candidates])[1])
-        repost[candidates[own_lengths > repost_max_chars]] = False
-    rank = time_rank(posts)
+    with ThreadPoolExecutor(max_workers=1) as background:  # pyarrow's regex and numpy release the GIL
+        normalised = background.submit(_exact_keys, pd.Series(distinct, dtype="string[pyarrow]"))
+        parent = posts["parent_post_id"].astype("string[pyarrow]").fillna("")
+        repost = posts["is_repost"].fillna(False).to_numpy(dtype=bool) & (parent != "").to_numpy()
+        if repost.any():  # a storm repost: own words (normalised) no longer than repost_max_chars
+            own = posts[own_text_column] if own_text_column in posts else posts[text_column]
+            candidates = np.nonzero(repost)[0]
+            own_lengths = np.diff(normalised_codes(own.iloc[candidates])[1])
+            repost[candidates[own_lengths > repost_max_chars]] = False
+        rank = time_rank(posts)
+        codes, offsets, key_of_text = normalised.result()
 
     # exact: one code per distinct normalised text; a text's time is its first non-repost post
-    key_of_text = np.asarray(pd.factorize(_segment_hashes(codes, offsets))[0], dtype=np.int64)
     key_codes = key_of_text[np.asarray(text_codes, dtype=np.int64)]
     n_keys = int(key_codes.max()) + 1
     example = np.full(n_keys, len(distinct), dtype=np.int64)  # a text (index into distinct) per key
@@ -714,6 +701,15 @@ def find_duplicates(
         "is_canonical": is_canonical,
         "dup_kind": pd.array(kind, dtype="string[pyarrow]"),
     }, index=posts.index)
+
+
+def _exact_keys(texts: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The normalised texts (code points and offsets) and a dense code per distinct normalised text
+    (in order of first appearance; Arrow hashes each text's UTF-32 bytes)."""
+    codes, offsets = normalised_codes(texts)
+    as_bytes = pa.LargeBinaryArray.from_buffers(pa.large_binary(), len(offsets) - 1,
+                                                [None, pa.py_buffer(offsets * 4), pa.py_buffer(codes)])
+    return codes, offsets, pc.dictionary_encode(as_bytes).indices.to_numpy().astype(np.int64)
 
 
 def _join_reposts(posts: pd.DataFrame, repost: np.ndarray, parent: pd.Series, group_raw: np.ndarray,
