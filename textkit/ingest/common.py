@@ -224,8 +224,28 @@ def true_values(values) -> pd.Series:
 
 
 def drop_rejected(frame: pd.DataFrame, bad: np.ndarray) -> pd.DataFrame:
-    """Rows of ``frame`` whose flag in ``bad`` is False."""
-    return frame.loc[~bad] if bad.any() else frame
+    """Rows of ``frame`` whose flag in ``bad`` is False.
+
+    Arrow-backed columns are copied as runs of kept rows (one chunk, as a take gives, so Parquet
+    pages and bytes stay the same): a take copies value by value, which for the text of a million
+    rows cost more than parsing them. Other columns are taken as usual.
+    """
+    if not bad.any():
+        return frame
+    keep = ~bad
+    edges = np.flatnonzero(np.diff(np.concatenate([[False], keep, [False]]).astype(np.int8)))
+    runs = list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))  # [start, stop) of kept rows
+    columns = {}
+    for name in frame.columns:
+        values = frame[name].array
+        if isinstance(values, pd.arrays.ArrowExtensionArray):  # ArrowStringArray too
+            whole = pa.chunked_array(values._pa_array)
+            pieces = [chunk for start, stop in runs for chunk in whole.slice(start, stop - start).chunks]
+            kept = pa.concat_arrays(pieces) if pieces else pa.array([], whole.type)
+            columns[name] = type(values)(pa.chunked_array([kept]))
+        else:
+            columns[name] = values[keep]
+    return pd.DataFrame(columns, index=frame.index[keep])
 
 
 POST_FIELDS = ("post_id", "kind", "author_id", "author_name", "text", "is_repost", "parent_post_id",

@@ -135,7 +135,9 @@ def _read_fast(source: SourceFile, header: list[str]) -> CsvTable | None:
         tail = bad_rows[0]
     if odd_quotes and (tail is None or not _truncated_record(tail.text, len(header))):
         return None  # the quote that never closes is not in a cut-off last record: row by row
-    if _swallowed_records(table, names, tail.text if tail is not None else ""):
+    # at most this many line breaks are inside values (blank lines count too)
+    line_breaks_in_values = max(source.count_char("\n"), source.count_char("\r")) - table.num_rows - 1
+    if _swallowed_records(table, names, line_breaks_in_values, tail.text if tail is not None else ""):
         return None  # two quotes that never close (an even count) merged the records between them
     # a repeated header row is not a record
     repeated = None
@@ -261,7 +263,7 @@ _RESYNC_LINES = 100
 _ID_SHAPES = (r"[0-9]+", r"[0-9A-Za-z]+", r"[0-9A-Za-z_.:+\-]+", r"\S+")
 
 
-def _swallowed_records(table: pa.Table, names: list[str], tail: str = "") -> bool:
+def _swallowed_records(table: pa.Table, names: list[str], line_breaks: int, tail: str = "") -> bool:
     """True when a value (or the ``tail`` the parser left over) holds a line that starts like a
     record: a quote that opened and never closed swallowed the lines up to the next quote (which
     closed it) into one field.
@@ -269,15 +271,19 @@ def _swallowed_records(table: pa.Table, names: list[str], tail: str = "") -> boo
     A line starts like a record when it has a separator and its first value has the shape of the
     file's first column (the same characters, a length it has). Multi-line values are rare, so this
     looks at few rows; a text that merely looks like that sends the file row by row (same result).
+    ``line_breaks`` bounds how many line breaks the values hold (columns are searched until found).
     """
     first = pc.fill_null(table[names[0]], "")
     spans = {}
     for name in names:
+        if line_breaks <= 0:
+            break
         column = table[name]
-        holding = pc.match_substring(column, "\n")
+        holding = pc.or_(pc.match_substring(column, "\n"), pc.match_substring(column, "\r"))
         if pc.any(holding).as_py():
             spans[name] = column.filter(holding).to_pylist()
-    if "\n" in tail.rstrip("\r\n"):
+            line_breaks -= sum(max(value.count("\n"), value.count("\r")) for value in spans[name])
+    if len(tail.rstrip("\r\n").splitlines()) > 1:
         spans[""] = [tail]
     if not spans:
         return False
