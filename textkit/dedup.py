@@ -278,18 +278,16 @@ def _sorted_unique(values: np.ndarray, kind: str | None = None) -> np.ndarray:
     return values[np.r_[True, values[1:] != values[:-1]]] if len(values) else values
 
 
-def _band_codes(signatures: np.ndarray, bands: int, rows: int) -> list[np.ndarray]:
-    """Per band, a dense code of each row's ``rows`` values of that band (equal values, equal codes)."""
-    strided = signatures[:, np.arange(bands * rows).reshape(rows, bands).T.ravel()]
-    band_codes = []
-    for band in range(bands):
-        block = strided[:, band * rows:(band + 1) * rows].astype(np.uint64)
-        key = block[:, 0].copy()
-        for r in range(1, rows):
-            key ^= block[:, r] << np.uint64(32)
-            _mix(key)
-        band_codes.append(np.asarray(pd.factorize(key)[0], dtype=np.int64))
-    return band_codes
+def _band_code(band: int) -> np.ndarray:
+    """A dense code of each row's values in one band (equal values, equal codes; band ``b`` takes the
+    bins ``b``, ``b + bands``, …): a :func:`_fork_map` task."""
+    signatures, bands, rows = _FORK_STATE["signatures"], *_FORK_STATE["shape"]
+    block = signatures[:, band::bands][:, :rows].astype(np.uint64)
+    key = block[:, 0].copy()
+    for r in range(1, rows):
+        key ^= block[:, r] << np.uint64(32)
+        _mix(key)
+    return np.asarray(pd.factorize(key)[0], dtype=np.int64)
 
 
 def _bucket_pairs(codes: np.ndarray, following: np.ndarray, leaders: int, window: int,
@@ -354,7 +352,8 @@ def candidate_pairs(
     are merged (cheaper than filtering the merged pairs, same result); ``workers`` processes work on
     the bands."""
     n = len(signatures)
-    band_codes = _band_codes(signatures, bands, rows)
+    band_codes = _fork_map(_band_code, list(range(bands)), workers, signatures=signatures,
+                           shape=(bands, rows))
     runs = _fork_map(_band_pairs, list(range(bands)), workers, band_codes=band_codes, keep=keep,
                      buckets=(leaders, window, neighbours))
     # sorted runs: the stable sort (timsort) merges them in linear time
@@ -487,8 +486,12 @@ def _similar_pairs(codes: np.ndarray, offsets: np.ndarray, *, threshold: float, 
     signed = _fork_map(_signature_chunk, chunks, workers, codes=codes, offsets=offsets,
                        params=(bands * rows, ngram, seed))
     signatures = np.concatenate([part[0] for part in signed])
-    matrix = _shingle_matrix(np.concatenate([part[1] for part in signed]), np.diff(offsets) - ngram + 1)
-    del signed
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.concatenate([np.diff(part[1].indptr) for part in signed]), out=indptr[1:])
+    indices = np.concatenate([part[1].indices for part in signed])
+    matrix = sp.csr_matrix((np.ones(len(indices), dtype=np.int8), indices, indptr), shape=(n, 2**31))
+    matrix.has_canonical_format = True  # each chunk's rows are sorted and without duplicates
+    del signed, indices
     shingles = (np.diff(offsets) - ngram + 1).astype(np.float32)  # = set size unless a 3-gram repeats
     low_bytes = _packed_low_bytes(signatures)  # b-bit MinHash (b = 8): agreement ≈ J + (1 − J) / 256
     bins = bands * rows
@@ -517,13 +520,14 @@ def _similar_pairs(codes: np.ndarray, offsets: np.ndarray, *, threshold: float, 
     return pairs[np.concatenate([np.zeros(0, dtype=bool), *near])]
 
 
-def _signature_chunk(bounds: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
-    """MinHash signatures and shingle ids of the texts ``lo:hi`` (a :func:`_fork_map` task)."""
+def _signature_chunk(bounds: tuple[int, int]) -> tuple[np.ndarray, sp.csr_matrix]:
+    """MinHash signatures and the shingle matrix of the texts ``lo:hi`` (a :func:`_fork_map` task)."""
     lo, hi = bounds
     codes, offsets = _FORK_STATE["codes"], _FORK_STATE["offsets"]
     num_perm, ngram, seed = _FORK_STATE["params"]
     local_offsets = offsets[lo:hi + 1] - offsets[lo]
-    return _signatures(codes[offsets[lo]:offsets[hi]], local_offsets, num_perm, ngram, seed)
+    signatures, ids = _signatures(codes[offsets[lo]:offsets[hi]], local_offsets, num_perm, ngram, seed)
+    return signatures, _shingle_matrix(ids, np.diff(local_offsets) - ngram + 1)
 
 
 def _near_chunk(bounds: tuple[int, int]) -> np.ndarray:
