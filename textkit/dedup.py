@@ -39,7 +39,9 @@ copies come from the same candidates: a contained pair's MinHash agreement is it
 make a pair collide with probability 0.96–0.9992. Candidates whose 8-bit signatures agree far below the
 lowest Jaccard a near pair of their sizes can have, or whose sizes rule both criteria out, are dropped;
 every other pair is checked exactly (shingle-set intersections from scipy sparse rows), so both
-criteria are exact and MinHash only decides which pairs get checked. ``bench/near_duplicates.py``
+criteria are exact and MinHash only decides which pairs get checked. With 100,000 texts or more the
+signatures, band codes, bands and exact checks run in forked worker processes (one per core, at most
+4), with the same output as in one process. ``bench/near_duplicates.py``
 compares this with an exact all-pairs search, datasketch's ``MinHashLSH`` and a scikit-learn char
 n-gram cosine search on the sample's ground truth (precision, recall, seconds);
 :func:`score_near_duplicates` defines the scores.
