@@ -163,11 +163,7 @@ def time_large(analysis_dir: Path, truth_path: Path | None) -> dict:
     load_before = os.getloadavg()
     _, exact_wall, exact_cpu = timed(lambda: find_duplicates(posts, search=no_pairs), 1)
     workers = textkit.dedup._WORKERS
-    textkit.dedup._WORKERS = 1
-    try:
-        serial, serial_wall, serial_cpu = timed(lambda: find_duplicates(posts), 1)
-    finally:
-        textkit.dedup._WORKERS = workers
+    serial, serial_wall, serial_cpu = timed(lambda: find_duplicates(posts, n_jobs=1), 1)
     marked, wall, cpu = timed(lambda: find_duplicates(posts), 1)
     load_after = os.getloadavg()
     scores = jaccard_scores = {}

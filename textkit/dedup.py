@@ -479,11 +479,12 @@ def _differing_bytes(words: list[np.ndarray], a: np.ndarray, b: np.ndarray) -> n
 
 
 def _similar_pairs(codes: np.ndarray, offsets: np.ndarray, *, threshold: float, containment: float | None,
-                   bands: int, rows: int, leaders: int, window: int, ngram: int, seed: int) -> np.ndarray:
+                   bands: int, rows: int, leaders: int, window: int, ngram: int, seed: int,
+                   n_jobs: int | None) -> np.ndarray:
     n = len(offsets) - 1
     if n < 2:
         return np.zeros((0, 2), dtype=np.int64)
-    workers = _WORKERS if n >= _PARALLEL_MIN_TEXTS else 1
+    workers = (_WORKERS if n_jobs is None else max(1, n_jobs)) if n >= _PARALLEL_MIN_TEXTS else 1
     chunks = [(lo, min(n, lo + _BATCH)) for lo in range(0, n, _BATCH)]
     signed = _fork_map(_signature_chunk, chunks, workers, codes=codes, offsets=offsets,
                        params=(bands * rows, ngram, seed))
@@ -543,11 +544,12 @@ def _near_chunk(bounds: tuple[int, int]) -> np.ndarray:
 def similar_pairs(
     texts: list[str], threshold: float = THRESHOLD, *, containment: float | None = CONTAINMENT,
     bands: int = BANDS, rows: int = ROWS, leaders: int = LEADERS, window: int = WINDOW, ngram: int = NGRAM,
-    seed: int = 1,
+    seed: int = 1, n_jobs: int | None = None,
 ) -> np.ndarray:
     """Pairs ``(later, earlier)`` of indices of ``texts`` that are near-duplicates (:func:`near_pairs_mask`:
     character ``ngram`` shingle Jaccard ≥ ``threshold``, or one set contained in the other), found by the
-    LSH search described above (the default ``search`` of :func:`find_duplicates`).
+    LSH search described above (the default ``search`` of :func:`find_duplicates`). ``n_jobs``: worker
+    processes for 100,000 texts or more (default: one per core, at most 4; 1 = this process only).
 
     Candidates whose signatures agree (lowest 8 bits of each bin) on less than ``ESTIMATE_MARGIN``
     below the lowest Jaccard a near pair of their sizes can have are dropped before the exact check: on
@@ -555,7 +557,7 @@ def similar_pairs(
     bins of short texts err low).
     """
     return _similar_pairs(*_ragged(texts, ngram), threshold=threshold, containment=containment, bands=bands,
-                          rows=rows, leaders=leaders, window=window, ngram=ngram, seed=seed)
+                          rows=rows, leaders=leaders, window=window, ngram=ngram, seed=seed, n_jobs=n_jobs)
 
 
 def all_similar_pairs(
@@ -626,6 +628,7 @@ def find_duplicates(
     ngram: int = NGRAM,
     seed: int = 1,
     search: Callable[[list[str], float], np.ndarray] | None = None,
+    n_jobs: int | None = None,
 ) -> pd.DataFrame:
     """``dup_group``, ``is_canonical`` and ``dup_kind`` for each post (same index as ``posts``).
 
@@ -636,7 +639,9 @@ def find_duplicates(
     Jaccard ≥ ``threshold`` or, unless ``containment`` is None, one 3-gram set contained in the other
     (:func:`near_pairs_mask`). ``search(texts, threshold)`` replaces the LSH search
     (:func:`similar_pairs`): it gets the distinct normalised texts in time order and returns index pairs
-    of near-duplicates by its own criterion (the benchmark plugs other methods in here).
+    of near-duplicates by its own criterion (the benchmark plugs other methods in here). ``n_jobs``:
+    worker processes of the LSH search for 100,000 texts or more (default: one per core, at most 4;
+    1 = this process only); the output does not depend on it.
     """
     n = len(posts)
     if n == 0:
@@ -674,7 +679,8 @@ def find_duplicates(
         texts = _take(codes, offsets, example[searched])  # normalised, in time order
         if search is None:
             pairs = _similar_pairs(*texts, threshold=threshold, containment=containment, bands=BANDS,
-                                   rows=ROWS, leaders=LEADERS, window=WINDOW, ngram=ngram, seed=seed)
+                                   rows=ROWS, leaders=LEADERS, window=WINDOW, ngram=ngram, seed=seed,
+                                   n_jobs=n_jobs)
         else:
             pairs = search(_strings(*texts), threshold)
         key_root[searched] = searched[earliest_roots(len(searched), pairs)]
