@@ -345,6 +345,9 @@ def test_workers_hand_posts_over_through_shared_memory_and_leave_nothing(monkeyp
     assert first.posts is None or isinstance(first.posts, pd.DataFrame)
     results.close()  # the caller stops early: the files of results not taken are removed too
     assert shared_leftovers() == before
+    monkeypatch.setattr(api, "_SHARED_DIR", str(Path(tempfile.gettempdir()) / "no-such-folder-here"))
+    pickled, _ = read_posts([folder], n_jobs=2)  # no shared memory to write to: pickled instead
+    pd.testing.assert_frame_equal(serial, pickled, check_exact=True)
 
 
 def tqdm_stub():

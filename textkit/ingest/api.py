@@ -376,10 +376,17 @@ def _read_one_shared(*task) -> _FileResult:
     if result.posts is None:
         return result
     table = pa.Table.from_pandas(result.posts, preserve_index=False)
-    with (tempfile.NamedTemporaryFile(dir=_SHARED_DIR, prefix="textkit-ingest-", suffix=".arrow",
-                                      delete=False) as file, pa.ipc.new_file(file, table.schema) as writer):
-        writer.write_table(table)
-    return result._replace(posts=file.name)
+    try:  # no room in shared memory: the posts travel pickled instead
+        handle, name = tempfile.mkstemp(dir=_SHARED_DIR, prefix="textkit-ingest-", suffix=".arrow")
+    except OSError:
+        return result
+    try:
+        with os.fdopen(handle, "wb") as file, pa.ipc.new_file(file, table.schema) as writer:
+            writer.write_table(table)
+    except OSError:
+        os.unlink(name)
+        return result
+    return result._replace(posts=name)
 
 
 def _posts_from_shared(posts: pd.DataFrame | str | None) -> pd.DataFrame | None:
