@@ -89,9 +89,9 @@ def prepare(
     """Clean, redact, de-duplicate and tokenize a posts table (see the module docstring).
 
     Each distinct text is processed once; large inputs are split over ``n_jobs`` processes (default:
-    all cores from 20,000 distinct texts on). ``key`` is the pseudonym key (default:
-    :func:`textkit.redact.pseudonym_key` of ``key_dir``). When ``report`` is a dict it is filled with
-    counts and per-step timings.
+    all cores from 20,000 distinct texts on), and so is the near-duplicate search. ``key`` is the
+    pseudonym key (default: :func:`textkit.redact.pseudonym_key` of ``key_dir``). When ``report`` is a
+    dict it is filled with counts and per-step timings.
     """
     if "text" not in posts.columns:
         raise ValueError("prepare needs a `text` column (a posts.parquet table)")
@@ -142,7 +142,8 @@ def prepare(
     step("clean, redact, tokenize", started)
 
     started = time.perf_counter()
-    dups = find_duplicates(df, threshold=near_threshold, near_min_chars=near_min_chars)
+    dups = find_duplicates(df, threshold=near_threshold, near_min_chars=near_min_chars,
+                           n_jobs=None if n_jobs is None else parallel_jobs(n_jobs, len(df)))
     for column in dups.columns:
         df[column] = dups[column].to_numpy() if column != "dup_group" else dups[column].array
     step("dedup", started)
@@ -374,7 +375,9 @@ def register(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--no-redact", action="store_true",
                         help="keep personal data and real author ids (recorded in the report and provenance)")
     parser.add_argument("--backend", choices=("fast", "jieba"), default="fast", help="tokenizer backend")
-    parser.add_argument("--jobs", type=int, help="tokenizer processes (default: all cores for large inputs)")
+    parser.add_argument("--jobs", type=int,
+                        help="worker processes for the text work and de-duplication (default: all cores for "
+                        "large inputs; negative: all cores but that many less one)")
     parser.add_argument("--near-threshold", type=float, default=NEAR_THRESHOLD,
                         help=f"character 3-gram Jaccard for near-duplicates (default {NEAR_THRESHOLD})")
     parser.add_argument("--near-min-chars", type=int, default=None,
