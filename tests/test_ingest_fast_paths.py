@@ -242,7 +242,8 @@ def test_as_string_in_arrow_equals_value_by_value(values):
 
 
 @pytest.mark.parametrize("values", [[1, 2, 3], [1.0, None, -0.0, 2.0**62], [1.5, None], ["a", None],
-                                    [True, False], [10**20, 1]])
+                                    [True, False], [10**20, 1], ["not-a-time", 1639498310, None, "1", 2**40],
+                                    ["a", 1, True], ["a", 1, 1.5], ["a", 10**20]])
 def test_as_string_of_typed_columns(values):
     series = pd.Series(values)
     got = [None if v is pd.NA else v for v in as_string(series).tolist()]

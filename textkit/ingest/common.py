@@ -50,13 +50,31 @@ def _arrow_texts(series: pd.Series) -> pa.Array | pa.ChunkedArray | None:
             return None  # fractions print as Python prints them; infinities and huge values too
         return pa.array(np.where(missing, 0, numbers).astype(np.int64), mask=missing).cast(pa.string())
     if isinstance(dtype, np.dtype) and dtype.kind == "O":
+        values = series.to_numpy()
         try:
-            array = pa.array(series.to_numpy(), from_pandas=True)
+            array = pa.array(values, from_pandas=True)
         except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
-            return None
+            return _texts_and_integers(values)
         if array.type in (pa.string(), pa.large_string(), pa.null()) or pa.types.is_integer(array.type):
             return array.cast(pa.string())
     return None
+
+
+def _texts_and_integers(values: np.ndarray) -> pa.Array | None:
+    """Strings of an object column that mixes text with integers (and missing values): one odd
+    record must not send a whole column value by value. None when it holds anything else."""
+    is_text = np.fromiter((type(v) is str for v in values), dtype=bool, count=len(values))
+    try:
+        others = pa.array(values[~is_text], from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+        return None
+    if not (pa.types.is_integer(others.type) or others.type == pa.null()):
+        return None
+    texts = pa.array(values[is_text], pa.string())
+    order = np.concatenate([np.flatnonzero(is_text), np.flatnonzero(~is_text)])
+    back = np.empty_like(order)
+    back[order] = np.arange(len(order))
+    return pa.concat_arrays([texts, others.cast(pa.string())]).take(pa.array(back))
 
 
 def _scalar_text(value) -> str:
