@@ -13,6 +13,16 @@ def _table() -> pa.Table:
     return pa.table({"post_id": ["1", "2", "3"], "text_clean": ["甲", "乙", "甲"], "n": [1, 2, 3]})
 
 
+def _prepared_like() -> pa.Table:
+    """Types as a pandas-made prepared table has them: large strings, lists (one null), a second chunk."""
+    part = pa.table({
+        "text_clean": pa.array(["甲", "乙", None], type=pa.large_string()),
+        "tokens": pa.array([["一码通", "崩"], None, ["崩", "了"]], type=pa.list_(pa.string())),
+        "n": pa.array([1, 2, 3], type=pa.int64()),
+    })
+    return pa.concat_tables([part, part])
+
+
 def test_outside_the_block_writes_are_synchronous(tmp_path):
     path = tkio.write_parquet_table(tmp_path / "a.parquet", _table())
     assert pq.read_table(path).equals(_table())
@@ -34,6 +44,17 @@ def test_reads_inside_the_block_equal_reads_from_disk(tmp_path):
             tkio.read_parquet_table(behind, ["missing"])
         assert tkio.sha256_file(behind) == tkio.sha256_file(sync)  # hashing waits for the write
     assert behind.read_bytes() == sync.read_bytes()
+
+
+@pytest.mark.parametrize("dictionary", [None, ["text_clean"], ["tokens"], ["text_clean", "tokens"]])
+def test_memory_reads_have_the_types_parquet_gives(tmp_path, dictionary):
+    sync = tkio.write_parquet_table(tmp_path / "sync.parquet", _prepared_like())
+    from_disk = tkio.read_parquet_table(sync, ["tokens", "text_clean"], read_dictionary=dictionary)
+    with tkio.write_behind():
+        behind = tkio.write_parquet_table(tmp_path / "behind.parquet", _prepared_like())
+        from_memory = tkio.read_parquet_table(behind, ["tokens", "text_clean"], read_dictionary=dictionary)
+        assert from_memory.schema.equals(from_disk.schema)
+        assert from_memory.to_pylist() == from_disk.to_pylist()
 
 
 def test_a_stale_file_is_removed_before_its_new_version_is_written(tmp_path):
@@ -71,7 +92,8 @@ def test_held_artefacts_are_listed_until_released(tmp_path):
     with tkio.write_behind():
         tkio.write_parquet_table(tmp_path / "b.parquet", _table())
         tkio.write_parquet_table(tmp_path / "a.parquet", _table())
-        assert tkio.held_in_memory() == [(tmp_path / "a.parquet").resolve(), (tmp_path / "b.parquet").resolve()]
+        held = [(tmp_path / name).resolve() for name in ("a.parquet", "b.parquet")]
+        assert tkio.held_in_memory() == held
         tkio.release(tmp_path / "a.parquet")
         assert tkio.held_in_memory() == [(tmp_path / "b.parquet").resolve()]
     assert tkio.held_in_memory() == []

@@ -50,7 +50,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
 from sklearn.cluster import KMeans, MiniBatchKMeans
@@ -877,11 +876,11 @@ def cluster_dir(
     """
     analysis_dir = Path(analysis_dir)
     source = analysis_dir / "prepared.parquet"
-    if not source.exists():
+    if not io.artefact_exists(source):
         raise FileNotFoundError(f"{source} not found: run `textkit prepare {analysis_dir}` first")
-    available = pq.read_schema(source).names
-    posts = pq.read_table(source, columns=[c for c in STAGE_COLUMNS if c in available],
-                          read_dictionary=["tokens.list.element"])  # token strings decoded once each
+    available = io.parquet_column_names(source)
+    posts = io.read_parquet_table(source, columns=[c for c in STAGE_COLUMNS if c in available],
+                                  read_dictionary=["tokens"])  # token strings decoded once each
     if "kind" in posts.column_names:  # news articles are grouped by textkit.news, not clustered with posts
         is_post = pc.fill_null(pc.not_equal(posts.column("kind").cast(pa.large_string()), "article"), True)
         posts = posts.filter(is_post)

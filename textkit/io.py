@@ -17,6 +17,7 @@ Provenance lives in ``<analysis dir>/provenance.json``::
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -102,22 +103,50 @@ def write_parquet_table(path: str | os.PathLike, table: pa.Table) -> Path:
 def read_parquet_table(
     path: str | os.PathLike, columns: list[str] | None = None, *, read_dictionary: list[str] | None = None
 ) -> pa.Table:
-    """``pyarrow.parquet.read_table`` of an artefact; inside :func:`write_behind`, a table this process
-    wrote comes from memory (same columns, same types, ``read_dictionary`` columns dictionary-encoded)."""
+    """``pyarrow.parquet.read_table`` of an artefact, with the strings of the ``read_dictionary`` columns
+    (top-level names; for a list column its elements) dictionary-encoded. Inside :func:`write_behind`, a
+    table this process wrote comes from memory, with the same columns and types."""
     table = _held(Path(path))
     if table is None:
-        return pq.read_table(path, columns=columns, read_dictionary=read_dictionary)
+        leaves = None
+        if read_dictionary:
+            leaves = [leaf.path for leaf in pq.ParquetFile(path).schema
+                      if leaf.path.split(".")[0] in set(read_dictionary)]
+        return pq.read_table(path, columns=columns, read_dictionary=leaves or None)
     if columns is not None:
         missing = [c for c in columns if c not in table.column_names]
         if missing:
             raise KeyError(f"{path}: no column(s) {', '.join(missing)}")
         table = table.select(columns)
+    table = table.cast(_parquet_schema(table.schema))
     for name in read_dictionary or ():
-        if name in table.column_names and not pa.types.is_dictionary(table.schema.field(name).type):
-            column = table.column(name)
-            table = table.set_column(table.column_names.index(name), name, column.dictionary_encode()
-                                     .cast(pa.dictionary(pa.int32(), column.type)))
+        if name in table.column_names:
+            table = table.set_column(table.column_names.index(name), name,
+                                     _dictionary_encoded(table.column(name).combine_chunks()))
     return table
+
+
+@functools.lru_cache(maxsize=64)
+def _parquet_schema(schema: pa.Schema) -> pa.Schema:
+    """The schema a table of ``schema`` has once written to Parquet and read back (string and list
+    types as Parquet gives them): found by writing an empty table."""
+    sink = pa.BufferOutputStream()
+    pq.write_table(schema.empty_table(), sink)
+    read = pq.read_table(pa.BufferReader(sink.getvalue())).schema
+    return pa.schema([field.with_type(read.field(field.name).type) for field in schema])
+
+
+def _dictionary_encoded(array: pa.Array) -> pa.Array:
+    """Strings (or the strings of a list array) as Parquet's ``read_dictionary`` gives them."""
+    if pa.types.is_list(array.type) or pa.types.is_large_list(array.type):
+        values = _dictionary_encoded(array.values)
+        mask = array.is_null() if array.null_count else None
+        field = array.type.value_field.with_type(values.type)
+        list_type = pa.large_list(field) if pa.types.is_large_list(array.type) else pa.list_(field)
+        return type(array).from_arrays(array.offsets, values, type=list_type, mask=mask)
+    if pa.types.is_string(array.type) or pa.types.is_large_string(array.type):
+        return array.dictionary_encode().cast(pa.dictionary(pa.int32(), pa.string()))  # as Parquet reads it
+    return array
 
 
 def _held(path: Path) -> pa.Table | None:

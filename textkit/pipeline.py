@@ -31,7 +31,9 @@ STAGES: dict[str, tuple[str, str, str]] = {
 # the last stage that reads them through textkit.io has run (or lets them go itself); then they are
 # released to disk.
 LAST_MEMORY_READER = {
-    "posts.parquet": "prepare",
+    "posts.parquet": "prepare",  # which lets go of it at once (its `raw` column is large)
+    "prepared.parquet": "cluster",  # timeline reads it dictionary-encoded, cheaper from the file
+    "clusters.parquet": "timeline",
 }
 
 

@@ -26,8 +26,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
+from textkit import io as tkio
 from textkit.complaints import (
     CATEGORIES,
     NONE,
@@ -197,13 +197,13 @@ def read_columns(path: Path, columns: tuple[str, ...], required: int | None = No
     (Arrow table → boolean mask) keeps only some rows. The strings of the ``dictionary`` columns are
     read dictionary-encoded, as Parquet stores them (for list columns: their elements).
     """
-    present = set(pq.read_schema(path).names)
+    present = set(tkio.parquet_column_names(path))
     needed = columns if required is None else columns[:required]
     missing = [c for c in needed if c not in present]
     if missing:
         raise ValueError(f"{path}: missing column(s) {', '.join(missing)}")
-    encoded = [leaf.path for leaf in pq.ParquetFile(path).schema if leaf.path.split(".")[0] in dictionary]
-    table = pq.read_table(path, columns=[c for c in columns if c in present], read_dictionary=encoded or None)
+    table = tkio.read_parquet_table(path, columns=[c for c in columns if c in present],
+                                    read_dictionary=[c for c in dictionary if c in present])
     if where is not None:
         table = keep_rows(table, where(table))
     return table.to_pandas(ignore_metadata=True, types_mapper=_arrow_backed)
@@ -265,7 +265,7 @@ def timeline_dir(
         raise ValueError(f"freq must be one of {', '.join(FREQS)}, not {freq!r}")
     folder = Path(analysis_dir)
     prepared_path = folder / "prepared.parquet"
-    if not prepared_path.exists():
+    if not tkio.artefact_exists(prepared_path):
         raise FileNotFoundError(f"{prepared_path} not found: run `textkit prepare {folder}` first")
     # beside the main line (numpy and pyarrow free the GIL): the classifier made ready while the posts
     # are read; the clusters read and the authors numbered while complaints are scored; complaints.parquet
@@ -337,7 +337,7 @@ def _author_numbers(frame: pd.DataFrame) -> np.ndarray:
 
 def _read_clusters(folder: Path) -> pd.DataFrame | None:
     path = folder / "clusters.parquet"
-    if not path.exists():
+    if not tkio.artefact_exists(path):
         return None
     clusters = read_columns(path, ("platform", "post_id", "cluster", "cluster_label"), required=3,
                             dictionary=("cluster_label",))
