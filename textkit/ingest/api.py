@@ -474,10 +474,13 @@ def ingest_dir(
     rejected: list[dict] = []
     authors: list[pd.DataFrame] = []
     readers = mapping_readers(mappings)
-    with ThreadPoolExecutor(1) as hasher:  # provenance hashes the inputs while they are parsed
-        inputs = hasher.submit(_inputs, paths)
-        posts, report = read_posts(paths, crawl_time, fmt, mappings=[r.mapping for r in readers],
-                                   rejected_out=rejected, authors_out=authors, n_jobs=n_jobs)
+    posts, report = read_posts(paths, crawl_time, fmt, mappings=[r.mapping for r in readers],
+                               rejected_out=rejected, authors_out=authors, n_jobs=n_jobs)
+    # provenance hashes the inputs on a thread while the artefacts are written (both release the
+    # GIL); not while reading: worker processes are forked then, and a fork should not meet a thread
+    hasher = ThreadPoolExecutor(1)
+    inputs = hasher.submit(_inputs, paths)
+    hasher.shutdown(wait=False)
     report_dict = report.to_dict()
     out_dir.mkdir(parents=True, exist_ok=True)
     tkio.write_parquet(out_dir / "posts.parquet", posts)
