@@ -356,3 +356,16 @@ def tqdm_stub():
         def update(self, n):
             pass
     return Bar()
+
+
+def test_cli_jobs_give_the_same_artefacts(tmp_path, monkeypatch):
+    from textkit.cli import main as cli_main
+
+    monkeypatch.setattr(api, "_PARALLEL_BYTES", 0)
+    folder = Path(__file__).parent / "fixtures" / "ingest"
+    for jobs in ("1", "2"):
+        assert cli_main(["ingest", str(folder), "--out", str(tmp_path / jobs), "--jobs", jobs]) in (0, 1)
+    for name in ("posts.parquet", "ingest_report.json", "rejected.jsonl"):
+        assert (tmp_path / "1" / name).read_bytes() == (tmp_path / "2" / name).read_bytes()
+    with pytest.raises(SystemExit):
+        cli_main(["ingest", str(folder), "--out", str(tmp_path / "0"), "--jobs", "0"])

@@ -32,6 +32,9 @@ def register(subparsers) -> argparse.ArgumentParser:
                         help="a column-mapping JSON file for the generic reader (repeatable): files with "
                         "the columns it names are read with it, before any built-in reader is asked; "
                         "see docs/formats.md")
+    parser.add_argument("--jobs", type=int, metavar="N",
+                        help="worker processes for large inputs (default: one per core; 1: none, e.g. on a "
+                        "machine whose cores are busy); the output is the same")
     parser.set_defaults(func=_main, ingest_parser=parser)
     return parser
 
@@ -44,8 +47,10 @@ def _main(args: argparse.Namespace) -> int:
     if args.fmt and args.fmt not in READERS and args.fmt not in {r.name for r in readers}:
         args.ingest_parser.error(f"--format: unknown format {args.fmt!r}; formats are: "
                                  f"{', '.join(sorted(READERS))}")
+    if args.jobs is not None and args.jobs < 1:
+        args.ingest_parser.error("--jobs: give 1 or more")
     report = ingest_dir(args.paths, args.out, crawl_time=args.crawl_time, fmt=args.fmt,
-                        mappings=[r.mapping for r in readers])
+                        mappings=[r.mapping for r in readers], n_jobs=args.jobs)
     rows = [[f["file"], f["format"] or "-", f["encoding"] or "-", *(str(f[n]) for n in COUNT_FIELDS),
              str(len(f["warnings"]))] for f in report["files"]]
     total = report["total"]
