@@ -7,6 +7,7 @@ check character, card numbers from a made-up prefix completed to pass (or fail) 
 from __future__ import annotations
 
 import os
+import re
 import stat
 
 import pandas as pd
@@ -17,7 +18,9 @@ from hypothesis import strategies as st
 from textkit.redact import (
     KEY_ENV,
     KEY_FILE,
+    PATTERNS,
     PLACEHOLDERS,
+    SCREEN,
     find_pii,
     id_check_char,
     luhn_valid,
@@ -162,6 +165,17 @@ def test_series_redaction_equals_per_text_redaction(text):
     assert types.iloc[0] == sorted(set(kinds))
     assert sum(counts.values()) == len(kinds)
     assert set(counts) <= set(PLACEHOLDERS)
+
+
+@pytest.mark.parametrize("pattern", PATTERNS, ids=lambda pattern: pattern.kind)
+@settings(max_examples=200, deadline=None)
+@given(data=st.data())
+def test_every_match_passes_the_screens(pattern, data):
+    """The screens may only skip texts that cannot match: the coarse SCREEN and the pattern's own
+    screen are implied by the pattern (checked on strings the pattern's core matches)."""
+    text = data.draw(st.from_regex(pattern.core, fullmatch=True))
+    assert re.search(SCREEN, text)
+    assert re.search(pattern.screen, text)
 
 
 # ---------------------------------------------------------------- pseudonyms
