@@ -390,17 +390,26 @@ def _read_one_shared(*task) -> _FileResult:
 
 
 def _posts_from_shared(posts: pd.DataFrame | str | None) -> pd.DataFrame | None:
-    """The posts a worker left in shared memory, mapped without copying (the file is removed at
-    once; the mapping lives as long as the posts)."""
+    """The posts a worker left in shared memory, copied column by column out of the mapping (the file
+    is removed at once). A column that pointed into the mapping would keep all of it, ``raw``
+    included, alive as long as any later stage holds that column."""
     if not isinstance(posts, str):
         return posts
     try:
         with pa.memory_map(posts) as source:
-            table = pa.ipc.open_file(source).read_all()
+            mapped = pa.ipc.open_file(source).read_all()
+            table = pa.table({name: _copied(column) for name, column in zip(mapped.column_names,
+                                                                            mapped.columns, strict=True)})
+            del mapped
     finally:
         os.unlink(posts)
     frame = table.to_pandas(types_mapper=_POST_TYPES.get, ignore_metadata=True)
     return conform(frame)
+
+
+def _copied(column: pa.ChunkedArray) -> pa.Array:
+    """A column in freshly allocated buffers (concatenating with an empty array always copies)."""
+    return pa.concat_arrays([*column.chunks, pa.array([], type=column.type)])
 
 
 def _encoding_notes(source: SourceFile, file_report: FileReport) -> None:
