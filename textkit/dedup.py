@@ -175,12 +175,18 @@ def _strings(codes: np.ndarray, offsets: np.ndarray) -> list[str]:
 
 
 def _take(codes: np.ndarray, offsets: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The texts ``rows`` of a ragged array, as a new ragged array."""
+    """The texts ``rows`` of a ragged array, as a new ragged array (gathered in batches of texts, so
+    the index arrays stay small)."""
     lengths = offsets[rows + 1] - offsets[rows]
     new_offsets = np.zeros(len(rows) + 1, dtype=np.int64)
     np.cumsum(lengths, out=new_offsets[1:])
-    index = np.repeat(offsets[rows] - new_offsets[:-1], lengths) + np.arange(new_offsets[-1])
-    return codes[index], new_offsets
+    out = np.empty(new_offsets[-1], dtype=codes.dtype)
+    for lo in range(0, len(rows), _TEXT_BATCH):
+        hi = min(len(rows), lo + _TEXT_BATCH)
+        start, stop = new_offsets[lo], new_offsets[hi]
+        shift = np.repeat(offsets[rows[lo:hi]] - new_offsets[lo:hi], lengths[lo:hi])
+        out[start:stop] = codes[shift + np.arange(start, stop)]
+    return out, new_offsets
 
 
 def min_near_chars(threshold: float = THRESHOLD, ngram: int = NGRAM) -> int:
@@ -661,6 +667,7 @@ def find_duplicates(
             repost[candidates[own_lengths > repost_max_chars]] = False
         rank = time_rank(posts)
         codes, offsets, key_of_text = normalised.result()
+        del normalised  # the future would keep the arrays alive
 
     # exact: one code per distinct normalised text; a text's time is its first non-repost post
     key_codes = key_of_text[np.asarray(text_codes, dtype=np.int64)]
@@ -677,6 +684,7 @@ def find_duplicates(
     key_root = np.arange(n_keys, dtype=np.int64)
     if len(searched) > 1:
         texts = _take(codes, offsets, example[searched])  # normalised, in time order
+        del codes, offsets  # the search's own copy is all it needs
         if search is None:
             pairs = _similar_pairs(*texts, threshold=threshold, containment=containment, bands=BANDS,
                                    rows=ROWS, leaders=LEADERS, window=WINDOW, ngram=ngram, seed=seed,
