@@ -74,3 +74,12 @@ def test_abbreviated_counts_round_trip_within_rounding(tenths, unit, plus):
     assert abs(number - true_value) <= multiplier // 10 // 2
     numbers, bounds = parse_counts([text])
     assert (numbers[0], bool(bounds[0])) == (number, plus)
+
+
+def test_a_count_beyond_int64_is_no_count_and_does_not_stop_the_column():
+    assert parse_count(2**63) == (None, False)
+    assert parse_count("99999999999999999999999") == (None, False)
+    assert parse_count(2**63 - 1) == (2**63 - 1, False)
+    counts, lower = parse_counts(pd.Series([2**70, 5, "1.2万"], dtype=object))
+    assert counts.tolist() == [pd.NA, 5, 12000]
+    assert lower.tolist() == [False, False, False]

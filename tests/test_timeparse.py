@@ -216,3 +216,10 @@ def test_large_column_parses_each_distinct_value_once():
     text = pd.Series(distinct.strftime("%Y-%m-%d %H:%M:%S"))[picks].reset_index(drop=True)
     result = parse_times(text)
     assert (result.times.to_numpy() == distinct[picks].to_numpy()).all()
+
+
+def test_integers_beyond_any_float_or_unix_time_are_errors_not_crashes():
+    parsed = parse_times(pd.Series([2**64, 10**400, 1639498310], dtype=object))
+    assert parsed.times.isna().tolist() == [True, True, False]
+    assert "out of range" in parsed.errors.iloc[1]
+    assert parsed.errors.iloc[0] and pd.isna(parsed.errors.iloc[2])

@@ -26,7 +26,17 @@ _MISSING = {"", "无", "none", "null", "nan", "na", "n/a", "-", "--", "[]", "赞
 
 
 def parse_count(value: Any) -> tuple[int | None, bool]:
-    """One count: ``(value or None, is_lower_bound)``."""
+    """One count: ``(value or None, is_lower_bound)``; a count beyond the int64 range is no count."""
+    number, bound = _parse_count(value)
+    if number is not None and not -_INT64_LIMIT <= number < _INT64_LIMIT:
+        return None, False
+    return number, bound
+
+
+_INT64_LIMIT = 2**63
+
+
+def _parse_count(value: Any) -> tuple[int | None, bool]:
     if value is None or isinstance(value, bool):
         return None, False
     if isinstance(value, (int, np.integer)):

@@ -423,8 +423,13 @@ def _texts(parsed: _Parsed, uniques) -> np.ndarray:
         elif isinstance(value, (bool, np.bool_)):
             parsed.errors[i] = f"not a time: {value!r}"
         elif isinstance(value, (int, float, np.integer, np.floating)):
-            if not np.isnan(value):
-                numbers.append((i, float(value)))
+            try:
+                number = float(value)
+            except OverflowError:  # an integer beyond any float: no unix time
+                parsed.errors[i] = f"not a time: number out of range {_show(str(value))}"
+                continue
+            if not np.isnan(number):
+                numbers.append((i, number))
         elif isinstance(value, (pd.Timestamp, dt.datetime, np.datetime64)):
             stamps.append((i, pd.Timestamp(value)))
         elif isinstance(value, dt.date):
