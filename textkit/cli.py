@@ -25,7 +25,9 @@ COMMANDS: dict[str, str] = {
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser with every subcommand, or with ``only`` that one (a subcommand imports only what it
+    needs: ``textkit ingest`` does not load scikit-learn or matplotlib)."""
     parser = argparse.ArgumentParser(
         prog="textkit",
         description="Study an incident through scraped Chinese social media: ingest, prepare, cluster, "
@@ -33,13 +35,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"textkit {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module_name in COMMANDS.values():
-        importlib.import_module(module_name).register(subparsers)
+    for name, module_name in COMMANDS.items():
+        if only is None or name == only:
+            importlib.import_module(module_name).register(subparsers)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = build_parser(argv[0] if argv and argv[0] in COMMANDS else None).parse_args(argv)
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
