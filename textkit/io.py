@@ -94,9 +94,8 @@ def write_parquet_table(path: str | os.PathLike, table: pa.Table) -> Path:
     path = Path(path)
     if _write_behind is not None:
         _write_behind.submit(path, table)
-        return path
-    with atomic_path(path) as tmp:
-        pq.write_table(table, tmp, compression="zstd")
+    else:
+        _write_table_atomically(path, table)
     return path
 
 
@@ -230,9 +229,11 @@ class _WriteBehind:
     def wait(self, path: Path | None = None) -> None:
         """Wait for the write of ``path`` (or of every file); a failed write raises here."""
         with self._lock:
-            pending = list(self._writes.items()) if path is None else [
-                (path, self._writes[path])] if path in self._writes else []
-        for _, future in pending:
+            if path is None:
+                pending = list(self._writes.values())
+            else:
+                pending = [self._writes[path]] if path in self._writes else []
+        for future in pending:
             future.result()
 
     def close(self) -> None:
