@@ -19,6 +19,8 @@ from textkit.prepare import ADDED_COLUMNS, PREPARED_FILE, REPORT_FILE, load_prep
 from textkit.redact import KEY_ENV, KEY_FILE, PLACEHOLDERS, pseudonym
 from textkit.schema import COLUMN_NAMES, STRING, STRING_LIST, conform
 
+prepare_module = sys.modules["textkit.prepare"]
+
 KEY = b"test-key-not-secret"
 PHONE = "13912345678"  # invented
 LONG = ("西安一码通从早上七点开始就打不开了，地铁口排了很长的队，保安说没有绿码不能进站，"
@@ -150,7 +152,8 @@ def test_report_counts(prepared):
     assert report["tokens"] == sum(len(t) for t in prepared["tokens"])
 
 
-def test_parallel_prepare_equals_serial_and_counts_every_copy():
+def test_parallel_prepare_equals_serial_and_counts_every_copy(tmp_path, monkeypatch):
+    monkeypatch.setattr(prepare_module, "_scratch_dir", lambda needed: str(tmp_path))
     posts = invented_posts()
     copies = posts.iloc[[0, 0, 0]].assign(post_id=["c1", "c2", "c3"])  # the same text three more times
     posts = pd.concat([posts, copies], ignore_index=True)
@@ -162,6 +165,7 @@ def test_parallel_prepare_equals_serial_and_counts_every_copy():
     assert serial_report["redactions"]["PHONE"] == 5  # each post counts, not each distinct text
     assert {k: v for k, v in serial_report.items() if k != "seconds"} == {
         k: v for k, v in parallel_report.items() if k != "seconds"}
+    assert list(tmp_path.iterdir()) == []  # the workers' hand-back files are gone
 
 
 def test_plain_pandas_read_of_posts_parquet_works(tmp_path):

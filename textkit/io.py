@@ -188,6 +188,12 @@ def parquet_column_names(path: str | os.PathLike) -> list[str]:
     return table.column_names if table is not None else pq.read_schema(path).names
 
 
+def parquet_row_count(path: str | os.PathLike) -> int:
+    """Rows of a Parquet artefact, from its footer (from memory inside :func:`write_behind`)."""
+    table = _held(Path(path))
+    return table.num_rows if table is not None else pq.ParquetFile(path).metadata.num_rows
+
+
 class _WriteBehind:
     """Parquet writes on one background thread; the tables stay readable from memory meanwhile."""
 

@@ -27,9 +27,13 @@ and provenance). ``prepare_dir`` is the pipeline stage; ``textkit prepare DIR`` 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import multiprocessing
 import os
+import shutil
 import sys
+import tempfile
+import threading
 import time
 import types
 from collections import Counter
@@ -81,6 +85,7 @@ def prepare(
     key: bytes | None = None,
     key_dir: str | os.PathLike | None = None,
     backend: str = "fast",
+    tokenizer: Tokenizer | None = None,
     n_jobs: int | None = None,
     near_threshold: float = NEAR_THRESHOLD,
     near_min_chars: int | None = None,
@@ -91,7 +96,8 @@ def prepare(
     Each distinct text is processed once; large inputs are split over ``n_jobs`` processes (default:
     all cores from 20,000 distinct texts on), and so is the near-duplicate search. ``key`` is the
     pseudonym key (default: :func:`textkit.redact.pseudonym_key` of ``key_dir``). When ``report`` is a
-    dict it is filled with counts and per-step timings.
+    dict it is filled with counts and per-step timings. ``tokenizer`` replaces the default one of
+    ``backend`` (its dictionaries may still be loading on a thread: see :func:`warm_up`).
     """
     if "text" not in posts.columns:
         raise ValueError("prepare needs a `text` column (a posts.parquet table)")
@@ -104,6 +110,10 @@ def prepare(
         steps.update()
 
     started = time.perf_counter()
+    if tokenizer is None:
+        tokenizer = Tokenizer(backend=backend)
+        if parallel_jobs(n_jobs, len(posts)) > 1:
+            start_preload(tokenizer)
     df = posts.reset_index(drop=True)  # copy-on-write: the caller's frame is never changed
     del posts  # replaced columns are freed as soon as nobody else holds the input (prepare_dir holds none)
     text_missing = df["text"].isna().to_numpy()
@@ -115,7 +125,6 @@ def prepare(
     encoded = pc.dictionary_encode(text_array(pa.array(df["text"].array)))  # missing text → ""
     texts, rows = encoded.dictionary, encoded.indices
     codes = rows.to_numpy(zero_copy_only=False)
-    tokenizer = Tokenizer(backend=backend)
     table = _map_texts(texts, tokenizer=tokenizer, key=key if redact else None, n_jobs=n_jobs,
                        meanwhile=(lambda: _redact_other_columns(df, key)) if redact else None)
     per_text = np.bincount(codes, minlength=len(texts))
@@ -241,47 +250,82 @@ def _present_types(counts: np.ndarray) -> pa.Array:
     return pa.ListArray.from_arrays(pa.array(offsets), names.take(pa.array(np.nonzero(present)[1])))
 
 
+def start_preload(tokenizer: Tokenizer) -> threading.Thread:
+    """Load ``tokenizer``'s dictionaries and compile the cleaning patterns on a thread, while the caller
+    reads and encodes its input; the text workers are forked only once this is done."""
+    def load() -> None:
+        with contextlib.suppress(Exception):  # _map_texts loads again in the main thread and raises there
+            _preload(tokenizer)
+
+    thread = threading.Thread(target=load, name="textkit-preload", daemon=True)
+    thread.start()
+    return thread
+
+
+_PRELOAD_LOCK = threading.Lock()
+
+
+def _preload(tokenizer: Tokenizer) -> None:
+    with _PRELOAD_LOCK:  # a second caller waits for the first one's work instead of repeating it
+        tokenizer.preload()
+        preload_cleaning()
+
+
 def _map_texts(texts: pa.Array, *, tokenizer: Tokenizer, key: bytes | None, n_jobs: int | None,
                meanwhile: Callable[[], None] | None = None) -> pa.Table:
     """:func:`prepare_texts` over ``jobs`` forked processes; ``meanwhile`` runs here while they work.
 
     The workers inherit ``texts`` and get only the bounds of their piece (pickling an Arrow slice
-    would send its whole buffer); each piece comes back as an Arrow IPC stream, read without a copy.
+    would send its whole buffer); each piece comes back as an Arrow IPC file in a temporary folder
+    (in memory, ``/dev/shm``, when it has room), memory-mapped here: no copy through a pipe. Pieces are
+    small (8 per process) so that no process idles long at the end.
     """
     jobs = parallel_jobs(n_jobs, len(texts))
     if jobs == 1:
         if meanwhile is not None:
             meanwhile()
         return prepare_texts(texts, tokenizer=tokenizer, key=key)
-    tokenizer.preload()
-    preload_cleaning()
-    size = -(-len(texts) // (jobs * 4))
+    _preload(tokenizer)
+    size = -(-len(texts) // (jobs * 8))
     bounds = [(start, min(size, len(texts) - start)) for start in range(0, len(texts), size)]
+    folder = tempfile.mkdtemp(prefix="textkit-prepare-", dir=_scratch_dir(texts.nbytes * 5))
     global _WORKER_OPTIONS
-    _WORKER_OPTIONS = {"texts": texts, "tokenizer": tokenizer, "key": key}
+    _WORKER_OPTIONS = {"texts": texts, "tokenizer": tokenizer, "key": key, "folder": folder}
     try:
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
             pieces = pool.imap(_prepare_piece, bounds)
             if meanwhile is not None:
                 meanwhile()
-            streams = list(tqdm(pieces, total=len(bounds), desc="texts", unit="chunk", disable=None,
-                                leave=False))
+            tables = [pa.ipc.open_file(pa.memory_map(path)).read_all()
+                      for path in tqdm(pieces, total=len(bounds), desc="texts", unit="chunk", disable=None,
+                                       leave=False)]
     finally:
         _WORKER_OPTIONS = None
-    return pa.concat_tables(pa.ipc.open_stream(pa.py_buffer(stream)).read_all() for stream in streams)
+        shutil.rmtree(folder, ignore_errors=True)  # the mappings keep the data until the tables go
+    return pa.concat_tables(tables)
+
+
+def _scratch_dir(needed: int) -> str | None:
+    """``/dev/shm`` when it exists and has room for ``needed`` bytes twice over, else the default."""
+    try:
+        stats = os.statvfs("/dev/shm")
+    except OSError:
+        return None
+    return "/dev/shm" if stats.f_bavail * stats.f_frsize > 2 * needed else None
 
 
 _WORKER_OPTIONS: dict | None = None
 
 
-def _prepare_piece(bounds: tuple[int, int]) -> bytes:
+def _prepare_piece(bounds: tuple[int, int]) -> str:
     assert _WORKER_OPTIONS is not None
     options = dict(_WORKER_OPTIONS)
+    folder = options.pop("folder")
     table = prepare_texts(options.pop("texts").slice(*bounds), **options)
-    sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, table.schema) as writer:
+    path = os.path.join(folder, f"{bounds[0]}.arrow")
+    with pa.OSFile(path, "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
         writer.write_table(table)
-    return sink.getvalue().to_pybytes()
+    return path
 
 
 def _report(df: pd.DataFrame, counts: Counter, redacted: bool, tokens, timings: dict) -> dict:
@@ -347,9 +391,12 @@ def prepare_dir(analysis_dir: str | os.PathLike, *, redact: bool = True, backend
     if not tkio.artefact_exists(posts_path):
         raise FileNotFoundError(f"{posts_path} not found: run `textkit ingest … --out {folder}` first")
     report: dict = {}
+    tokenizer = Tokenizer(backend=backend)
+    if parallel_jobs(n_jobs, tkio.parquet_row_count(posts_path)) > 1:
+        start_preload(tokenizer)  # while the posts are read
     columns = None if not redact else [c for c in tkio.parquet_column_names(posts_path) if c != "raw"]
     prepared = prepare(_read_posts(posts_path, columns), redact=redact, key_dir=folder.resolve().parent,
-                       backend=backend, n_jobs=n_jobs, near_threshold=near_threshold,
+                       tokenizer=tokenizer, n_jobs=n_jobs, near_threshold=near_threshold,
                        near_min_chars=near_min_chars, report=report)
     write_prepared(folder / PREPARED_FILE, prepared)
     stable = {k: v for k, v in report.items() if k != "seconds"}
