@@ -375,7 +375,8 @@ def _read_posts(path: Path, columns: list[str] | None) -> pd.DataFrame:
     go at once, so that its ``raw`` column is freed as soon as the file is on disk."""
     table = tkio.read_parquet_table(path, columns)
     tkio.release(path, wait=False)
-    return conform(table.to_pandas())
+    # list columns stay Arrow lists (numpy would make an array object per row and conform undo it)
+    return conform(table.to_pandas(types_mapper=lambda t: pd.ArrowDtype(t) if pa.types.is_list(t) else None))
 
 
 def prepare_dir(analysis_dir: str | os.PathLike, *, redact: bool = True, backend: str = "fast",
