@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import stat
+from collections import Counter
 
 import pandas as pd
 import pytest
@@ -165,6 +166,36 @@ def test_series_redaction_equals_per_text_redaction(text):
     assert types.iloc[0] == sorted(set(kinds))
     assert sum(counts.values()) == len(kinds)
     assert set(counts) <= set(PLACEHOLDERS)
+
+
+PIECES = [
+    "电话13912345678", "１３９１２３４５６７８", f"证{FAKE_ID}", FAKE_ID, f"单{wrong_check(FAKE_ID)}",
+    "订单号", "QQ 123456", "ＱＱ：１２３４５６", "vx abcdef", "陕A12345", "a@example.invalid",
+    "a％b@example.invalid", f"卡{FAKE_CARD_16}", FAKE_CARD_19, "一码通崩了", "，", " ", "1234567",
+    "\x00", "８", "x",
+]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(PIECES), max_size=5).map("".join), max_size=8))
+def test_column_redaction_equals_redacting_each_text_alone(texts):
+    """Texts are searched together (joined by a separator): nothing may leak from one text to the next,
+    e.g. a numbering word at the end of one text vetoing an ID number at the start of the next."""
+    redacted, types, counts = redact_series(pd.Series(texts, dtype=STRING))
+    expected = [redact_text(text) for text in texts]
+    assert redacted.tolist() == [text for text, _ in expected]
+    assert types.tolist() == [sorted(set(kinds)) for _, kinds in expected]
+    assert counts == Counter(kind for _, kinds in expected for kind in kinds)
+
+
+@pytest.mark.parametrize("texts", [
+    ["QQ 123456 QQ", "123456 QQ 654321"],  # glued, the first text's QQ word would take the next number
+    ["电话13912345678 139", "12345678 电话13912345679"],  # glued, 139 + 1234 5678 would be a phone
+    [f"证{FAKE_ID} 订单号", FAKE_ID],  # glued, the numbering word would veto the ID number
+])
+def test_neighbouring_texts_do_not_complete_each_others_matches(texts):
+    redacted = redact_series(pd.Series(texts, dtype=STRING))[0]
+    assert redacted.tolist() == [redact(text) for text in texts]
 
 
 @pytest.mark.parametrize("pattern", PATTERNS, ids=lambda pattern: pattern.kind)

@@ -32,11 +32,13 @@ import hashlib
 import os
 import re
 import secrets
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
+from itertools import accumulate
 from pathlib import Path
 
 import numpy as np
@@ -120,15 +122,22 @@ class _Pattern:
 
     def spans(self, text: str) -> Iterable[tuple[int, int]]:
         for match in self.regex.finditer(text):
-            start, end = match.span(self.group)
-            if self.check is not None and not self.check(re.sub(r"[^0-9Xx]", "", match.group(self.group))):
-                continue
-            if self.numbering_context_vetoes and _NUMBERING.search(text[max(0, start - 8):start]):
-                continue
-            yield start, end
+            if self.accepts(match, text, 0):
+                yield match.span(self.group)
+
+    def accepts(self, match: re.Match, text: str, text_start: int) -> bool:
+        """Whether a match of :attr:`regex` in ``text`` (whose own text begins at ``text_start``: see
+        :func:`_find_many`) is personal data: its checksum holds and no numbering word precedes it."""
+        if self.check is not None and not self.check(_NOT_CHECKED.sub("", match.group(self.group))):
+            return False
+        if self.numbering_context_vetoes:
+            start = match.start(self.group)
+            return not _NUMBERING.search(text, max(text_start, start - 8), start)
+        return True
 
 
 _NUMBERING = re.compile(NOT_PERSONAL + "$")
+_NOT_CHECKED = re.compile("[^0-9Xx]")
 _MENTION = re.compile(MENTION)
 # Full-width forms of the characters the patterns look at (digits, letters, @ . - + _ ( ) and space);
 # other full-width punctuation (，！？) changes no match, so such texts are searched as they are.
@@ -197,14 +206,7 @@ def redact_text(text: str, kinds: Iterable[str] | None = None) -> tuple[str, lis
 
 def _redact(text: str, patterns: Iterable[_Pattern]) -> tuple[str, list[str]]:
     spans = _find(text, patterns)
-    if not spans:
-        return text, []
-    pieces, last = [], 0
-    for kind, start, end in spans:
-        pieces += [text[last:start], f"<{kind}>"]
-        last = end
-    pieces.append(text[last:])
-    return "".join(pieces), [kind for kind, _, _ in spans]
+    return _replace_spans(text, spans), [kind for kind, _, _ in spans]
 
 
 def redact(text: str) -> str:
@@ -229,41 +231,93 @@ def redact_arrow(texts: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, pa.Array,
     """Redact a pyarrow string array: (redacted ``large_string`` array with nulls as ``""``,
     ``list<string>`` of the placeholder types put into each text in order, counts per type).
 
-    Only texts that pass the vectorised :data:`SCREEN` go through Python regexes, and only those of the
-    patterns whose own screen they pass; each distinct text is redacted once.
+    Same result as :func:`redact_text` on each text. One vectorised pass picks the texts that pass
+    :data:`SCREEN` or hold a full-width character the patterns read; each distinct one of them is
+    then screened per pattern (:attr:`_Pattern.screen`, vectorised) and searched with Python's regexes
+    only for the patterns whose screen it passes, all such texts of a pattern in one search
+    (:func:`_find_many`).
     """
     array = text_array(texts)
-    probe = fullwidth_to_halfwidth_arrow(array)
-    hits = pc.match_substring_regex(probe, SCREEN)
     counts: Counter = Counter()
     lengths = np.zeros(len(array), dtype=np.int32)
+    hits = pc.match_substring_regex(array, f"{SCREEN}|{_FULLWIDTH_IN_PATTERNS.pattern}")
     if not len(array) or not pc.any(hits).as_py():
         return array, list_array(lengths, []), counts
-    probe = pc.filter(probe, hits)
-    screened = np.zeros(len(probe), dtype=np.int64)  # bit i: the text passes pattern i's screen
-    for bit, pattern in enumerate(PATTERNS):
-        screened |= pc.match_substring_regex(probe, pattern.screen).to_numpy(zero_copy_only=False).astype(
-            np.int64) << bit
-    passed = screened > 0
-    hits = pc.replace_with_mask(hits, hits, pa.array(passed))
-    screened = screened[passed]
-    if not len(screened):
-        return array, list_array(lengths, []), counts
-    patterns_of = {mask: tuple(p for bit, p in enumerate(PATTERNS) if mask >> bit & 1)
-                   for mask in np.unique(screened).tolist()}
-    cache: dict[str, tuple[str, list[str]]] = {}
-    redacted, flat = [], []
     positions = np.flatnonzero(hits.to_numpy(zero_copy_only=False))
-    for position, mask, value in zip(positions, screened.tolist(), pc.filter(array, hits).to_pylist(),
-                                     strict=True):
-        if value not in cache:
-            cache[value] = _redact(value, patterns_of[mask])
-        text, found = cache[value]
-        redacted.append(text)
-        counts.update(found)
-        lengths[position] = len(found)
-        flat += found
-    return replace_where(array, hits, redacted), list_array(lengths, flat), counts
+    encoded = pc.dictionary_encode(pc.filter(array, hits))  # each distinct text is searched once
+    originals = encoded.dictionary
+    wide = pc.match_substring_regex(originals, _FULLWIDTH_IN_PATTERNS.pattern)
+    searched = originals  # what _find searches: half-width forms where the patterns read full-width ones
+    if pc.any(wide).as_py():
+        searched = replace_where(originals, wide, fullwidth_to_halfwidth_arrow(pc.filter(originals, wide)))
+    screened = np.zeros(len(searched), dtype=np.int64)  # bit i: the text passes pattern i's screen
+    for bit, pattern in enumerate(PATTERNS):
+        screened |= pc.match_substring_regex(searched, pattern.screen).to_numpy(
+            zero_copy_only=False).astype(np.int64) << bit
+    spans = _find_many(searched.to_pylist(), screened)
+    if not spans:
+        return array, list_array(lengths, []), counts
+    found = sorted(spans)  # distinct texts with personal data, in order
+    values = originals.take(pa.array(found)).to_pylist()
+    redacted = [_replace_spans(value, spans[index]) for index, value in zip(found, values, strict=True)]
+    kinds = [[kind for kind, _, _ in spans[index]] for index in found]
+    slot = np.full(len(originals), -1, dtype=np.int64)
+    slot[found] = np.arange(len(found))
+    slots = slot[encoded.indices.to_numpy(zero_copy_only=False)]
+    changed = slots >= 0
+    slots = slots[changed]
+    mask = np.zeros(len(array), dtype=bool)
+    mask[positions[changed]] = True
+    flat = [kind for s in slots.tolist() for kind in kinds[s]]
+    lengths[positions[changed]] = np.array([len(k) for k in kinds], dtype=np.int32)[slots]
+    counts.update(flat)
+    values = pa.array(redacted, type=pa.large_string()).take(pa.array(slots))
+    return pc.replace_with_mask(array, pa.array(mask), values), list_array(lengths, flat), counts
+
+
+_SEPARATOR = "\x00"  # joins the texts of one search: no pattern consumes it, look-arounds see a text edge
+
+
+def _find_many(texts: list[str], screened: np.ndarray) -> dict[int, list[tuple[str, int, int]]]:
+    """:func:`_find` of many texts (already in half-width forms), as ``{index: spans}`` for the texts
+    with personal data; pattern ``i`` only searches the texts with bit ``i`` of ``screened`` set.
+
+    The texts of a pattern are joined by :data:`_SEPARATOR` and searched at once: since no match can
+    hold the separator and the patterns' look-arounds treat it like the edge of a text, the matches
+    are exactly those of a search in each text.
+    """
+    taken: dict[int, list[tuple[str, int, int]]] = {}
+    for bit, pattern in enumerate(PATTERNS):
+        indices = np.flatnonzero(screened >> bit & 1).tolist()
+        if not indices:
+            continue
+        selected = [texts[i] for i in indices]
+        starts = [0, *accumulate(len(text) + 1 for text in selected[:-1])]  # where each text begins
+        joined = _SEPARATOR.join(selected)
+        for match in pattern.regex.finditer(joined):
+            k = bisect_right(starts, match.start()) - 1
+            text_start = starts[k]
+            if not pattern.accepts(match, joined, text_start):
+                continue
+            start, end = match.span(pattern.group)
+            start, end = start - text_start, end - text_start
+            spans = taken.setdefault(indices[k], [])
+            if not any(start < t_end and t_start < end for _, t_start, t_end in spans):
+                spans.append((pattern.kind, start, end))
+    for spans in taken.values():
+        spans.sort(key=lambda span: span[1])
+    return taken
+
+
+def _replace_spans(text: str, spans: list[tuple[str, int, int]]) -> str:
+    """``text`` with each ``(kind, start, end)`` span (sorted, non-overlapping) replaced by ``<kind>``."""
+    pieces, last = [], 0
+    for kind, start, end in spans:
+        pieces += [text[last:start], f"<{kind}>"]
+        last = end
+    pieces.append(text[last:])
+    return "".join(pieces)
+
 
 
 # ---------------------------------------------------------------- pseudonyms
