@@ -49,7 +49,9 @@ n-gram cosine search on the sample's ground truth (precision, recall, seconds);
 
 from __future__ import annotations
 
+import itertools
 import math
+import mmap
 import multiprocessing
 import os
 from collections.abc import Callable
@@ -82,6 +84,7 @@ _ROTATION = np.uint32(0x9E3779B1)  # added per bin of distance when an empty bin
 _BATCH = 50_000  # texts per signature batch: keeps the per-shingle arrays small and in cache
 _TEXT_BATCH = 100_000  # texts per batch when normalising
 _PAIR_BATCH = 250_000  # candidate pairs checked at once
+_FILTER_BATCH = 65_536  # candidate pairs whose signatures are compared at once (in cache)
 _WORKERS = min(4, os.cpu_count() or 1)  # processes for signatures, LSH bands and exact checks …
 _PARALLEL_MIN_TEXTS = 100_000  # … when at least this many texts are searched
 
@@ -286,62 +289,72 @@ def _sorted_unique(values: np.ndarray, kind: str | None = None) -> np.ndarray:
     return values[np.r_[True, values[1:] != values[:-1]]] if len(values) else values
 
 
-def _band_code(band: int) -> np.ndarray:
-    """A dense code of each row's values in one band (equal values, equal codes; band ``b`` takes the
-    bins ``b``, ``b + bands``, …): a :func:`_fork_map` task."""
-    signatures, bands, rows = _FORK_STATE["signatures"], *_FORK_STATE["shape"]
+def _band_code(signatures: np.ndarray, band: int, bands: int, rows: int) -> np.ndarray:
+    """A dense code of each row's values in one band (equal values, equal codes, numbered in order of
+    first appearance; band ``b`` takes the bins ``b``, ``b + bands``, …)."""
     block = signatures[:, band::bands][:, :rows].astype(np.uint64)
     key = block[:, 0].copy()
     for r in range(1, rows):
         key ^= block[:, r] << np.uint64(32)
         _mix(key)
-    return np.asarray(pd.factorize(key)[0], dtype=np.int64)
+    return np.asarray(pd.factorize(key)[0], dtype=np.int32)
 
 
 def _bucket_pairs(codes: np.ndarray, following: np.ndarray, leaders: int, window: int,
                   neighbours: int) -> tuple[np.ndarray, np.ndarray]:
-    """The pairs ``(later, earlier)`` one band proposes (see :func:`candidate_pairs`), possibly repeated."""
-    position = np.arange(len(codes))
-    order = np.argsort(codes, kind="stable")
+    """The pairs ``(later, earlier)`` one band proposes (see :func:`candidate_pairs`), possibly repeated,
+    as int32 row indices. Only rows that share their bucket are sorted."""
+    sizes = np.bincount(codes)
+    shared = np.nonzero(sizes[codes] >= 2)[0].astype(np.int32 if len(codes) < 2**31 else np.int64)
+    order = shared[np.argsort(codes[shared], kind="stable")]  # by bucket, rows in index order
     sorted_codes = codes[order]
+    position = np.arange(len(order), dtype=np.int32)
     first = np.r_[True, sorted_codes[1:] != sorted_codes[:-1]]
-    start = np.maximum.accumulate(np.where(first, position, 0))
+    start = np.maximum.accumulate(np.where(first, position, np.int32(0)))
     rank_in_bucket = position - start
     later_parts, earlier_parts = [], []
     for k in range(leaders):
-        later = rank_in_bucket > k
+        later = np.nonzero(rank_in_bucket > k)[0]
         later_parts.append(order[later])
         earlier_parts.append(order[start[later] + k])
     for k in range(1, window + 1):
-        later = rank_in_bucket >= leaders + k  # the row k before is not one of the leaders
+        later = np.nonzero(rank_in_bucket >= leaders + k)[0]  # the row k before is not one of the leaders
         later_parts.append(order[later])
-        earlier_parts.append(order[position[later] - k])
+        earlier_parts.append(order[later - k])
     # inside a bucket too big for the leaders to cover, rows that also share the next band sit side by side
-    large = np.bincount(codes)[codes] > leaders + 1
-    if neighbours and large.any():
-        rows_in_large = position[large]
-        next_codes = following[large]
-        combined = codes[large] * (int(next_codes.max()) + 1) + next_codes  # < n², fits in int64
-        order = rows_in_large[np.argsort(combined, kind="stable")]  # ties stay in row order
+    large = shared[sizes[codes[shared]] > leaders + 1]
+    if neighbours and len(large):
+        next_codes = following[large].astype(np.int64)
+        combined = codes[large].astype(np.int64) * (int(next_codes.max()) + 1) + next_codes  # < n², int64
+        order = large[np.argsort(combined, kind="stable")]  # ties stay in row order
+        order_codes = codes[order]
         for k in range(1, neighbours + 1):
-            a, b = order[k:], order[:-k]
-            same = codes[a] == codes[b]
-            a, b = a[same], b[same]
+            same = np.nonzero(order_codes[k:] == order_codes[:-k])[0]
+            a, b = order[same + k], order[same]
             later_parts.append(np.maximum(a, b))
             earlier_parts.append(np.minimum(a, b))
     return np.concatenate(later_parts), np.concatenate(earlier_parts)
 
 
-def _band_pairs(band: int) -> np.ndarray:
-    """Sorted distinct pairs of one band that ``keep`` keeps, as ``later * n + earlier`` (a
-    :func:`_fork_map` task)."""
-    band_codes, keep = _FORK_STATE["band_codes"], _FORK_STATE["keep"]
-    later, earlier = _bucket_pairs(band_codes[band], band_codes[(band + 1) % len(band_codes)],
-                                   *_FORK_STATE["buckets"])
-    if keep is not None:
-        kept = keep(later, earlier)
-        later, earlier = later[kept], earlier[kept]
-    return _sorted_unique(later * len(band_codes[band]) + earlier)
+def _band_pairs(band_range: tuple[int, int]) -> np.ndarray:
+    """Sorted distinct pairs that the bands ``lo:hi`` propose and ``keep`` keeps, as ``later * n +
+    earlier`` (a :func:`_fork_map` task; each band's codes are computed here, with those of the band
+    after the range, which the last band orders its large buckets by)."""
+    signatures, keep = _FORK_STATE["signatures"], _FORK_STATE["keep"]
+    bands, rows, leaders, window, neighbours = _FORK_STATE["shape"]
+    lo, hi = band_range
+    n = len(signatures)
+    codes = {band % bands: _band_code(signatures, band % bands, bands, rows) for band in range(lo, hi + 1)}
+    runs = [np.zeros(0, dtype=np.int64)]
+    for band in range(lo, hi):
+        later, earlier = _bucket_pairs(codes[band], codes[(band + 1) % bands], leaders, window,
+                                       neighbours)
+        if keep is not None:
+            kept = np.nonzero(keep(later, earlier))[0]
+            later, earlier = later[kept], earlier[kept]
+        runs.append(_sorted_unique(later.astype(np.int64) * n + earlier))
+    # sorted runs: the stable sort (timsort) merges them in linear time
+    return _sorted_unique(np.concatenate(runs), kind="stable")
 
 
 def candidate_pairs(
@@ -358,13 +371,12 @@ def candidate_pairs(
 
     ``keep(later, earlier)`` (a boolean mask) drops pairs band by band, before the pairs of all bands
     are merged (cheaper than filtering the merged pairs, same result); ``workers`` processes work on
-    the bands."""
+    contiguous ranges of bands, each merging its own bands' pairs."""
     n = len(signatures)
-    band_codes = _fork_map(_band_code, list(range(bands)), workers, signatures=signatures,
-                           shape=(bands, rows))
-    runs = _fork_map(_band_pairs, list(range(bands)), workers, band_codes=band_codes, keep=keep,
-                     buckets=(leaders, window, neighbours))
-    # sorted runs: the stable sort (timsort) merges them in linear time
+    groups = max(1, min(workers, bands))
+    edges = [bands * g // groups for g in range(groups + 1)]
+    runs = _fork_map(_band_pairs, list(itertools.pairwise(edges)), workers, signatures=signatures, keep=keep,
+                     shape=(bands, rows, leaders, window, neighbours))
     code = _sorted_unique(np.concatenate([np.zeros(0, dtype=np.int64), *runs]), kind="stable")
     index = np.int32 if n < 2**31 else np.int64
     return np.stack([(code // n).astype(index), (code % n).astype(index)], axis=1)
@@ -463,25 +475,52 @@ def shingle_overlaps(
 _HIGH_BITS = np.uint64(0x7F7F7F7F7F7F7F7F)
 
 
-def _packed_low_bytes(signatures: np.ndarray) -> list[np.ndarray]:
-    """The lowest byte of each bin, eight bins to a uint64 word: one contiguous array per word (padded
-    with zero bytes, which always agree), so that comparing two rows is a few 1-d gathers."""
-    n, k = signatures.shape
-    padded = np.zeros((n, -(-k // 8) * 8), dtype=np.uint8)
-    padded[:, :k] = signatures.astype(np.uint8)
-    words = padded.view(np.uint64)
-    return [np.ascontiguousarray(words[:, w]) for w in range(words.shape[1])]
+def _shared_array(shape: int | tuple[int, ...], dtype: type) -> np.ndarray:
+    """A zeroed array in anonymous shared memory: what forked workers write into it, this process sees
+    (large results are not pickled back)."""
+    count = int(np.prod(shape))
+    dtype = np.dtype(dtype)
+    buffer = mmap.mmap(-1, max(1, count * dtype.itemsize))  # MAP_SHARED | MAP_ANONYMOUS
+    return np.frombuffer(buffer, dtype=dtype, count=count).reshape(shape)
 
 
-def _differing_bytes(words: list[np.ndarray], a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Number of bins whose low bytes differ between rows ``a`` and rows ``b``."""
-    differ = np.zeros(len(a), dtype=np.int16)
-    for word in words:
-        x = word.take(a) ^ word.take(b)
-        x = ((x & _HIGH_BITS) + _HIGH_BITS) | x  # the high bit of each byte is set iff the byte is not 0
-        x &= ~_HIGH_BITS
-        differ += np.bitwise_count(x)
-    return differ
+class _Records:
+    """Per text, the lowest byte of each MinHash bin (b-bit MinHash, b = 8: agreement ≈ J + (1 − J) / 256)
+    and its shingle count, packed into whole uint64 words, so that comparing two texts reads one cache
+    line per text. Forked workers fill in the bytes (:meth:`fill`)."""
+
+    def __init__(self, shingles: np.ndarray, bins: int):
+        self.bins, n = bins, len(shingles)
+        width = -(-(bins + 2) // 8) * 8  # bytes: the bins, zero padding, a uint16 count at the end
+        self.bytes = _shared_array((n, width), np.uint8)
+        self.words = self.bytes.view(f"V{width}").reshape(n)
+        self.bytes[:, -2:].view(np.uint16)[:, 0] = np.minimum(shingles, 0xFFFF)
+        self.shingles = shingles.astype(np.float32) if shingles.max(initial=0) >= 0xFFFF else None
+
+    def fill(self, lo: int, signatures: np.ndarray) -> None:
+        self.bytes[lo:lo + len(signatures), :self.bins] = signatures.astype(np.uint8)
+
+    def compare(self, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Shingle counts (float32) of texts ``a`` and ``b`` and the number of bins whose low bytes
+        differ."""
+        x = self.words.take(a).view(np.uint64).reshape(len(a), -1)
+        y = self.words.take(b).view(np.uint64).reshape(len(b), -1)
+        if self.shingles is None:
+            count_a = (x[:, -1] >> np.uint64(48)).astype(np.float32)
+            count_b = (y[:, -1] >> np.uint64(48)).astype(np.float32)
+        else:  # texts of 2^16 − 1 shingles or more: the packed counts are capped
+            count_a, count_b = self.shingles.take(a), self.shingles.take(b)
+        x ^= y
+        x[:, -1] &= np.uint64(0xFFFF_FFFF_FFFF)  # not the counts
+        y = x & _HIGH_BITS
+        y += _HIGH_BITS
+        y |= x  # the high bit of each byte is set iff the byte is not 0
+        y &= ~_HIGH_BITS
+        bits = np.bitwise_count(y)
+        differ = bits[:, 0].astype(np.int16)
+        for w in range(1, bits.shape[1]):
+            differ += bits[:, w]
+        return count_a, count_b, differ
 
 
 def _similar_pairs(codes: np.ndarray, offsets: np.ndarray, *, threshold: float, containment: float | None,
@@ -491,33 +530,38 @@ def _similar_pairs(codes: np.ndarray, offsets: np.ndarray, *, threshold: float, 
     if n < 2:
         return np.zeros((0, 2), dtype=np.int64)
     workers = (_WORKERS if n_jobs is None else max(1, n_jobs)) if n >= _PARALLEL_MIN_TEXTS else 1
-    chunks = [(lo, min(n, lo + _BATCH)) for lo in range(0, n, _BATCH)]
-    signed = _fork_map(_signature_chunk, chunks, workers, codes=codes, offsets=offsets,
-                       params=(bands * rows, ngram, seed))
-    signatures = np.concatenate([part[0] for part in signed])
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.concatenate([np.diff(part[1].indptr) for part in signed]), out=indptr[1:])
-    indices = np.concatenate([part[1].indices for part in signed])
-    matrix = sp.csr_matrix((np.ones(len(indices), dtype=np.int8), indices, indptr), shape=(n, 2**31))
-    matrix.has_canonical_format = True  # each chunk's rows are sorted and without duplicates
-    del signed, indices
-    shingles = (np.diff(offsets) - ngram + 1).astype(np.float32)  # = set size unless a 3-gram repeats
-    low_bytes = _packed_low_bytes(signatures)  # b-bit MinHash (b = 8): agreement ≈ J + (1 − J) / 256
     bins = bands * rows
+    shingles = np.diff(offsets) - ngram + 1  # = set size unless a 3-gram repeats
+    # the workers write signatures, packed low bytes and each chunk's shingle sets into shared memory
+    signatures = _shared_array((n, bins), np.uint32)
+    records = _Records(shingles, bins)
+    slots = np.zeros(n + 1, dtype=np.int64)  # where each text's shingle ids may go: its shingle count
+    np.cumsum(shingles, out=slots[1:])
+    ids = _shared_array(int(slots[-1]), np.int64)  # sorted distinct 31-bit shingle ids per text
+    set_sizes = _shared_array(n, np.int64)
+    chunks = [(lo, min(n, lo + _BATCH)) for lo in range(0, n, _BATCH)]
+    _fork_map(_signature_chunk, chunks, workers, codes=codes, offsets=offsets, slots=slots, ngram=ngram,
+              seed=seed, signatures=signatures, records=records, ids=ids, set_sizes=set_sizes)
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(set_sizes, out=indptr[1:])
+    for lo, hi in chunks:  # each chunk's sets lie at the start of its slots: close the gaps (in place)
+        ids[indptr[lo]:indptr[hi]] = ids[slots[lo]:slots[lo] + indptr[hi] - indptr[lo]]
+    matrix = sp.csr_matrix((np.ones(indptr[-1], dtype=np.int8), ids[:indptr[-1]], indptr), shape=(n, 2**31),
+                           copy=False)
+    matrix.has_canonical_format = True  # each row sorted and without duplicates
+    del set_sizes, slots
 
     def worth_checking(later: np.ndarray, earlier: np.ndarray) -> np.ndarray:
         """Pairs whose sizes allow a near pair and whose signatures agree on enough bins: the estimate
         may fall ``ESTIMATE_MARGIN`` below the lowest Jaccard a near pair of their sizes has."""
-        first, second = shingles[later], shingles[earlier]
-        lowest = _lowest_near_jaccard(np.minimum(first, second), np.maximum(first, second), threshold,
-                                      containment)
-        reachable = np.nonzero(np.isfinite(lowest))[0]
-        needed = np.ceil((lowest[reachable] - ESTIMATE_MARGIN) * bins - 1e-9)
         keep = np.zeros(len(later), dtype=bool)
-        for lo in range(0, len(reachable), _PAIR_BATCH):
-            batch = reachable[lo:lo + _PAIR_BATCH]
-            agree = bins - _differing_bytes(low_bytes, later[batch], earlier[batch])
-            keep[batch] = agree >= needed[lo:lo + _PAIR_BATCH]
+        for lo in range(0, len(later), _FILTER_BATCH):  # batches small enough to stay in cache
+            batch = slice(lo, lo + _FILTER_BATCH)
+            first, second, differ = records.compare(later[batch], earlier[batch])
+            lowest = _lowest_near_jaccard(np.minimum(first, second), np.maximum(first, second), threshold,
+                                          containment)
+            needed = np.ceil((lowest - ESTIMATE_MARGIN) * bins - 1e-9)  # inf: sizes rule it out
+            keep[batch] = bins - differ >= needed
         return keep
 
     pairs = candidate_pairs(signatures, bands=bands, rows=rows, leaders=leaders, window=window,
@@ -529,14 +573,21 @@ def _similar_pairs(codes: np.ndarray, offsets: np.ndarray, *, threshold: float, 
     return pairs[np.concatenate([np.zeros(0, dtype=bool), *near])]
 
 
-def _signature_chunk(bounds: tuple[int, int]) -> tuple[np.ndarray, sp.csr_matrix]:
-    """MinHash signatures and the shingle matrix of the texts ``lo:hi`` (a :func:`_fork_map` task)."""
+def _signature_chunk(bounds: tuple[int, int]) -> None:
+    """MinHash signatures, their packed low bytes and the shingle sets of the texts ``lo:hi``, written
+    into the shared arrays (a :func:`_fork_map` task): the sets at the start of the chunk's slots."""
     lo, hi = bounds
-    codes, offsets = _FORK_STATE["codes"], _FORK_STATE["offsets"]
-    num_perm, ngram, seed = _FORK_STATE["params"]
+    state = _FORK_STATE
+    codes, offsets, ngram = state["codes"], state["offsets"], state["ngram"]
     local_offsets = offsets[lo:hi + 1] - offsets[lo]
-    signatures, ids = _signatures(codes[offsets[lo]:offsets[hi]], local_offsets, num_perm, ngram, seed)
-    return signatures, _shingle_matrix(ids, np.diff(local_offsets) - ngram + 1)
+    signatures, ids = _signatures(codes[offsets[lo]:offsets[hi]], local_offsets, state["signatures"].shape[1],
+                                  ngram, state["seed"])
+    state["signatures"][lo:hi] = signatures
+    state["records"].fill(lo, signatures)
+    matrix = _shingle_matrix(ids, np.diff(local_offsets) - ngram + 1)
+    start = state["slots"][lo]
+    state["ids"][start:start + matrix.nnz] = matrix.indices
+    state["set_sizes"][lo:hi] = np.diff(matrix.indptr)
 
 
 def _near_chunk(bounds: tuple[int, int]) -> np.ndarray:
