@@ -4,6 +4,7 @@ search (vs value by value), and a CSV whose quotes never close leaves the Arrow 
 
 from __future__ import annotations
 
+import gc
 import json
 import re
 import tempfile
@@ -369,3 +370,22 @@ def test_cli_jobs_give_the_same_artefacts(tmp_path, monkeypatch):
         assert (tmp_path / "1" / name).read_bytes() == (tmp_path / "2" / name).read_bytes()
     with pytest.raises(SystemExit):
         cli_main(["ingest", str(folder), "--out", str(tmp_path / "0"), "--jobs", "0"])
+
+
+def test_the_one_pass_reader_leaves_no_cycles_behind(tmp_path):
+    """A broken line's error must not hold the reader's frame (and so every parsed value) in a
+    reference cycle: the cycle collector, paused while reading, would then walk all of them."""
+    path = write_lines(tmp_path / "tweet_spider_by_keyword_20220125220000.jsonl", ODD_LINES)
+    lines = records.json_lines(open_source(path))
+    assert lines is not None and lines.broken
+    for _, _, error in lines.broken:
+        assert error.__traceback__ is None and error.__context__ is None
+    del lines
+    gc.collect()
+    gc.disable()
+    try:
+        read_all(path, "nghuyong-jsonl")
+        assert not [o for o in gc.get_objects()
+                    if type(o) is dict and o is not TWEET and o.get("mblogid") == TWEET["mblogid"]]
+    finally:
+        gc.enable()
