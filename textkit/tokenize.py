@@ -12,10 +12,12 @@ lower-cased (ASCII) and dropped when they are a stop word (``data/lexicon/stopwo
 punctuation or symbols, a number, or a single character not on the allow-list
 (``data/lexicon/single_chars.txt``: 崩, 卡, 慢, 饿 …).
 
-jieba and jieba-rs segment Chinese identically, but they treat runs that mix ASCII letters or digits with
-``. _ % + # & -`` differently (jieba cuts ``t.cn`` into ``t . cn``, jieba-rs keeps it whole). The fast
-backend therefore hands the few texts containing such a run to jieba, so the tokens are identical to
-the reference everywhere (``tests/test_tokenize.py`` checks it on real posts).
+jieba and jieba-rs segment Chinese identically once both weigh words against the same total (runs of
+a repeated character tie, and the rounding of the total decides the tie), but they treat runs that mix
+ASCII letters or digits with ``. _ % + # & -`` differently (jieba cuts ``t.cn`` into ``t . cn``,
+jieba-rs keeps it whole): the fast backend splits such tokens as jieba does, and segments texts with
+characters outside the Basic Multilingual Plane block by block, so the tokens are identical to the
+reference everywhere (``tests/test_tokenize.py`` checks it on real posts).
 """
 
 from __future__ import annotations
@@ -55,9 +57,8 @@ OUTSIDE_BLOCKS_KEPT = "[\u3400-\u4DBF\u9FD6-\u9FFF\uF900-\uFAFF]"
 SPECIAL = re.compile(r"(\[" + EMOTION_NAME + r"\])|" + PLACEHOLDER + "|" + MENTION_SPAN)
 # jieba splits ASCII runs the HMM meets with this regex (finalseg.re_skip); jieba-rs keeps them whole
 JIEBA_SKIP = re.compile(r"([a-zA-Z0-9]+(?:\.\d+)?%?)")
-# Texts where the two break ties differently (a character repeated 3+ times) or treat characters
-# outside the Basic Multilingual Plane differently: these go to jieba itself.
-REFERENCE_ONLY = re.compile(r"([\u3400-\u9fff])\1\1|[\U00010000-\U0010ffff]")
+# jieba-rs treats characters outside the Basic Multilingual Plane (emoji) between blocks differently
+OUTSIDE_BMP = re.compile(r"[\U00010000-\U0010ffff]")
 _ASCII_PUNCT_RUN = re.compile(r"[A-Za-z0-9][!-/:-@\[-`{-~]|[!-/:-@\[-`{-~][A-Za-z0-9]")
 NUMBER = re.compile(r"^[0-9０-９]+(?:[.,:：/][0-9]+)*[%％万亿kKwW]?$|^[0-9]+(?:号|点|天|岁|个)?$")
 HAS_WORD_CHAR = re.compile("[0-9A-Za-z\u3400-\u9fff\uf900-\ufaff]")  # real characters: RE2 reads it too
@@ -105,16 +106,20 @@ def _jieba(userdict: str | None):
     return tokenizer
 
 
-def _default_frequencies(words: set[str]) -> dict[str, int]:
-    """Frequencies of ``words`` in jieba's default dictionary (read without building jieba's prefix dict)."""
+def _default_frequencies(words: set[str]) -> tuple[dict[str, int], int]:
+    """Frequencies of ``words`` in jieba's default dictionary (read without building jieba's prefix dict),
+    and the frequencies of its repeated entries: jieba adds every line to its total, jieba-rs keeps one
+    record per word and sums those."""
     import jieba
 
-    if not words:
-        return {}
     with jieba.get_dict_file() as fh:
         data = fh.read().decode("utf-8")
-    alternatives = "|".join(map(re.escape, sorted(words, key=len, reverse=True)))
-    return {word: int(freq) for word, freq in re.findall(rf"^({alternatives}) ([0-9]+)", data, re.MULTILINE)}
+    last: dict[str, int] = {}
+    total = 0
+    for word, freq in re.findall(r"^(\S+) ([0-9]+)", data, re.MULTILINE):
+        last[word] = int(freq)
+        total += int(freq)
+    return {word: last[word] for word in words if word in last}, total - sum(last.values())
 
 
 @lru_cache(maxsize=4)
@@ -122,17 +127,19 @@ def _rjieba(userdict: str | None):
     import rjieba
 
     tokenizer = rjieba.Jieba()
-    if userdict:
-        entries = read_userdict(userdict)
-        defaults = _default_frequencies({word for word, _, _ in entries})
-        for word, freq, tag in entries:
-            # an entry without frequency gets jieba's suggested one (needs the reference dictionary)
-            tokenizer.add_word(word, freq if freq is not None else _jieba(userdict).FREQ[word], tag)
-        overwritten = sum(defaults.values())
-        # jieba's add_word adds a new frequency to the total without taking the replaced one off;
-        # jieba-rs takes it off. A word that cannot occur in text restores jieba's total.
-        if overwritten:
-            tokenizer.add_word(TOTAL_BALANCE_WORD, overwritten, None)
+    entries = read_userdict(userdict) if userdict else []
+    current, balance = _default_frequencies({word for word, _, _ in entries})
+    for word, freq, tag in entries:
+        # an entry without frequency gets jieba's suggested one (needs the reference dictionary)
+        freq = freq if freq is not None else _jieba(userdict).FREQ[word]
+        tokenizer.add_word(word, freq, tag)
+        balance += current.get(word, 0)
+        current[word] = freq
+    # jieba's total counts the repeated lines of its dictionary, and its add_word adds a new frequency
+    # without taking the replaced one off; jieba-rs does neither. A word that cannot occur in text gives
+    # jieba-rs jieba's total, so that near-ties (runs of a repeated character) round and break alike.
+    if balance:
+        tokenizer.add_word(TOTAL_BALANCE_WORD, balance, None)
     return tokenizer
 
 
@@ -177,21 +184,16 @@ class Tokenizer:
         """Raw segmentation of one text (no filters, no special-token handling)."""
         if self.backend == "jieba":
             return _jieba(self.userdict).lcut(text, HMM=self.hmm)
-        if REFERENCE_ONLY.search(text):
+        if OUTSIDE_BMP.search(text):
             return self._cut_by_block(text)
         return self._cut_fast(text)
 
     def _cut_by_block(self, text: str) -> list[str]:
-        """jieba's own block loop; blocks where the backends break ties differently go to jieba."""
+        """jieba's own block loop: blocks by jieba-rs, the text between them by jieba's rules."""
         out: list[str] = []
         for i, block in enumerate(HAN_BLOCK.split(text)):
-            if not block:
-                continue
-            if i % 2:
-                out += (_jieba(self.userdict).lcut(block, HMM=self.hmm) if REFERENCE_ONLY.search(block)
-                        else self._cut_fast(block))
-                continue
-            out += _cut_between_blocks(block)
+            if block:
+                out += self._cut_fast(block) if i % 2 else _cut_between_blocks(block)
         return out
 
     def _cut_fast(self, text: str) -> list[str]:
@@ -329,43 +331,88 @@ class Tokenizer:
     def _piece_tokens(self, pieces: pa.Array) -> pa.Array:
         """Filtered tokens (``list<string>``) of distinct pieces: blocks, ``[表情]`` codes, stray brackets.
 
-        Plain blocks are joined by newlines (a block boundary for jieba and jieba-rs alike) and cut in
-        one call; the tokens are filtered per distinct token. Other pieces take the one-text path.
+        Blocks are segmented together (:meth:`_cut_filtered`); the other pieces take the one-text path.
         """
-        other = "[\\[\\]]|^$"
-        if self.backend == "fast":  # blocks that need a fix-up after jieba-rs (see cut)
-            other += "|^[\\x00-\\x7f]*$|" + _ASCII_PUNCT_RUN.pattern
-        plain = pc.invert(pc.match_substring_regex(pieces, other)).to_numpy(zero_copy_only=False)
-        if self.backend == "fast":  # a block never holds astral characters: only tied repeats remain
-            plain &= ~_repeats_thrice(pieces)
+        plain = pc.invert(pc.match_substring_regex(pieces, "[\\[\\]]|^$")).to_numpy(zero_copy_only=False)
         candidates = np.flatnonzero(plain)
-        texts = pieces.take(pa.array(candidates)).to_pylist()
-        batch = self._cut_filtered(texts)
-        others = np.setdiff1d(np.arange(len(pieces)), candidates, assume_unique=True)
+        batch = self._cut_filtered(pieces.take(pa.array(candidates)))
+        others = np.flatnonzero(~plain)
         rest = pa.array([self.tokenize(t) for t in pieces.take(pa.array(others)).to_pylist()],
                         type=pa.list_(pa.string()))
         order = np.concatenate((candidates, others))
         return pa.concat_arrays([batch, rest]).take(pa.array(np.argsort(order, kind="stable")))
 
-    def _cut_filtered(self, blocks: list[str]) -> pa.Array:
-        """Filtered tokens of plain blocks, segmented in one call (``list<string>``, one list per block)."""
-        if not blocks:
+    def _cut_filtered(self, blocks: pa.Array) -> pa.Array:
+        """Filtered tokens of blocks (``large_string``), segmented in one call (``list<string>``, one list
+        per block).
+
+        The blocks are joined by newlines (a block boundary for jieba and jieba-rs alike) and cut once;
+        keep, form and jieba's split of mixed ASCII runs are decided once per distinct token.
+        """
+        if len(blocks) == 0:
             return pa.array([], type=pa.list_(pa.string()))
-        joined = "\n".join(blocks)
-        if self.backend == "jieba":
-            tokens = pa.array(_jieba(self.userdict).lcut(joined, HMM=self.hmm), type=pa.string())
-        else:
-            tokens = pa.array(_rjieba(self.userdict).cut(joined, self.hmm), type=pa.string())
+        whole = pa.LargeListArray.from_arrays(pa.array([0, len(blocks)], pa.int64()), blocks)
+        tokens = self._cut_joined(pc.binary_join(whole, pa.scalar("\n", pa.large_string())))
         newline = pc.equal(tokens, "\n").to_numpy(zero_copy_only=False)
         if int(newline.sum()) != len(blocks) - 1:  # never seen; stay correct anyway
-            return pa.array([self._filter(self.cut(b)) for b in blocks], type=pa.list_(pa.string()))
-        block_of = np.cumsum(newline)
+            return pa.array([self._filter(self.cut(block)) for block in blocks.to_pylist()],
+                            type=pa.list_(pa.string()))
         encoded = pc.dictionary_encode(tokens)
-        forms = self._filter_forms(encoded.dictionary).take(encoded.indices)
-        kept = pc.and_(pc.not_equal(forms, ""), pa.array(~newline)).to_numpy(zero_copy_only=False)
-        lengths = np.bincount(block_of[kept], minlength=len(blocks))
-        offsets = np.concatenate(([0], np.cumsum(lengths))).astype(np.int32)
-        return pa.ListArray.from_arrays(pa.array(offsets), forms.filter(pa.array(kept)))
+        forms = self._token_forms(encoded.dictionary.cast(pa.string())).take(encoded.indices)
+        per_token = np.diff(forms.offsets.to_numpy())
+        per_block = np.bincount(np.cumsum(newline), weights=per_token, minlength=len(blocks))
+        offsets = np.concatenate(([0], np.cumsum(per_block))).astype(np.int32)
+        return pa.ListArray.from_arrays(pa.array(offsets), forms.flatten())
+
+    def _cut_joined(self, joined: pa.Array) -> pa.Array:
+        """Raw tokens of the one text of ``joined`` (``large_string``) as a ``large_string`` array.
+
+        The tokens partition the text, so the array is its UTF-8 bytes with offsets from the token lengths
+        (no conversion string by string).
+        """
+        text = joined[0].as_py()
+        if self.backend == "jieba":
+            tokens = _jieba(self.userdict).lcut(text, HMM=self.hmm)
+        else:
+            tokens = _rjieba(self.userdict).cut(text, self.hmm)
+        size = int(np.frombuffer(joined.buffers()[1], dtype=np.int64)[1])
+        utf8 = np.frombuffer(joined.buffers()[2], dtype=np.uint8, count=size)
+        char_starts = np.append(np.flatnonzero((utf8 & 0xC0) != 0x80), size)
+        lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
+        if int(lengths.sum()) != len(text):  # never seen; stay correct anyway
+            return pa.array(tokens, type=pa.large_string())
+        offsets = char_starts[np.concatenate(([0], np.cumsum(lengths)))]
+        return pa.Array.from_buffers(pa.large_string(), len(tokens),
+                                     [None, pa.py_buffer(offsets), joined.buffers()[2]])
+
+    def _token_forms(self, tokens: pa.Array) -> pa.ListArray:
+        """Filtered forms (``list<string>``) of each distinct raw token: none when dropped, one, or several
+        where jieba cuts a jieba-rs token further (runs mixing ASCII letters or digits with
+        ``. _ % + # & -`` that are not dictionary words)."""
+        forms = self._filter_forms(tokens)
+        counts = pc.not_equal(forms, "").to_numpy(zero_copy_only=False).astype(np.int64)
+        cut_further: dict[int, list[str]] = {}
+        if self.backend == "fast":
+            fast = _rjieba(self.userdict)
+            screen = pc.and_(pc.string_is_ascii(tokens),
+                             pc.match_substring_regex(tokens, _ASCII_PUNCT_RUN.pattern))
+            for index in np.flatnonzero(screen.to_numpy(zero_copy_only=False)).tolist():
+                token = tokens[index].as_py()
+                pieces = [piece for piece in JIEBA_SKIP.split(token) if piece]
+                if len(pieces) > 1 and not fast.has_word(token):
+                    cut_further[index] = self._filter(pieces)
+                    counts[index] = len(cut_further[index])
+        offsets = np.concatenate(([0], np.cumsum(counts)))
+        source = np.zeros(offsets[-1], dtype=np.int64)  # slot → position in forms + the further cuts
+        single = np.flatnonzero(counts == 1)
+        source[offsets[single]] = single
+        position = len(forms)
+        for index, pieces in cut_further.items():
+            source[offsets[index]:offsets[index + 1]] = np.arange(position, position + len(pieces))
+            position += len(pieces)
+        extra = pa.array([piece for pieces in cut_further.values() for piece in pieces], type=pa.string())
+        values = pa.concat_arrays([forms, extra]).take(pa.array(source))
+        return pa.ListArray.from_arrays(pa.array(offsets.astype(np.int32)), values)
 
     def _filter_forms(self, tokens: pa.Array) -> pa.Array:
         """:meth:`keep` and the normalised form, vectorised: each token's form, ``""`` when dropped."""
@@ -408,29 +455,6 @@ class Tokenizer:
         if self.backend == "fast":
             _rjieba(self.userdict)
         _jieba(self.userdict)
-
-
-def _repeats_thrice(array: pa.Array) -> np.ndarray:
-    """Which texts of a ``large_string`` array hold a character of U+3400–U+9FFF three times in a row
-    (:data:`REFERENCE_ONLY` without the astral part), found on the UTF-8 bytes: such a character is
-    three bytes with a lead byte E3–E9, and no continuation byte looks like a lead byte."""
-    found = np.zeros(len(array), dtype=bool)
-    if len(array) == 0:
-        return found
-    offsets = np.frombuffer(array.buffers()[1], dtype=np.int64)[array.offset:array.offset + len(array) + 1]
-    data = np.frombuffer(array.buffers()[2], dtype=np.uint8)[:offsets[-1]]
-    window = data[offsets[0]:max(offsets[0], len(data) - 8)]  # where nine bytes still fit
-    lead = np.flatnonzero((window >= 0xE3) & (window <= 0xE9)) + offsets[0]
-    code = ((data[lead].astype(np.int32) & 0x0F) << 12 | (data[lead + 1].astype(np.int32) & 0x3F) << 6
-            | (data[lead + 2].astype(np.int32) & 0x3F))
-    same = (code >= 0x3400) & (code <= 0x9FFF)
-    for shift in (3, 6):
-        for byte in range(3):
-            same &= data[lead + byte] == data[lead + shift + byte]
-    starts = lead[same]
-    text = np.searchsorted(offsets, starts, side="right") - 1
-    found[text[starts + 9 <= offsets[text + 1]]] = True
-    return found
 
 
 def _cut_between_blocks(text: str) -> list[str]:
