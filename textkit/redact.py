@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 from itertools import accumulate
+from operator import mul
 from pathlib import Path
 
 import numpy as np
@@ -71,7 +72,10 @@ NOT_PERSONAL = (
 
 def id_check_char(first17: str) -> str:
     """The 18th character of a 身份证 number (ISO 7064 MOD 11-2)."""
-    return ID_CHECK[sum(int(c) * w for c, w in zip(first17, ID_WEIGHTS, strict=True)) % 11]
+    if len(first17) != len(ID_WEIGHTS):
+        raise ValueError(f"an ID number has {len(ID_WEIGHTS)} digits before its check character: {first17!r}")
+    # the weighted sum of the ASCII codes less that of the "0"s: one C-level pass instead of 17 int() calls
+    return ID_CHECK[(sum(map(mul, _ascii_digits(first17).encode(), ID_WEIGHTS)) - _ID_ZEROS) % 11]
 
 
 def valid_id_number(number: str) -> bool:
@@ -89,13 +93,21 @@ def valid_id_number(number: str) -> bool:
 
 def luhn_valid(number: str) -> bool:
     """True when a digit string passes the Luhn check."""
-    total = 0
-    for i, ch in enumerate(reversed(number)):
-        d = int(ch)
-        if i % 2 == 1:
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return total % 10 == 0
+    from_right = _ascii_digits(number)[::-1]
+    # every second digit from the right doubled (digit sum of the double), then all digits summed
+    digits = (from_right[::2] + from_right[1::2].translate(_LUHN_DOUBLED)).encode()
+    return (sum(digits) - ord("0") * len(digits)) % 10 == 0
+
+
+_ID_ZEROS = ord("0") * sum(ID_WEIGHTS)
+_LUHN_DOUBLED = str.maketrans("0123456789", "0246813579")
+
+
+def _ascii_digits(number: str) -> str:
+    """A digit string in ASCII digits (other Unicode digits converted; a non-digit raises ValueError)."""
+    if number.isascii() and number.isdigit():
+        return number
+    return "".join(str(int(c)) for c in number)
 
 
 @dataclass(frozen=True)
