@@ -375,19 +375,33 @@ def repost_chains(texts: pd.Series) -> pd.DataFrame:
 
 
 def repost_chains_arrow(array: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
-    """:func:`repost_chains` on a pyarrow string array: (own words, chain depth, quoted text) arrays."""
+    """:func:`repost_chains` on a pyarrow string array: (own words, chain depth, quoted text) arrays.
+
+    Only the texts with a ``//@`` go through the regexes; the others are their own words.
+    """
     array = text_array(array)
+    own = pc.utf8_trim_whitespace(array)
+    depth = np.zeros(len(array), dtype=np.int64)
+    quoted = empty_strings(len(array))
     has_chain = pc.match_substring(array, CHAIN_SPLIT)
-    own = pc.utf8_trim_whitespace(pc.replace_substring_regex(array, "(?s)//@.*$", ""))
-    depth = pc.count_substring_regex(array, CHAIN_LINK)
-    if not pc.any(has_chain).as_py():
-        return own, depth, pa.array([""] * len(array), type=pa.large_string())
-    chain = pc.replace_substring_regex(pc.filter(array, has_chain), "(?s)^.*?//@", "//@", max_replacements=1)
-    quoted = pc.replace_substring_regex(chain, "^" + CHAIN_LINK, "")
-    quoted = pc.replace_substring_regex(quoted, "[ ]*" + CHAIN_LINK + "[ ]*", " // ")
-    quoted = pc.replace_substring_regex(pc.utf8_trim_whitespace(quoted), "^(?: // )+|(?: // )+$", "")
-    empty = pa.array([""] * len(array), type=pa.large_string())
-    return own, depth, replace_where(empty, has_chain, quoted)
+    if not len(array) or not pc.any(has_chain).as_py():
+        return own, pa.array(depth), quoted
+    chained = pc.filter(array, has_chain)
+    own = replace_where(own, has_chain, pc.utf8_trim_whitespace(
+        pc.replace_substring_regex(chained, "(?s)//@.*$", "")))
+    depth[np.flatnonzero(has_chain.to_numpy(zero_copy_only=False))] = pc.count_substring_regex(
+        chained, CHAIN_LINK).to_numpy()
+    chain = pc.replace_substring_regex(chained, "(?s)^.*?//@", "//@", max_replacements=1)
+    quote = pc.replace_substring_regex(chain, "^" + CHAIN_LINK, "")
+    quote = pc.replace_substring_regex(quote, "[ ]*" + CHAIN_LINK + "[ ]*", " // ")
+    quote = pc.replace_substring_regex(pc.utf8_trim_whitespace(quote), "^(?: // )+|(?: // )+$", "")
+    return own, pa.array(depth), replace_where(quoted, has_chain, quote)
+
+
+def empty_strings(length: int) -> pa.Array:
+    """A ``large_string`` array of ``length`` empty strings."""
+    return pa.LargeStringArray.from_buffers(length, pa.py_buffer(np.zeros(length + 1, dtype=np.int64)),
+                                            pa.py_buffer(b""))
 
 
 def extract_topics(text: str) -> list[str]:
