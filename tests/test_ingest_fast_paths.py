@@ -329,7 +329,7 @@ def test_any_two_unclosed_quotes_read_as_row_by_row(tmp_path_factory, texts, dat
 
 def shared_leftovers() -> set[str]:
     folder = Path(api._SHARED_DIR or tempfile.gettempdir())
-    return {p.name for p in folder.glob("textkit-ingest-*.arrow")}
+    return {p.name for p in folder.glob("textkit-ingest-*")}
 
 
 def test_workers_hand_posts_over_through_shared_memory_and_leave_nothing(monkeypatch):

@@ -10,9 +10,10 @@ import json
 import multiprocessing
 import os
 import re
+import shutil
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import NamedTuple
 
@@ -335,8 +336,8 @@ def _read_all(tasks: list[tuple], sizes: list[int], n_jobs: int | None, bar) -> 
 
     Large inputs (64 MB or more) of several files are read by ``n_jobs`` worker processes (None:
     one per core), the largest files first; their posts come back through shared memory as Arrow
-    tables (no pickling). The results, and so the output bytes, are the same as reading the files
-    one after another.
+    columns (no pickling, no copy), taken over as soon as a worker finishes a file. The results, and
+    so the output, are the same as reading the files one after another.
     """
     jobs = min((os.cpu_count() or 1) if n_jobs is None else n_jobs, len(tasks))
     if jobs < 2 or sum(sizes) < _PARALLEL_BYTES or not hasattr(os, "fork"):
@@ -347,21 +348,27 @@ def _read_all(tasks: list[tuple], sizes: list[int], n_jobs: int | None, bar) -> 
     # fork: workers start at once with every reader the caller registered; spawn and forkserver
     # would run the caller's main script again (a script without a __main__ guard would break)
     pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"))
-    futures = {i: pool.submit(_read_one_shared, *tasks[i]) for i in sorted(range(len(tasks)),
-                                                                           key=lambda i: -sizes[i])}
+    index = {pool.submit(_read_one_shared, *tasks[i]): i for i in sorted(range(len(tasks)),
+                                                                       key=lambda i: -sizes[i])}
+    done: dict[int, _FileResult] = {}
+    taken = 0
     try:
-        for i, size in enumerate(sizes):
-            result = futures.pop(i).result()
-            yield result._replace(posts=_posts_from_shared(result.posts))
-            bar.update(size)
+        for future in as_completed(index):
+            i = index.pop(future)
+            result = future.result()
+            done[i] = result._replace(posts=_posts_from_shared(result.posts))
+            bar.update(sizes[i])
+            while taken in done:
+                yield done.pop(taken)
+                taken += 1
     finally:  # stopped early (an error, the caller gave up): remove what the other workers left behind
-        for future in futures.values():
+        for future in index:
             future.cancel()
         pool.shutdown(wait=True)
-        for future in futures.values():
+        for future in index:
             left = future.result().posts if not future.cancelled() and future.exception() is None else None
             if isinstance(left, str):
-                os.unlink(left)
+                shutil.rmtree(left, ignore_errors=True)
 
 
 _SHARED_DIR = "/dev/shm" if os.path.isdir("/dev/shm") else None  # RAM-backed where there is one
@@ -370,46 +377,46 @@ _POST_TYPES = {pa.string(): STRING, pa.large_string(): STRING, pa.int64(): DTYPE
 
 
 def _read_one_shared(*task) -> _FileResult:
-    """:func:`_read_one` in a worker process: the posts go into an Arrow file in shared memory and
-    the result names that file (moving a pickled table through a pipe costs several copies)."""
+    """:func:`_read_one` in a worker process: the posts go into shared memory, one Arrow file per
+    column in a folder the result names (moving a pickled table through a pipe costs several copies)."""
     result = _read_one(*task)
     if result.posts is None:
         return result
     table = pa.Table.from_pandas(result.posts, preserve_index=False)
     try:  # no room in shared memory: the posts travel pickled instead
-        handle, name = tempfile.mkstemp(dir=_SHARED_DIR, prefix="textkit-ingest-", suffix=".arrow")
+        folder = tempfile.mkdtemp(dir=_SHARED_DIR, prefix="textkit-ingest-")
     except OSError:
         return result
     try:
-        with os.fdopen(handle, "wb") as file, pa.ipc.new_file(file, table.schema) as writer:
-            writer.write_table(table)
+        for position, (name, column) in enumerate(zip(table.column_names, table.columns, strict=True)):
+            single = pa.table({name: column})
+            with (pa.OSFile(os.path.join(folder, f"{position}.arrow"), "wb") as file,
+                  pa.ipc.new_file(file, single.schema) as writer):
+                writer.write_table(single)
     except OSError:
-        os.unlink(name)
+        shutil.rmtree(folder, ignore_errors=True)
         return result
-    return result._replace(posts=name)
+    return result._replace(posts=folder)
 
 
 def _posts_from_shared(posts: pd.DataFrame | str | None) -> pd.DataFrame | None:
-    """The posts a worker left in shared memory, copied column by column out of the mapping (the file
-    is removed at once). A column that pointed into the mapping would keep all of it, ``raw``
-    included, alive as long as any later stage holds that column."""
+    """The posts a worker left in shared memory (the folder is removed at once).
+
+    The columns stay where the worker wrote them, each in its own mapping: a column keeps only its
+    own file alive (``raw`` is freed with the last table that holds it, not with the first column a
+    later stage keeps), and nothing is copied."""
     if not isinstance(posts, str):
         return posts
+    columns = {}
     try:
-        with pa.memory_map(posts) as source:
-            mapped = pa.ipc.open_file(source).read_all()
-            table = pa.table({name: _copied(column) for name, column in zip(mapped.column_names,
-                                                                            mapped.columns, strict=True)})
-            del mapped
+        for path in sorted(Path(posts).iterdir(), key=lambda path: int(path.stem)):
+            with pa.memory_map(str(path)) as source:
+                single = pa.ipc.open_file(source).read_all()
+            columns[single.column_names[0]] = single.column(0)
     finally:
-        os.unlink(posts)
-    frame = table.to_pandas(types_mapper=_POST_TYPES.get, ignore_metadata=True)
+        shutil.rmtree(posts, ignore_errors=True)
+    frame = pa.table(columns).to_pandas(types_mapper=_POST_TYPES.get, ignore_metadata=True)
     return conform(frame)
-
-
-def _copied(column: pa.ChunkedArray) -> pa.Array:
-    """A column in freshly allocated buffers (concatenating with an empty array always copies)."""
-    return pa.concat_arrays([*column.chunks, pa.array([], type=column.type)])
 
 
 def _encoding_notes(source: SourceFile, file_report: FileReport) -> None:
