@@ -49,6 +49,7 @@ class Rule:
     pattern: str
     replacement: str = ""
     doc: str = ""
+    screen: str = ""  # RE2 regex matching every text the rule changes (default: ``pattern``)
 
     @property
     def regex(self) -> re.Pattern:
@@ -95,7 +96,11 @@ remove_fold_markers = Rule(
     "fold_markers", r"(?:\.{2,}|…+)?(?:展开全文|收起全文)[cd]?|(?:\.{3}|…+)全文", " ",
     "truncation markers `展开全文`, `收起全文`, `...全文`",
 )
-normalize_whitespace_runs = Rule("whitespace", WS + "+", " ", "whitespace runs → one space")
+_WS_NOT_SPACE = "[\\t\\n\\r\\f\\v\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+normalize_whitespace_runs = Rule(
+    "whitespace", WS + "+", " ", "whitespace runs → one space",
+    screen=f"{WS}{WS}|{_WS_NOT_SPACE}",  # a text whose runs are all one plain space stays as it is
+)
 
 
 def decode_html_entities(text: str) -> str:
@@ -185,14 +190,6 @@ DEFAULT_STEPS: tuple[Step, ...] = (
     normalize_whitespace,
 )
 
-# Screens: a non-Rule step only runs on texts that match its screen (the others cannot change).
-_SCREENS: dict[Step, Callable[[], str]] = {
-    decode_html_entities: lambda: "&",
-    fullwidth_to_halfwidth: lambda: "[\uff01-\uff5e\u3000]",
-    to_simplified: _traditional_pattern,
-}
-
-
 class Pipeline:
     """Cleaning steps applied in order; call on one string or use :meth:`apply` on a column."""
 
@@ -216,17 +213,24 @@ class Pipeline:
     def apply_arrow(self, array: pa.Array | pa.ChunkedArray) -> pa.Array:
         """Clean a pyarrow string array without nulls; returns a ``large_string`` array.
 
-        Consecutive :class:`Rule` steps share one screening pass: only the texts that match one of
-        their patterns go through the substitutions.
+        Steps with a screen (a regex matching every text the step can change: a :class:`Rule`'s
+        pattern, ``&`` for entities, the traditional characters for OpenCC …) run in runs of
+        consecutive such steps: one vectorised pass picks the texts that match any screen of the run,
+        and only those go through its steps. A text that matches none is left alone by the first
+        step, hence by the next, and so on. Other steps (full-width forms, trimming, plain functions)
+        run on every text.
         """
         array = text_array(array)
-        steps = list(self.steps)
-        while steps:
-            rules = []
-            while steps and isinstance(steps[0], Rule):
-                rules.append(steps.pop(0))
-            array = _apply_rules(rules, array) if rules else _apply_step(steps.pop(0), array)
-        return array
+        screened: list[Step] = []
+        for step in self.steps:
+            for part in _vectorised_parts(step):
+                if _screen(part) is not None:
+                    screened.append(part)
+                    continue
+                array = _apply_screened(screened, array)
+                screened = []
+                array = _apply_everywhere(part, array)
+        return _apply_screened(screened, array)
 
 
 def make_pipeline(*steps: Step) -> Pipeline:
@@ -260,9 +264,46 @@ def text_array(array: pa.Array | pa.ChunkedArray) -> pa.Array:
     return pc.fill_null(array, "") if array.null_count else array
 
 
+def _trim(text: str) -> str:
+    """Leading and trailing whitespace removed (the vectorised half of :func:`normalize_whitespace`)."""
+    return text.strip()
+
+
+def _vectorised_parts(step: Step) -> tuple[Step, ...]:
+    """``step`` as the vectorised pipeline runs it: whitespace runs (screened), then trimming (not)."""
+    return (normalize_whitespace_runs, _trim) if step is normalize_whitespace else (step,)
+
+
+def _screen(step: Step) -> str | None:
+    """RE2 regex matching every text ``step`` can change, or None when it runs on every text."""
+    if isinstance(step, Rule):
+        return step.screen or step.pattern
+    if step is decode_html_entities:
+        return "&"
+    if step is to_simplified:
+        return _traditional_pattern()
+    return None
+
+
+def _apply_screened(steps: list[Step], array: pa.Array) -> pa.Array:
+    """Screened steps in order, only on the texts that match one of their screens."""
+    if not steps:
+        return array
+    hits = pc.match_substring_regex(array, "|".join(f"(?:{_screen(step)})" for step in steps))
+    if not pc.any(hits).as_py():
+        return array
+    subset = pc.filter(array, hits)
+    steps = list(steps)
+    while steps:
+        rules = []
+        while steps and isinstance(steps[0], Rule):
+            rules.append(steps.pop(0))
+        subset = _apply_rules(rules, subset) if rules else _apply_function(steps.pop(0), subset)
+    return replace_where(array, hits, subset)
+
+
 def _apply_rules(rules: list[Rule], array: pa.Array) -> pa.Array:
-    screen = "|".join(f"(?:{rule.pattern})" for rule in rules)
-    hits = pc.match_substring_regex(array, screen)
+    hits = pc.match_substring_regex(array, "|".join(f"(?:{rule.screen or rule.pattern})" for rule in rules))
     if not pc.any(hits).as_py():
         return array
     subset = pc.filter(array, hits)
@@ -276,21 +317,23 @@ def replace_where(array: pa.Array, mask: pa.Array, values: pa.Array | list[str])
     return pc.replace_with_mask(array, mask, pa.array(values, type=pa.large_string()))
 
 
-def _apply_step(step: Step, array: pa.Array) -> pa.Array:
-    if step is normalize_whitespace:
-        return pc.utf8_trim_whitespace(normalize_whitespace_runs.apply_arrow(array))
-    if step is fullwidth_to_halfwidth:
-        return fullwidth_to_halfwidth_arrow(array)
-    screen = _SCREENS.get(step)
-    if screen is None:
-        return pa.array([step(v) for v in array.to_pylist()], type=pa.large_string())
-    hits = pc.match_substring_regex(array, screen())
+def _apply_function(step: Step, array: pa.Array) -> pa.Array:
+    """A screened non-:class:`Rule` step, on the texts that match its screen."""
+    hits = pc.match_substring_regex(array, _screen(step))
     if not pc.any(hits).as_py():
         return array
     subset = pc.filter(array, hits).to_pylist()
     if step is to_simplified:
         return replace_where(array, hits, _t2s_many(subset))
     return replace_where(array, hits, [step(v) for v in subset])
+
+
+def _apply_everywhere(step: Step, array: pa.Array) -> pa.Array:
+    if step is _trim:
+        return pc.utf8_trim_whitespace(array)
+    if step is fullwidth_to_halfwidth:
+        return fullwidth_to_halfwidth_arrow(array)
+    return pa.array([step(v) for v in array.to_pylist()], type=pa.large_string())
 
 
 _BATCH_SEPARATOR = "\x1e"  # ASCII record separator: OpenCC leaves it alone
