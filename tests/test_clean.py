@@ -169,8 +169,8 @@ def test_pipeline_is_idempotent(text):
 
 
 def test_clean_series_equals_clean_text_and_fills_missing():
-    texts = [NOISY, "一碼通", "&lt;b&gt;", "  a  b ", "ＡＢＣ　１２３", "a\tb\nc\u00a0d", "看網頁鏈接", "x&nbsp;y", "",
-             None]
+    texts = [NOISY, "一碼通", "&lt;b&gt;", "  a  b ", "ＡＢＣ　１２３", "a\tb\nc\u00a0d", "看網頁鏈接",
+             "x&nbsp;y", "", None]
     cleaned = clean_series(pd.Series(texts, index=range(10, 20)))
     assert cleaned.dtype == STRING
     assert list(cleaned.index) == list(range(10, 20))
