@@ -334,6 +334,7 @@ def shared_leftovers() -> set[str]:
 
 def test_workers_hand_posts_over_through_shared_memory_and_leave_nothing(monkeypatch):
     monkeypatch.setattr(api, "_PARALLEL_BYTES", 0)  # the fixtures are small: read them in parallel anyway
+    monkeypatch.setattr(api, "_LOCAL_BYTES", 0)  # … and in the workers
     folder = Path(__file__).parent / "fixtures" / "ingest"
     before = shared_leftovers()
     serial, report = read_posts([folder], n_jobs=1)
@@ -363,6 +364,7 @@ def test_cli_jobs_give_the_same_artefacts(tmp_path, monkeypatch):
     from textkit.cli import main as cli_main
 
     monkeypatch.setattr(api, "_PARALLEL_BYTES", 0)
+    monkeypatch.setattr(api, "_LOCAL_BYTES", 1300)  # about half of the files in the workers, half here
     folder = Path(__file__).parent / "fixtures" / "ingest"
     for jobs in ("1", "2"):
         assert cli_main(["ingest", str(folder), "--out", str(tmp_path / jobs), "--jobs", jobs]) in (0, 1)

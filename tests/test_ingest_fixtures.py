@@ -642,6 +642,7 @@ def test_any_one_unterminated_quote_loses_no_other_record(tmp_path_factory, text
 
 def test_reading_files_in_worker_processes_gives_the_same_result(monkeypatch):
     monkeypatch.setattr(api, "_PARALLEL_BYTES", 0)  # the fixtures are small: read them in parallel anyway
+    monkeypatch.setattr(api, "_LOCAL_BYTES", 1300)  # about half of them in the workers, half here
     folder = Path(__file__).parent / "fixtures" / "ingest"
     results = []
     for n_jobs in (1, 2):

@@ -40,6 +40,7 @@ _MANGLED_ID = re.compile(r"^\d(?:\.\d+)?[eE]\+?\d+$")
 _NAME_STAMP = re.compile(r"_(\d{14})\.jsonl?$")
 _PROGRESS_BYTES = 20 << 20
 _PARALLEL_BYTES = 64 << 20
+_LOCAL_BYTES = 1 << 20  # smaller files of a parallel read are read by the parent process
 
 
 def _surrogate(file_name: str, record: int, text: str | None) -> str:
@@ -336,8 +337,10 @@ def _read_all(tasks: list[tuple], sizes: list[int], n_jobs: int | None, bar) -> 
 
     Large inputs (64 MB or more) of several files are read by ``n_jobs`` worker processes (None:
     one per core), the largest files first; their posts come back through shared memory as Arrow
-    columns (no pickling, no copy), taken over as soon as a worker finishes a file. The results, and
-    so the output, are the same as reading the files one after another.
+    columns (no pickling, no copy), taken over as soon as a worker finishes a file. Files under
+    1 MB are read meanwhile by this process, which would otherwise only wait (a reader's first use
+    may import a library: once here rather than in every worker). The results, and so the output,
+    are the same as reading the files one after another.
     """
     jobs = min((os.cpu_count() or 1) if n_jobs is None else n_jobs, len(tasks))
     if jobs < 2 or sum(sizes) < _PARALLEL_BYTES or not hasattr(os, "fork"):
@@ -348,11 +351,18 @@ def _read_all(tasks: list[tuple], sizes: list[int], n_jobs: int | None, bar) -> 
     # fork: workers start at once with every reader the caller registered; spawn and forkserver
     # would run the caller's main script again (a script without a __main__ guard would break)
     pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"))
-    index = {pool.submit(_read_one_shared, *tasks[i]): i for i in sorted(range(len(tasks)),
-                                                                       key=lambda i: -sizes[i])}
+    order = sorted(range(len(tasks)), key=lambda i: -sizes[i])
+    index = {pool.submit(_read_one_shared, *tasks[i]): i for i in order if sizes[i] >= _LOCAL_BYTES}
     done: dict[int, _FileResult] = {}
     taken = 0
     try:
+        for i in order:  # after every submit: the workers are forked by then, before any reader thread
+            if sizes[i] < _LOCAL_BYTES:
+                done[i] = _read_one(*tasks[i])
+                bar.update(sizes[i])
+        while taken in done:
+            yield done.pop(taken)
+            taken += 1
         for future in as_completed(index):
             i = index.pop(future)
             result = future.result()
