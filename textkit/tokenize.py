@@ -307,33 +307,37 @@ class Tokenizer:
         """
         array = text_array(texts if isinstance(texts, pa.Array | pa.ChunkedArray)
                            else pa.array(texts, type=pa.large_string()))
-        slow = pc.match_substring_regex(array, OUTSIDE_BLOCKS_KEPT).to_numpy(zero_copy_only=False)
+        slow = pc.match_substring_regex(array, OUTSIDE_BLOCKS_KEPT)
+        if not pc.any(slow).as_py():
+            return self._tokenize_blocks(array)
+        slow = slow.to_numpy(zero_copy_only=False)
         if slow.all():
             return pa.array([self.tokenize(t) for t in array.to_pylist()], type=pa.list_(pa.string()))
         order = np.concatenate((np.flatnonzero(~slow), np.flatnonzero(slow)))
-        fast = array.take(pa.array(order[:len(order) - int(slow.sum())]))
-        marked = pc.replace_substring_regex(fast, PLACEHOLDER + "|" + MENTION_SPAN, " ")
-        marked = pc.replace_substring_regex(marked, r"(\[" + EMOTION_NAME + r"\])", "\x1f\\1\x1f")
-        pieces = pc.split_pattern_regex(marked, BLOCK_SEPARATOR)
+        result = self._tokenize_blocks(array.take(pa.array(order[:len(order) - int(slow.sum())])))
+        rest = pa.array([self.tokenize(t) for t in array.filter(pa.array(slow)).to_pylist()],
+                        type=pa.list_(pa.string()))
+        return pa.concat_arrays([result, rest]).take(pa.array(np.argsort(order, kind="stable")))
+
+    def _tokenize_blocks(self, array: pa.Array) -> pa.Array:
+        """:meth:`tokenize_batch` of texts (``large_string``) whose characters outside jieba's blocks are
+        all dropped by the filters."""
+        pieces = pc.split_pattern_regex(_mark_special_tokens(array), BLOCK_SEPARATOR)
         encoded = pc.dictionary_encode(pieces.flatten())
         taken = self._piece_tokens(encoded.dictionary).take(encoded.indices)
         token_offsets = taken.offsets.to_numpy()
         piece_offsets = pieces.offsets.to_numpy()
         text_offsets = token_offsets[piece_offsets - piece_offsets[0]] - token_offsets[0]
-        values = taken.flatten()
-        result = pa.ListArray.from_arrays(pa.array(text_offsets.astype(np.int32)), values)
-        if slow.any():
-            rest = pa.array([self.tokenize(t) for t in array.filter(pa.array(slow)).to_pylist()],
-                            type=pa.list_(pa.string()))
-            result = pa.concat_arrays([result, rest])
-        return result.take(pa.array(np.argsort(order, kind="stable")))
+        return pa.ListArray.from_arrays(pa.array(text_offsets.astype(np.int32)), taken.flatten())
 
     def _piece_tokens(self, pieces: pa.Array) -> pa.Array:
         """Filtered tokens (``list<string>``) of distinct pieces: blocks, ``[表情]`` codes, stray brackets.
 
         Blocks are segmented together (:meth:`_cut_filtered`); the other pieces take the one-text path.
         """
-        plain = pc.invert(pc.match_substring_regex(pieces, "[\\[\\]]|^$")).to_numpy(zero_copy_only=False)
+        other = pc.or_(pc.or_(pc.match_substring(pieces, "["), pc.match_substring(pieces, "]")),
+                       pc.equal(pieces, ""))
+        plain = pc.invert(other).to_numpy(zero_copy_only=False)
         candidates = np.flatnonzero(plain)
         batch = self._cut_filtered(pieces.take(pa.array(candidates)))
         others = np.flatnonzero(~plain)
@@ -455,6 +459,18 @@ class Tokenizer:
         if self.backend == "fast":
             _rjieba(self.userdict)
         _jieba(self.userdict)
+
+
+def _mark_special_tokens(array: pa.Array) -> pa.Array:
+    """Placeholders and @mentions replaced by a space, ``[表情]`` codes set between ``\\x1f`` marks (both
+    outside jieba's blocks); only the texts holding ``<``, ``@`` or ``[`` are searched."""
+    screen = pc.or_(pc.or_(pc.match_substring(array, "<"), pc.match_substring(array, "@")),
+                    pc.match_substring(array, "["))
+    if not pc.any(screen).as_py():
+        return array
+    marked = pc.replace_substring_regex(array.filter(screen), PLACEHOLDER + "|" + MENTION_SPAN, " ")
+    marked = pc.replace_substring_regex(marked, r"(\[" + EMOTION_NAME + r"\])", "\x1f\\1\x1f")
+    return pc.replace_with_mask(array, screen, marked)
 
 
 def _cut_between_blocks(text: str) -> list[str]:
