@@ -300,13 +300,26 @@ def _band_code(signatures: np.ndarray, band: int, bands: int, rows: int) -> np.n
     return np.asarray(pd.factorize(key)[0], dtype=np.int32)
 
 
+def _stable_argsort(keys: np.ndarray, bound: int) -> np.ndarray:
+    """``np.argsort(keys, kind="stable")`` of non-negative integers below ``bound``: when ``keys · len +
+    position`` fits in int64, one sort of those values (numpy's SIMD sort, several times faster than
+    the stable argsort)."""
+    n = len(keys)
+    if bound * max(n, 1) >= 2**63:
+        return np.argsort(keys, kind="stable")
+    packed = keys.astype(np.int64) * n
+    packed += np.arange(n)
+    packed.sort()
+    return packed % n
+
+
 def _bucket_pairs(codes: np.ndarray, following: np.ndarray, leaders: int, window: int,
                   neighbours: int) -> tuple[np.ndarray, np.ndarray]:
     """The pairs ``(later, earlier)`` one band proposes (see :func:`candidate_pairs`), possibly repeated,
     as int32 row indices. Only rows that share their bucket are sorted."""
     sizes = np.bincount(codes)
     shared = np.nonzero(sizes[codes] >= 2)[0].astype(np.int32 if len(codes) < 2**31 else np.int64)
-    order = shared[np.argsort(codes[shared], kind="stable")]  # by bucket, rows in index order
+    order = shared[_stable_argsort(codes[shared], len(sizes))]  # by bucket, rows in index order
     sorted_codes = codes[order]
     position = np.arange(len(order), dtype=np.int32)
     first = np.r_[True, sorted_codes[1:] != sorted_codes[:-1]]
@@ -325,8 +338,9 @@ def _bucket_pairs(codes: np.ndarray, following: np.ndarray, leaders: int, window
     large = shared[sizes[codes[shared]] > leaders + 1]
     if neighbours and len(large):
         next_codes = following[large].astype(np.int64)
-        combined = codes[large].astype(np.int64) * (int(next_codes.max()) + 1) + next_codes  # < n², int64
-        order = large[np.argsort(combined, kind="stable")]  # ties stay in row order
+        bound = int(next_codes.max()) + 1
+        combined = codes[large].astype(np.int64) * bound + next_codes  # < n², fits in int64
+        order = large[_stable_argsort(combined, len(sizes) * bound)]  # ties stay in row order
         order_codes = codes[order]
         for k in range(1, neighbours + 1):
             same = np.nonzero(order_codes[k:] == order_codes[:-k])[0]
@@ -484,43 +498,27 @@ def _shared_array(shape: int | tuple[int, ...], dtype: type) -> np.ndarray:
     return np.frombuffer(buffer, dtype=dtype, count=count).reshape(shape)
 
 
-class _Records:
-    """Per text, the lowest byte of each MinHash bin (b-bit MinHash, b = 8: agreement ≈ J + (1 − J) / 256)
-    and its shingle count, packed into whole uint64 words, so that comparing two texts reads one cache
-    line per text. Forked workers fill in the bytes (:meth:`fill`)."""
+def _low_byte_records(n: int, bins: int) -> np.ndarray:
+    """Shared ``n`` × ``width`` bytes for the lowest byte of each MinHash bin of each text (b-bit
+    MinHash, b = 8: agreement ≈ J + (1 − J) / 256), zero-padded to whole uint64 words: comparing two
+    texts reads one cache line per text (:func:`_differing_bytes`)."""
+    return _shared_array((n, -(-bins // 8) * 8), np.uint8)
 
-    def __init__(self, shingles: np.ndarray, bins: int):
-        self.bins, n = bins, len(shingles)
-        width = -(-(bins + 2) // 8) * 8  # bytes: the bins, zero padding, a uint16 count at the end
-        self.bytes = _shared_array((n, width), np.uint8)
-        self.words = self.bytes.view(f"V{width}").reshape(n)
-        self.bytes[:, -2:].view(np.uint16)[:, 0] = np.minimum(shingles, 0xFFFF)
-        self.shingles = shingles.astype(np.float32) if shingles.max(initial=0) >= 0xFFFF else None
 
-    def fill(self, lo: int, signatures: np.ndarray) -> None:
-        self.bytes[lo:lo + len(signatures), :self.bins] = signatures.astype(np.uint8)
-
-    def compare(self, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Shingle counts (float32) of texts ``a`` and ``b`` and the number of bins whose low bytes
-        differ."""
-        x = self.words.take(a).view(np.uint64).reshape(len(a), -1)
-        y = self.words.take(b).view(np.uint64).reshape(len(b), -1)
-        if self.shingles is None:
-            count_a = (x[:, -1] >> np.uint64(48)).astype(np.float32)
-            count_b = (y[:, -1] >> np.uint64(48)).astype(np.float32)
-        else:  # texts of 2^16 − 1 shingles or more: the packed counts are capped
-            count_a, count_b = self.shingles.take(a), self.shingles.take(b)
-        x ^= y
-        x[:, -1] &= np.uint64(0xFFFF_FFFF_FFFF)  # not the counts
-        y = x & _HIGH_BITS
-        y += _HIGH_BITS
-        y |= x  # the high bit of each byte is set iff the byte is not 0
-        y &= ~_HIGH_BITS
-        bits = np.bitwise_count(y)
-        differ = bits[:, 0].astype(np.int16)
-        for w in range(1, bits.shape[1]):
-            differ += bits[:, w]
-        return count_a, count_b, differ
+def _differing_bytes(records: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Number of bins whose low bytes differ between texts ``a`` and texts ``b`` (int16)."""
+    whole = records.view(f"V{records.shape[1]}").reshape(len(records))  # a record per text
+    x = whole.take(a).view(np.uint64).reshape(len(a), -1)
+    x ^= whole.take(b).view(np.uint64).reshape(len(b), -1)
+    y = x & _HIGH_BITS
+    y += _HIGH_BITS
+    y |= x  # the high bit of each byte is set iff the byte is not 0
+    y &= ~_HIGH_BITS
+    bits = np.bitwise_count(y)
+    differ = bits[:, 0].astype(np.int16)
+    for word in range(1, bits.shape[1]):
+        differ += bits[:, word]
+    return differ
 
 
 def _similar_pairs(codes: np.ndarray, offsets: np.ndarray, *, threshold: float, containment: float | None,
@@ -532,9 +530,10 @@ def _similar_pairs(codes: np.ndarray, offsets: np.ndarray, *, threshold: float, 
     workers = (_WORKERS if n_jobs is None else max(1, n_jobs)) if n >= _PARALLEL_MIN_TEXTS else 1
     bins = bands * rows
     shingles = np.diff(offsets) - ngram + 1  # = set size unless a 3-gram repeats
+    counts = shingles.astype(np.float32)
     # the workers write signatures, packed low bytes and each chunk's shingle sets into shared memory
     signatures = _shared_array((n, bins), np.uint32)
-    records = _Records(shingles, bins)
+    records = _low_byte_records(n, bins)
     slots = np.zeros(n + 1, dtype=np.int64)  # where each text's shingle ids may go: its shingle count
     np.cumsum(shingles, out=slots[1:])
     ids = _shared_array(int(slots[-1]), np.int64)  # sorted distinct 31-bit shingle ids per text
@@ -554,14 +553,16 @@ def _similar_pairs(codes: np.ndarray, offsets: np.ndarray, *, threshold: float, 
     def worth_checking(later: np.ndarray, earlier: np.ndarray) -> np.ndarray:
         """Pairs whose sizes allow a near pair and whose signatures agree on enough bins: the estimate
         may fall ``ESTIMATE_MARGIN`` below the lowest Jaccard a near pair of their sizes has."""
+        first, second = counts.take(later), counts.take(earlier)
+        lowest = _lowest_near_jaccard(np.minimum(first, second), np.maximum(first, second), threshold,
+                                      containment)
+        reachable = np.nonzero(np.isfinite(lowest))[0]
+        needed = np.ceil((lowest[reachable] - ESTIMATE_MARGIN) * bins - 1e-9)
         keep = np.zeros(len(later), dtype=bool)
-        for lo in range(0, len(later), _FILTER_BATCH):  # batches small enough to stay in cache
-            batch = slice(lo, lo + _FILTER_BATCH)
-            first, second, differ = records.compare(later[batch], earlier[batch])
-            lowest = _lowest_near_jaccard(np.minimum(first, second), np.maximum(first, second), threshold,
-                                          containment)
-            needed = np.ceil((lowest - ESTIMATE_MARGIN) * bins - 1e-9)  # inf: sizes rule it out
-            keep[batch] = bins - differ >= needed
+        for lo in range(0, len(reachable), _FILTER_BATCH):  # batches small enough to stay in cache
+            batch = reachable[lo:lo + _FILTER_BATCH]
+            agree = bins - _differing_bytes(records, later[batch], earlier[batch])
+            keep[batch] = agree >= needed[lo:lo + _FILTER_BATCH]
         return keep
 
     pairs = candidate_pairs(signatures, bands=bands, rows=rows, leaders=leaders, window=window,
@@ -583,7 +584,7 @@ def _signature_chunk(bounds: tuple[int, int]) -> None:
     signatures, ids = _signatures(codes[offsets[lo]:offsets[hi]], local_offsets, state["signatures"].shape[1],
                                   ngram, state["seed"])
     state["signatures"][lo:hi] = signatures
-    state["records"].fill(lo, signatures)
+    state["records"][lo:hi, :signatures.shape[1]] = signatures.astype(np.uint8)
     matrix = _shingle_matrix(ids, np.diff(local_offsets) - ngram + 1)
     start = state["slots"][lo]
     state["ids"][start:start + matrix.nnz] = matrix.indices
