@@ -523,13 +523,16 @@ def _differing_bytes(records: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.nd
 
 def _similar_pairs(codes: np.ndarray, offsets: np.ndarray, *, threshold: float, containment: float | None,
                    bands: int, rows: int, leaders: int, window: int, ngram: int, seed: int,
-                   n_jobs: int | None) -> np.ndarray:
-    n = len(offsets) - 1
+                   n_jobs: int | None, texts: np.ndarray | None = None) -> np.ndarray:
+    """:func:`similar_pairs` of the texts of a ragged array, or of its texts ``texts`` (in that order;
+    the workers gather them)."""
+    texts = np.arange(len(offsets) - 1) if texts is None else texts
+    n = len(texts)
     if n < 2:
         return np.zeros((0, 2), dtype=np.int64)
     workers = (_WORKERS if n_jobs is None else max(1, n_jobs)) if n >= _PARALLEL_MIN_TEXTS else 1
     bins = bands * rows
-    shingles = np.diff(offsets) - ngram + 1  # = set size unless a 3-gram repeats
+    shingles = offsets[texts + 1] - offsets[texts] - ngram + 1  # = set size unless a 3-gram repeats
     counts = shingles.astype(np.float32)
     # the workers write signatures, packed low bytes and each chunk's shingle sets into shared memory
     signatures = _shared_array((n, bins), np.uint32)
@@ -539,8 +542,8 @@ def _similar_pairs(codes: np.ndarray, offsets: np.ndarray, *, threshold: float, 
     ids = _shared_array(int(slots[-1]), np.int64)  # sorted distinct 31-bit shingle ids per text
     set_sizes = _shared_array(n, np.int64)
     chunks = [(lo, min(n, lo + _BATCH)) for lo in range(0, n, _BATCH)]
-    _fork_map(_signature_chunk, chunks, workers, codes=codes, offsets=offsets, slots=slots, ngram=ngram,
-              seed=seed, signatures=signatures, records=records, ids=ids, set_sizes=set_sizes)
+    _fork_map(_signature_chunk, chunks, workers, codes=codes, offsets=offsets, texts=texts, slots=slots,
+              ngram=ngram, seed=seed, signatures=signatures, records=records, ids=ids, set_sizes=set_sizes)
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(set_sizes, out=indptr[1:])
     for lo, hi in chunks:  # each chunk's sets lie at the start of its slots: close the gaps (in place)
@@ -579,10 +582,9 @@ def _signature_chunk(bounds: tuple[int, int]) -> None:
     into the shared arrays (a :func:`_fork_map` task): the sets at the start of the chunk's slots."""
     lo, hi = bounds
     state = _FORK_STATE
-    codes, offsets, ngram = state["codes"], state["offsets"], state["ngram"]
-    local_offsets = offsets[lo:hi + 1] - offsets[lo]
-    signatures, ids = _signatures(codes[offsets[lo]:offsets[hi]], local_offsets, state["signatures"].shape[1],
-                                  ngram, state["seed"])
+    ngram = state["ngram"]
+    codes, local_offsets = _take(state["codes"], state["offsets"], state["texts"][lo:hi])
+    signatures, ids = _signatures(codes, local_offsets, state["signatures"].shape[1], ngram, state["seed"])
     state["signatures"][lo:hi] = signatures
     state["records"][lo:hi, :signatures.shape[1]] = signatures.astype(np.uint8)
     matrix = _shingle_matrix(ids, np.diff(local_offsets) - ngram + 1)
@@ -735,14 +737,13 @@ def find_duplicates(
     searched = searched[np.argsort(first_rank[searched], kind="stable")]
     key_root = np.arange(n_keys, dtype=np.int64)
     if len(searched) > 1:
-        texts = _take(codes, offsets, example[searched])  # normalised, in time order
-        del codes, offsets  # the search's own copy is all it needs
-        if search is None:
-            pairs = _similar_pairs(*texts, threshold=threshold, containment=containment, bands=BANDS,
-                                   rows=ROWS, leaders=LEADERS, window=WINDOW, ngram=ngram, seed=seed,
-                                   n_jobs=n_jobs)
+        if search is None:  # the normalised texts in time order
+            pairs = _similar_pairs(codes, offsets, texts=example[searched], threshold=threshold,
+                                   containment=containment, bands=BANDS, rows=ROWS, leaders=LEADERS,
+                                   window=WINDOW, ngram=ngram, seed=seed, n_jobs=n_jobs)
         else:
-            pairs = search(_strings(*texts), threshold)
+            pairs = search(_strings(*_take(codes, offsets, example[searched])), threshold)
+        del codes, offsets
         key_root[searched] = searched[earliest_roots(len(searched), pairs)]
 
     group_raw = key_root[key_codes]
@@ -763,15 +764,15 @@ def find_duplicates(
     group_number[np.sort(first_rows)] = np.arange(len(first_rows))
     dup_group = group_number[canonical_of]  # dense, in input order of the canonical posts
 
-    kind = np.full(n, "exact", dtype=object)
+    kind = np.full(n, DUP_KINDS.index("exact"), dtype=np.int8)  # codes into DUP_KINDS
     new_text = ~repost & (rank == first_rank[key_codes]) & (key_codes != key_codes[canonical_of])
-    kind[new_text & ~empty] = "near"
-    kind[repost] = "repost"
-    kind[is_canonical] = "unique"
+    kind[new_text & ~empty] = DUP_KINDS.index("near")
+    kind[repost] = DUP_KINDS.index("repost")
+    kind[is_canonical] = DUP_KINDS.index("unique")
     return pd.DataFrame({
         "dup_group": pd.array(dup_group, dtype="Int64"),
         "is_canonical": is_canonical,
-        "dup_kind": pd.array(kind, dtype="string[pyarrow]"),
+        "dup_kind": pd.array(pa.array(DUP_KINDS, pa.large_string()).take(kind), dtype="string[pyarrow]"),
     }, index=posts.index)
 
 
