@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -11,6 +12,7 @@ from textkit.tokenize import (
     STOPWORDS,
     USERDICT,
     Tokenizer,
+    _holds_ascii,
     read_userdict,
     read_word_list,
     tokenize,
@@ -160,3 +162,11 @@ def test_runs_of_a_repeated_character_break_ties_like_jieba(fast, reference, tex
 def test_batch_tokenization_equals_jieba_text_by_text(reference, texts):
     batch = Tokenizer().tokenize_arrow(texts, n_jobs=1)
     assert batch.to_pylist() == [reference.tokenize(text) for text in texts]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet="哈<@[]a1😭", max_size=6), max_size=12), st.integers(0, 3))
+def test_byte_screen_finds_the_texts_holding_the_characters(texts, skip):
+    array = pa.array(texts, type=pa.large_string()).slice(min(skip, len(texts)))  # offsets not at 0
+    expected = [any(c in text for c in "<@[") for text in array.to_pylist()]
+    assert _holds_ascii(array, "<@[").tolist() == expected

@@ -335,9 +335,7 @@ class Tokenizer:
 
         Blocks are segmented together (:meth:`_cut_filtered`); the other pieces take the one-text path.
         """
-        other = pc.or_(pc.or_(pc.match_substring(pieces, "["), pc.match_substring(pieces, "]")),
-                       pc.equal(pieces, ""))
-        plain = pc.invert(other).to_numpy(zero_copy_only=False)
+        plain = ~(_holds_ascii(pieces, "[]") | (pc.binary_length(pieces).to_numpy(zero_copy_only=False) == 0))
         candidates = np.flatnonzero(plain)
         batch = self._cut_filtered(pieces.take(pa.array(candidates)))
         others = np.flatnonzero(~plain)
@@ -464,13 +462,29 @@ class Tokenizer:
 def _mark_special_tokens(array: pa.Array) -> pa.Array:
     """Placeholders and @mentions replaced by a space, ``[表情]`` codes set between ``\\x1f`` marks (both
     outside jieba's blocks); only the texts holding ``<``, ``@`` or ``[`` are searched."""
-    screen = pc.or_(pc.or_(pc.match_substring(array, "<"), pc.match_substring(array, "@")),
-                    pc.match_substring(array, "["))
-    if not pc.any(screen).as_py():
+    screen = _holds_ascii(array, "<@[")
+    if not screen.any():
         return array
-    marked = pc.replace_substring_regex(array.filter(screen), PLACEHOLDER + "|" + MENTION_SPAN, " ")
+    mask = pa.array(screen)
+    marked = pc.replace_substring_regex(array.filter(mask), PLACEHOLDER + "|" + MENTION_SPAN, " ")
     marked = pc.replace_substring_regex(marked, r"(\[" + EMOTION_NAME + r"\])", "\x1f\\1\x1f")
-    return pc.replace_with_mask(array, screen, marked)
+    return pc.replace_with_mask(array, mask, marked)
+
+
+def _holds_ascii(array: pa.Array, characters: str) -> np.ndarray:
+    """Which texts of a ``large_string`` array hold one of the ASCII ``characters``, found on the UTF-8
+    bytes (no byte of a multi-byte character is ASCII)."""
+    found = np.zeros(len(array), dtype=bool)
+    data = array.buffers()[2]
+    if len(array) == 0 or data is None:
+        return found
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int64)[array.offset:array.offset + len(array) + 1]
+    window = np.frombuffer(data, dtype=np.uint8)[offsets[0]:offsets[-1]]
+    hit = np.zeros(len(window), dtype=bool)
+    for character in characters.encode("ascii"):
+        hit |= window == character
+    found[np.searchsorted(offsets, np.flatnonzero(hit) + offsets[0], side="right") - 1] = True
+    return found
 
 
 def _cut_between_blocks(text: str) -> list[str]:
