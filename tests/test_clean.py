@@ -149,6 +149,45 @@ def test_extract_lists_over_a_column():
     assert topics.tolist() == [["甲"], ["乙", "丙"]]
 
 
+@pytest.mark.parametrize("text, topics", [
+    ("#甲#乙#丙#", ["甲", "丙"]),  # a topic uses up its closing #: 乙 is between two topics
+    ("#甲# 乙 #丙#", ["甲", "丙"]),
+    ("##甲#", ["甲"]),  # an empty piece is no topic and uses up nothing
+    ("#" + "长" * 61 + "#甲#", ["甲"]),  # neither is a piece over 60 characters
+    ("#甲\n#乙#", ["乙"]),  # nor one with a newline
+    ("# 甲 #\x1c甲\u3000#", ["甲"]),  # stripped like str.strip(), duplicates dropped
+    ("#\u3000#甲", []),
+    ("#甲#乙#甲#丁#", ["甲"]),
+    ("甲#乙#丙#", ["乙"]), ("#甲##乙", ["甲"]),  # a topic needs both its # marks
+])
+def test_vectorised_topics_on_tricky_texts(text, topics):
+    assert extract_topics(text) == topics
+    found = extract_lists(pd.Series([text, "无", text]), extract_topics, TOPIC)
+    assert found.tolist() == [topics, [], topics]
+
+
+@pytest.mark.parametrize("text, emotions", [
+    ("[[泪]", ["泪"]), ("[泪]]", ["泪"]), ("[泪", []), ("泪][doge]", ["doge"]), ("[一二三四五六七八九]", []),
+    ("a[泪][doge][泪]", ["泪", "doge", "泪"]),
+])
+def test_vectorised_emotions_on_tricky_texts(text, emotions):
+    assert extract_emotions(text) == emotions
+    found = extract_lists(pd.Series([text, "无", text]), extract_emotions, EMOTION)
+    assert found.tolist() == [emotions, [], emotions]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.sampled_from([
+    "[", "]", "#", "泪", "doge", "一二三四五六七八九", " ", "\u3000", "\x1c", "\n", "话题", "x" * 59, "@",
+    "//@甲:",
+]), max_size=12).map("".join), max_size=6))
+def test_vectorised_extractors_agree_with_the_per_string_ones(texts):
+    """Emotions and topics are found by splitting at [ and # (see clean._emotions_arrow, _topics_arrow)."""
+    series = pd.Series(texts, dtype="string")
+    for extractor, screen in ((extract_emotions, EMOTION), (extract_topics, TOPIC), (extract_mentions, "@")):
+        assert extract_lists(series, extractor, screen).tolist() == [extractor(t) for t in texts]
+
+
 # ---------------------------------------------------------------- the default pipeline
 
 NOISY = ("#西安一码通崩了#<br />又崩了!!!  http://t.cn/A6abcd12\u200b ＡＰＰ打不開 [泪]"

@@ -471,21 +471,85 @@ def extract_lists(texts: pd.Series, extractor: Callable[[str], list[str]], scree
 
 
 def extract_lists_arrow(array: pa.Array, extractor: Callable[[str], list[str]], screen: str) -> pa.Array:
-    """:func:`extract_lists` on a pyarrow string array: a ``list<string>`` array."""
+    """:func:`extract_lists` on a pyarrow string array: a ``list<string>`` array.
+
+    :func:`extract_emotions` and :func:`extract_topics` run vectorised (:func:`_emotions_arrow`,
+    :func:`_topics_arrow`), other extractors on each text that matches the ``screen``.
+    """
     array = text_array(array)
     hits = pc.match_substring_regex(array, screen)
     lengths = np.zeros(len(array), dtype=np.int32)
+    if not len(array) or not pc.any(hits).as_py():
+        return list_array(lengths, [])
+    positions = np.flatnonzero(hits.to_numpy(zero_copy_only=False))
+    texts = pc.filter(array, hits)
+    vectorised = {extract_emotions: _emotions_arrow, extract_topics: _topics_arrow}.get(extractor)
+    if vectorised is not None:
+        found = vectorised(texts)
+        lengths[positions] = pc.list_value_length(found).to_numpy(zero_copy_only=False)
+        return list_array(lengths, found.flatten())
     flat: list[str] = []
-    if len(array) and pc.any(hits).as_py():
-        positions = np.flatnonzero(hits.to_numpy(zero_copy_only=False))
-        for position, value in zip(positions, pc.filter(array, hits).to_pylist(), strict=True):
-            found = extractor(value)
-            lengths[position] = len(found)
-            flat += found
+    for position, value in zip(positions, texts.to_pylist(), strict=True):
+        found = extractor(value)
+        lengths[position] = len(found)
+        flat += found
     return list_array(lengths, flat)
 
 
-def list_array(lengths: np.ndarray, flat: list[str]) -> pa.Array:
+_EMOTION_PIECE = "^(?P<name>" + EMOTION_NAME + r")\]"  # a piece after a [ that makes an emotion
+
+
+def _emotions_arrow(texts: pa.Array) -> pa.ListArray:
+    """:func:`extract_emotions` of each text, vectorised.
+
+    A match of :data:`EMOTION` holds exactly one ``[``, so the matches are the pieces between one ``[``
+    and the next that begin with an emotion name and ``]``.
+    """
+    pieces = pc.split_pattern(texts, "[")
+    flat = pieces.flatten()
+    named = np.array(pc.match_substring_regex(flat, _EMOTION_PIECE).to_numpy(zero_copy_only=False))
+    named[pieces.offsets.to_numpy()[:-1]] = False  # the piece before the first [
+    names = pc.struct_field(pc.extract_regex(flat.filter(pa.array(named)), _EMOTION_PIECE), 0)
+    return _lists_of(pc.list_parent_indices(pieces).to_numpy()[named], names, len(texts))
+
+
+# What str.strip() removes: the characters that are whitespace to Python (none lie above U+3000).
+_PY_WHITESPACE = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
+
+
+def _topics_arrow(texts: pa.Array) -> pa.ListArray:
+    """:func:`extract_topics` of each text, vectorised.
+
+    :data:`TOPIC` can only close at the next ``#``, so its matches are pieces between two ``#``
+    (1–60 characters, no newline). Searching left to right, a piece that matches uses up its closing
+    ``#``: in a run of such pieces every second one is a topic, from the first on.
+    """
+    pieces = pc.split_pattern(texts, "#")
+    flat = pieces.flatten()
+    offsets = pieces.offsets.to_numpy()
+    size = pc.utf8_length(flat).to_numpy(zero_copy_only=False)
+    inside = (size >= 1) & (size <= 60) & ~pc.match_substring(flat, "\n").to_numpy(zero_copy_only=False)
+    inside[offsets[:-1]] = False  # before the first #
+    inside[offsets[1:] - 1] = False  # after the last #
+    index = np.arange(len(flat))
+    run_start = np.maximum.accumulate(np.where(inside & ~np.roll(inside, 1), index, 0))
+    topic = inside & ((index - run_start) % 2 == 0)
+    names = pc.utf8_trim(flat.filter(pa.array(topic)), characters=_PY_WHITESPACE)
+    owners = pc.list_parent_indices(pieces).to_numpy()[topic]
+    kept = pc.not_equal(names, "").to_numpy(zero_copy_only=False)
+    names, owners = names.filter(pa.array(kept)), owners[kept]
+    codes = pc.dictionary_encode(names).indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    first = np.sort(np.unique(owners * (int(codes.max(initial=0)) + 1) + codes, return_index=True)[1])
+    return _lists_of(owners[first], names.take(pa.array(first)), len(texts))
+
+
+def _lists_of(owners: np.ndarray, values: pa.Array, length: int) -> pa.ListArray:
+    """``length`` lists from ``values`` (in order) and the (ascending) list each one belongs to."""
+    offsets = np.searchsorted(owners, np.arange(length + 1)).astype(np.int32)
+    return pa.ListArray.from_arrays(pa.array(offsets), values.cast(pa.string()))
+
+
+def list_array(lengths: np.ndarray, flat: list[str] | pa.Array) -> pa.Array:
     """A ``list<string>`` array from the length of each list and all their items in order."""
     offsets = np.concatenate(([0], np.cumsum(lengths, dtype=np.int32))).astype(np.int32)
     return pa.ListArray.from_arrays(pa.array(offsets), pa.array(flat, type=pa.string()))
