@@ -5,20 +5,24 @@ search (vs value by value), and a CSV whose quotes never close leaves the Arrow 
 from __future__ import annotations
 
 import gc
+import itertools
 import json
 import re
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from textkit.ingest import api, nghuyong, read_posts, records, sources
-from textkit.ingest.common import _scalar_text, as_string, find_all
+from textkit.ingest import api, common, nghuyong, read_posts, records, sources
+from textkit.ingest.common import _scalar_text, as_string, drop_rejected, find_all
 from textkit.ingest.sources import open_source
 from textkit.ingest.tables import read_csv_table
+from textkit.schema import STRING
 from textkit.synth.writers import SEARCH_HEADER_21
 
 TWEET = {"_id": "4725000000000001", "mblogid": "FakeBid01", "created_at": "2021-12-20 09:15:00",
@@ -391,3 +395,33 @@ def test_the_one_pass_reader_leaves_no_cycles_behind(tmp_path):
                     if type(o) is dict and o is not TWEET and o.get("mblogid") == TWEET["mblogid"]]
     finally:
         gc.enable()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.booleans(), min_size=1, max_size=300), st.integers(1, 4))
+def test_drop_rejected_keeps_the_other_rows_without_copying_them(bad, chunks):
+    n = len(bad)
+    texts = [None if i % 7 == 3 else f"文本{i}" for i in range(n)]
+    bounds = sorted({0, n, *range(0, n, max(1, n // chunks))})
+    arrow = pa.chunked_array([pa.array(texts[a:b], pa.string()) for a, b in itertools.pairwise(bounds)],
+                             pa.string())
+    frame = pd.DataFrame({"text": pd.Series(pd.arrays.ArrowStringArray(arrow), dtype=STRING),
+                          "n": pd.Series(range(n), dtype="Int64")}, index=pd.RangeIndex(n) + 10)
+    mask = np.array(bad)
+    kept = drop_rejected(frame, mask)
+    expected = frame[~mask]
+    pd.testing.assert_frame_equal(kept, expected, check_exact=True)
+    column = pa.chunked_array(kept["text"].array._pa_array)
+    runs = int(np.count_nonzero(np.diff(np.concatenate([[1], mask.astype(np.int8)])) == -1))
+    if mask.any() and runs * len(bounds) <= common.MAX_RUN_CHUNKS:  # slices into the original buffers
+        source = pa.chunked_array(frame["text"].array._pa_array)
+        originals = {chunk.buffers()[2].address for chunk in source.chunks if chunk.buffers()[2] is not None}
+        assert {chunk.buffers()[2].address for chunk in column.chunks if len(chunk)} <= originals
+
+
+def test_drop_rejected_copies_many_runs_into_one_chunk():
+    n = 4 * common.MAX_RUN_CHUNKS
+    frame = pd.DataFrame({"text": pd.Series([f"t{i}" for i in range(n)], dtype=STRING)})
+    kept = drop_rejected(frame, np.arange(n) % 2 == 1)
+    assert kept["text"].tolist() == [f"t{i}" for i in range(0, n, 2)]
+    assert pa.chunked_array(kept["text"].array._pa_array).num_chunks == 1

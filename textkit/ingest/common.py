@@ -244,9 +244,10 @@ def true_values(values) -> pd.Series:
 def drop_rejected(frame: pd.DataFrame, bad: np.ndarray) -> pd.DataFrame:
     """Rows of ``frame`` whose flag in ``bad`` is False.
 
-    Arrow-backed columns are copied as runs of kept rows (one chunk, as a take gives, so Parquet
-    pages and bytes stay the same): a take copies value by value, which for the text of a million
-    rows cost more than parsing them. Other columns are taken as usual.
+    Arrow-backed columns keep the runs of kept rows as slices of their chunks, without copying
+    them (a take copies value by value: for the text and raw records of a million rows it cost more
+    than parsing them); with more than :data:`MAX_RUN_CHUNKS` runs the slices are concatenated
+    into one chunk. Other columns are taken as usual.
     """
     if not bad.any():
         return frame
@@ -259,11 +260,15 @@ def drop_rejected(frame: pd.DataFrame, bad: np.ndarray) -> pd.DataFrame:
         if isinstance(values, pd.arrays.ArrowExtensionArray):  # ArrowStringArray too
             whole = pa.chunked_array(values._pa_array)
             pieces = [chunk for start, stop in runs for chunk in whole.slice(start, stop - start).chunks]
-            kept = pa.concat_arrays(pieces) if pieces else pa.array([], whole.type)
-            columns[name] = type(values)(pa.chunked_array([kept]))
+            if len(pieces) > MAX_RUN_CHUNKS:
+                pieces = [pa.concat_arrays(pieces)]
+            columns[name] = type(values)(pa.chunked_array(pieces, whole.type))
         else:
             columns[name] = values[keep]
     return pd.DataFrame(columns, index=frame.index[keep])
+
+
+MAX_RUN_CHUNKS = 64  # more runs of kept rows than this: one copied chunk (many tiny chunks slow later steps)
 
 
 POST_FIELDS = ("post_id", "kind", "author_id", "author_name", "text", "is_repost", "parent_post_id",
