@@ -426,7 +426,7 @@ def repost_chains_arrow(array: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
     own = pc.utf8_trim_whitespace(array)
     depth = np.zeros(len(array), dtype=np.int64)
     quoted = empty_strings(len(array))
-    has_chain = pc.match_substring(array, CHAIN_SPLIT)
+    has_chain = pc.match_substring_regex(array, CHAIN_SPLIT)  # RE2: faster than match_substring
     if not len(array) or not pc.any(has_chain).as_py():
         return own, pa.array(depth), quoted
     chained = pc.filter(array, has_chain)
@@ -528,7 +528,7 @@ def _topics_arrow(texts: pa.Array) -> pa.ListArray:
     flat = pieces.flatten()
     offsets = pieces.offsets.to_numpy()
     size = pc.utf8_length(flat).to_numpy(zero_copy_only=False)
-    inside = (size >= 1) & (size <= 60) & ~pc.match_substring(flat, "\n").to_numpy(zero_copy_only=False)
+    inside = (size >= 1) & (size <= 60) & ~pc.match_substring_regex(flat, "\n").to_numpy(zero_copy_only=False)
     inside[offsets[:-1]] = False  # before the first #
     inside[offsets[1:] - 1] = False  # after the last #
     index = np.arange(len(flat))

@@ -406,7 +406,7 @@ def pseudonymize_mentions(texts: pa.Array, key: bytes) -> pa.Array:
     """``@name`` (also in ``//@name:`` repost chains) → ``@n_…``, the name's pseudonym (the same as
     :func:`pseudonymize` gives ``author_name``)."""
     array = text_array(texts)
-    hits = pc.match_substring(array, "@")
+    hits = pc.match_substring_regex(array, "@")  # RE2 finds a literal faster than match_substring
     if not len(array) or not pc.any(hits).as_py():
         return array
     names: dict[str, str] = {}
