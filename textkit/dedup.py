@@ -92,17 +92,28 @@ _PARALLEL_MIN_TEXTS = 100_000  # … when at least this many texts are searched
 _FORK_STATE: dict = {}  # what the forked workers of _fork_map read (inherited, never pickled)
 
 
-def _fork_map(function: Callable, items: list, workers: int, **state) -> list:
+def _fork_map(function: Callable, items: list, workers: int, *, meanwhile: Callable[[], None] | None = None,
+              **state) -> list:
     """``[function(item) for item in items]`` in ``workers`` forked processes that inherit ``state``
     (read by ``function`` from ``_FORK_STATE``); only the items and results are pickled. Serial with
-    one worker, one item, or where processes cannot fork."""
+    one worker, one item, or where processes cannot fork. ``meanwhile()`` runs in this process while
+    the items are worked on (serially: while a thread works on them; pyarrow and numpy release the GIL).
+    """
     _FORK_STATE.update(state)
     try:
         workers = min(workers, len(items))
         if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-            return [function(item) for item in items]
+            if meanwhile is None:
+                return [function(item) for item in items]
+            with ThreadPoolExecutor(max_workers=1) as background:
+                results = background.submit(lambda: [function(item) for item in items])
+                meanwhile()
+                return results.result()
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            return pool.map(function, items, chunksize=1)
+            pending = pool.map_async(function, items, chunksize=1)
+            if meanwhile is not None:
+                meanwhile()
+            return pending.get()
     finally:
         _FORK_STATE.clear()
 
@@ -127,10 +138,15 @@ def normalised_codes(texts: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     The ``[表情]``/``#话题#`` regex runs only on texts that contain ``[`` or ``#``; lower-casing and
     dropping the characters outside ``0-9a-z`` and the CJK blocks are numpy operations on code points.
     """
-    array = _text_array(texts)
+    return _normalised_array(_text_array(texts))
+
+
+def _normalised_array(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`normalised_codes` of a (large) string array without nulls."""
     marked = pc.match_substring_regex(array, r"\[|#")
     if pc.any(marked).as_py():
-        array = pc.if_else(marked, pc.replace_substring_regex(array, EMOTION + "|" + TOPIC, ""), array)
+        replaced = pc.replace_substring_regex(array.filter(marked), EMOTION + "|" + TOPIC, "")
+        array = pc.replace_with_mask(array, marked, replaced)
     parts, lengths = [], []
     for lo in range(0, len(array), _TEXT_BATCH):  # batches keep the UTF-32 copies small
         part_codes, part_lengths = _kept_codes(array.slice(lo, _TEXT_BATCH))
@@ -710,8 +726,9 @@ def find_duplicates(
                              "dup_kind": pd.Series([], dtype="string[pyarrow]")}, index=posts.index)
     min_chars = max(near_min_chars or 0, min_near_chars(threshold, ngram))
     text_codes, distinct = pd.factorize(posts[text_column].astype("string[pyarrow]").fillna(""))
-    with ThreadPoolExecutor(max_workers=1) as background:  # pyarrow's regex and numpy release the GIL
-        normalised = background.submit(_exact_keys, pd.Series(distinct, dtype="string[pyarrow]"))
+    found = {}
+
+    def meanwhile() -> None:  # storm reposts and the time order, while the texts are normalised
         parent = posts["parent_post_id"].astype("string[pyarrow]").fillna("")
         repost = posts["is_repost"].fillna(False).to_numpy(dtype=bool) & (parent != "").to_numpy()
         if repost.any():  # a storm repost: own words (normalised) no longer than repost_max_chars
@@ -719,9 +736,12 @@ def find_duplicates(
             candidates = np.nonzero(repost)[0]
             own_lengths = np.diff(normalised_codes(own.iloc[candidates])[1])
             repost[candidates[own_lengths > repost_max_chars]] = False
-        rank = time_rank(posts)
-        codes, offsets, key_of_text = normalised.result()
-        del normalised  # the future would keep the arrays alive
+        found.update(parent=parent, repost=repost, rank=time_rank(posts))
+
+    workers = (_WORKERS if n_jobs is None else max(1, n_jobs)) if len(distinct) >= _PARALLEL_MIN_TEXTS else 1
+    codes, offsets, key_of_text = _exact_keys(_text_array(pd.Series(distinct, dtype="string[pyarrow]")),
+                                              workers, meanwhile)
+    parent, repost, rank = found["parent"], found["repost"], found["rank"]
 
     # exact: one code per distinct normalised text; a text's time is its first non-repost post
     key_codes = key_of_text[np.asarray(text_codes, dtype=np.int64)]
@@ -776,13 +796,38 @@ def find_duplicates(
     }, index=posts.index)
 
 
-def _exact_keys(texts: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The normalised texts (code points and offsets) and a dense code per distinct normalised text
-    (in order of first appearance; Arrow hashes each text's UTF-32 bytes)."""
-    codes, offsets = normalised_codes(texts)
-    as_bytes = pa.LargeBinaryArray.from_buffers(pa.large_binary(), len(offsets) - 1,
+def _exact_keys(texts: pa.Array, workers: int, meanwhile: Callable[[], None]
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The normalised texts (code points and offsets; ``workers`` processes normalise batches of texts
+    while ``meanwhile()`` runs here) and a dense code per distinct normalised text (in order of first
+    appearance; Arrow hashes each text's UTF-32 bytes)."""
+    n = len(texts)
+    slots = np.zeros(n + 1, dtype=np.int64)  # a text keeps at most its characters
+    np.cumsum(pc.utf8_length(texts).to_numpy(zero_copy_only=False), out=slots[1:])
+    shared_codes, lengths = _shared_array(int(slots[-1]), np.uint32), _shared_array(n, np.int64)
+    chunks = [(lo, min(n, lo + _TEXT_BATCH)) for lo in range(0, n, _TEXT_BATCH)]
+    _fork_map(_normalised_chunk, chunks, workers, meanwhile=meanwhile, texts=texts, slots=slots,
+              codes=shared_codes, lengths=lengths)
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    codes = np.empty(offsets[-1], dtype=np.uint32)
+    for lo, hi in chunks:  # each batch's codes lie at the start of its slots
+        codes[offsets[lo]:offsets[hi]] = shared_codes[slots[lo]:slots[lo] + offsets[hi] - offsets[lo]]
+    del shared_codes
+    as_bytes = pa.LargeBinaryArray.from_buffers(pa.large_binary(), n,
                                                 [None, pa.py_buffer(offsets * 4), pa.py_buffer(codes)])
     return codes, offsets, pc.dictionary_encode(as_bytes).indices.to_numpy().astype(np.int64)
+
+
+def _normalised_chunk(bounds: tuple[int, int]) -> None:
+    """:func:`normalised_codes` of the texts ``lo:hi``, written at the start of their slots (a
+    :func:`_fork_map` task)."""
+    lo, hi = bounds
+    state = _FORK_STATE
+    codes, offsets = _normalised_array(state["texts"].slice(lo, hi - lo))
+    start = state["slots"][lo]
+    state["codes"][start:start + len(codes)] = codes
+    state["lengths"][lo:hi] = np.diff(offsets)
 
 
 def _join_reposts(posts: pd.DataFrame, repost: np.ndarray, parent: pd.Series, group_raw: np.ndarray,
