@@ -1,13 +1,20 @@
 """Prepare-stage speed: tokenization against ``df.text.apply(jieba.lcut)``, and clean + redact +
 de-duplicate + tokenize at scale, each against a baseline measured in the same run.
 
-Tokenization (MB/s of UTF-8 input, distinct cleaned texts, fresh tokenizer so no cache is warm):
+Tokenization (MB/s of UTF-8 input, distinct cleaned texts, fresh tokenizer so no cache is warm). The
+machine is shared, so each figure is the best of ``--repeats`` runs, in CPU seconds (``process_time``,
+plus the workers' ``RUSAGE_CHILDREN`` with two processes), all in the same run; the load average is
+reported with them:
 
-* ``jieba.lcut``: the usual ``df.text.apply(jieba.lcut)`` (one core, no filters) — the baseline;
+* ``jieba.lcut``: the usual ``df.text.apply(jieba.lcut)`` (one core, no filters) on ``--baseline-texts``
+  of the texts — the baseline;
 * ``textkit 1 core`` / ``textkit 2 cores``: :class:`textkit.tokenize.Tokenizer` (jieba-rs, user
-  dictionary, stop words and filters), ``n_jobs`` 1 and 2;
+  dictionary, stop words and filters), ``n_jobs`` 1 and 2; per core = MB / CPU seconds of all processes,
+  and the 2-core wall-clock speed-up over ``jieba.lcut``;
+* ``rjieba cut``: jieba-rs alone on the distinct jieba blocks of the texts, joined by newlines (no
+  filters, no Arrow): about the floor that the tokenizer's own work adds to;
 * ``identical``: texts whose textkit tokens differ between the fast backend and the jieba backend
-  (the reference), on a sample.
+  (the reference, text by text), on up to ``--identical-texts`` texts.
 
 Corpora: the generated corpus (``--corpus``, made with ``textkit synth`` when missing) and, when
 ../shared is present, the real posts of guangzhou-2022-weibo (read in place).
@@ -29,6 +36,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import resource
 import shutil
 import subprocess
 import sys
@@ -47,7 +55,7 @@ from measure import load_average, timed
 from textkit.clean import DEFAULT_PIPELINE, repost_chains_arrow
 from textkit.ingest import read_posts
 from textkit.paths import PROJECT_ROOT, SHARED_DIR
-from textkit.tokenize import Tokenizer
+from textkit.tokenize import HAN_BLOCK, USERDICT, Tokenizer, _rjieba
 
 RESULTS = PROJECT_ROOT / "bench" / "results"
 GUANGZHOU = SHARED_DIR / "data" / "real" / "guangzhou-2022-weibo" / "guangzhou_weibo_2022.csv"
@@ -77,30 +85,54 @@ def own_texts(posts: pd.DataFrame, limit: int, seed: int = 0) -> list[str]:
     return distinct
 
 
-def tokenization(texts: list[str], baseline_texts: int, identical_texts: int) -> dict:
-    """MB/s of each method on ``texts`` (the jieba.lcut baseline on a slice of them)."""
+def tokenization(texts: list[str], baseline_texts: int, identical_texts: int, repeats: int) -> dict:
+    """MB/s of each method on ``texts`` (the jieba.lcut baseline on a slice of them), best of ``repeats``."""
     logging.getLogger("jieba").setLevel(logging.WARNING)
     mb = sum(len(t.encode("utf-8")) for t in texts) / 1e6
     jieba.initialize()
     sample = texts[:baseline_texts]
     sample_mb = sum(len(t.encode("utf-8")) for t in sample) / 1e6
-    started = time.perf_counter()
-    pd.Series(sample).apply(jieba.lcut)
-    baseline = sample_mb / (time.perf_counter() - started)
-    rows = {"texts": len(texts), "mb": round(mb, 2), "jieba_lcut_mb_s": round(baseline, 3)}
+    baseline_cpu = baseline_wall = 0.0
+    for _ in range(repeats):
+        started_cpu, started = time.process_time(), time.perf_counter()
+        pd.Series(sample).apply(jieba.lcut)
+        baseline_cpu = max(baseline_cpu, sample_mb / (time.process_time() - started_cpu))
+        baseline_wall = max(baseline_wall, sample_mb / (time.perf_counter() - started))
+    rows = {"texts": len(texts), "mb": round(mb, 2), "load_average": load_average(),
+            "jieba_lcut_mb_s_per_core": round(baseline_cpu, 3),
+            "jieba_lcut_mb_s_wall": round(baseline_wall, 3)}
+    blocks = "\n".join(sorted({block for text in texts for block in HAN_BLOCK.findall(text)}))
+    fast = _rjieba(str(USERDICT))
+    cut_cpu = []
+    for _ in range(repeats):
+        started_cpu = time.process_time()
+        fast.cut(blocks, True)
+        cut_cpu.append(time.process_time() - started_cpu)
+    rows["rjieba_cut_distinct_blocks_mb_s_per_core"] = round(mb / min(cut_cpu), 2)
     for jobs in (1, 2):
-        tokenizer = Tokenizer()
-        tokenizer.preload()
-        started = time.perf_counter()
-        tokenizer.tokenize_arrow(texts, n_jobs=jobs)
-        rate = mb / (time.perf_counter() - started)
-        rows[f"textkit_{jobs}_cores_mb_s"] = round(rate, 2)
-        rows[f"textkit_{jobs}_cores_vs_jieba_lcut"] = round(rate / baseline, 1)
+        cpu, wall = [], []
+        for _ in range(repeats):
+            tokenizer = Tokenizer()
+            tokenizer.preload()
+            children = resource.getrusage(resource.RUSAGE_CHILDREN)
+            started_cpu, started = time.process_time(), time.perf_counter()
+            tokenizer.tokenize_arrow(texts, n_jobs=jobs)
+            wall.append(time.perf_counter() - started)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu.append(time.process_time() - started_cpu + after.ru_utime + after.ru_stime
+                       - children.ru_utime - children.ru_stime)
+        rows[f"textkit_{jobs}_cores_mb_s_per_core"] = round(mb / min(cpu), 2)
+        rows[f"textkit_{jobs}_cores_mb_s_wall"] = round(mb / min(wall), 2)
+        rows[f"textkit_{jobs}_cores_vs_jieba_lcut_wall"] = round(mb / min(wall) / baseline_wall, 1)
+    one_core = rows["textkit_1_cores_mb_s_per_core"]
+    rows["textkit_1_core_vs_jieba_lcut_per_core"] = round(one_core / baseline_cpu, 1)
+    rows["load_average_end"] = load_average()
     check = texts[:identical_texts]
-    fast = Tokenizer().tokenize_many(check, n_jobs=1)
-    reference = Tokenizer(backend="jieba").tokenize_many(check, n_jobs=1)
+    fast_tokens = Tokenizer().tokenize_many(check, n_jobs=1)
+    reference = Tokenizer(backend="jieba")
     rows["identical_checked"] = len(check)
-    rows["identical_differ"] = sum(a != b for a, b in zip(fast, reference, strict=True))
+    rows["identical_differ"] = sum(tokens != reference.tokenize(text)
+                                   for tokens, text in zip(fast_tokens, check, strict=True))
     return rows
 
 
@@ -138,7 +170,8 @@ def main() -> int:
     parser.add_argument("--corpus", type=Path, default=PROJECT_ROOT / "data" / "raw" / "bench")
     parser.add_argument("--texts", type=int, default=200_000, help="distinct texts for tokenization")
     parser.add_argument("--baseline-texts", type=int, default=20_000, help="texts given to jieba.lcut")
-    parser.add_argument("--identical-texts", type=int, default=20_000, help="texts checked fast == jieba")
+    parser.add_argument("--identical-texts", type=int, default=40_000, help="texts checked fast == jieba")
+    parser.add_argument("--repeats", type=int, default=3, help="runs of each tokenizer figure (best kept)")
     parser.add_argument("--naive-n", type=int, default=50_000, help="posts in the naive-recipe slice")
     parser.add_argument("--no-scale", action="store_true")
     args = parser.parse_args()
@@ -148,11 +181,11 @@ def main() -> int:
     results: dict = {"load_average_start": load_average()}
     synthetic, _ = read_posts([args.corpus / "weibo-search"])
     results["tokenize_generated"] = tokenization(own_texts(synthetic, args.texts), args.baseline_texts,
-                                                 args.identical_texts)
+                                                 args.identical_texts, args.repeats)
     if GUANGZHOU.exists():
         real, _ = read_posts([GUANGZHOU], crawl_time="2022-12-05T12:00:00+08:00")  # yearless dates
         results["tokenize_guangzhou_real"] = tokenization(own_texts(real, args.texts), args.baseline_texts,
-                                                          args.identical_texts)
+                                                          args.identical_texts, args.repeats)
     else:
         results["tokenize_guangzhou_real"] = f"skipped: {GUANGZHOU} not found"
     if not args.no_scale:
