@@ -22,7 +22,7 @@ from textkit.ingest import api, common, nghuyong, read_posts, records, sources
 from textkit.ingest.common import _scalar_text, as_string, drop_rejected, find_all
 from textkit.ingest.sources import open_source
 from textkit.ingest.tables import read_csv_table
-from textkit.schema import STRING
+from textkit.schema import STRING, STRING_LIST
 from textkit.synth.writers import SEARCH_HEADER_21
 
 TWEET = {"_id": "4725000000000001", "mblogid": "FakeBid01", "created_at": "2021-12-20 09:15:00",
@@ -425,3 +425,17 @@ def test_drop_rejected_copies_many_runs_into_one_chunk():
     kept = drop_rejected(frame, np.arange(n) % 2 == 1)
     assert kept["text"].tolist() == [f"t{i}" for i in range(0, n, 2)]
     assert pa.chunked_array(kept["text"].array._pa_array).num_chunks == 1
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.lists(st.sampled_from(["话题", "a", ""]), max_size=3)), max_size=40),
+       st.integers(1, 3))
+def test_missing_lists_become_empty_lists(values, chunks):
+    size = max(1, len(values) // chunks)
+    pieces = [values[i:i + size] for i in range(0, len(values), size)] or [[]]
+    list_type = pa.list_(pa.string())
+    arrow = pa.chunked_array([pa.array(piece, list_type) for piece in pieces], list_type)
+    series = pd.Series(pd.arrays.ArrowExtensionArray(arrow), dtype=STRING_LIST)
+    filled = api._empty_lists_for_missing(series)
+    assert filled.dtype == STRING_LIST and not filled.isna().any()
+    assert filled.tolist() == [[] if v is None else v for v in values]

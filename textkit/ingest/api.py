@@ -29,7 +29,7 @@ from textkit.ingest.detect import UnknownFormat, detect
 from textkit.ingest.generic import ColumnMapping, GenericReader
 from textkit.ingest.report import FileReport, IngestReport
 from textkit.ingest.sources import UnreadableFile, open_source
-from textkit.schema import COLUMN_NAMES, DTYPES, STRING, conform, empty_posts
+from textkit.schema import COLUMN_NAMES, DTYPES, STRING, STRING_LIST, conform, empty_posts
 from textkit.timeparse import china_time
 
 SYNTH_MARKER = "textkit_synthetic.json"
@@ -130,6 +130,10 @@ def _finish_posts(result: ReadResult, source: SourceFile, reader, report: FileRe
     for column in COLUMN_NAMES:  # typed empty columns: conform would build them value by value
         if column not in posts.columns and DTYPES[column] == STRING:
             posts[column] = pd.Series(pd.arrays.ArrowStringArray(pa.nulls(n, pa.string())), index=posts.index)
+        elif column not in posts.columns and DTYPES[column] == STRING_LIST:  # empty lists, not missing
+            offsets, no_items = pa.array(np.zeros(n + 1, dtype=np.int32)), pa.array([], pa.string())
+            empty = pa.ListArray.from_arrays(offsets, no_items, type=STRING_LIST.pyarrow_dtype)
+            posts[column] = pd.Series(pd.arrays.ArrowExtensionArray(empty), index=posts.index)
     posts = conform(posts)
     for column in ("topics", "mentions"):
         posts[column] = _empty_lists_for_missing(posts[column])
@@ -156,10 +160,15 @@ def _finish_posts(result: ReadResult, source: SourceFile, reader, report: FileRe
 
 
 def _empty_lists_for_missing(series: pd.Series) -> pd.Series:
+    """A list column with empty lists where it had missing values (built from the list offsets:
+    ``fill_null`` with a list scalar goes value by value)."""
     if not series.isna().any():
         return series
-    array = pa.chunked_array(series.array._pa_array) if hasattr(series.array, "_pa_array") else None
-    filled = pc.fill_null(array, pa.scalar([], pa.list_(pa.string())))
+    array = pa.chunked_array(series.array._pa_array).combine_chunks()
+    lengths = pc.fill_null(pc.list_value_length(array), 0).to_numpy()
+    offsets = np.zeros(len(array) + 1, dtype=np.int32)
+    np.cumsum(lengths, out=offsets[1:])
+    filled = pa.ListArray.from_arrays(pa.array(offsets), array.flatten(), type=array.type)
     return pd.Series(pd.arrays.ArrowExtensionArray(filled), index=series.index, dtype=series.dtype)
 
 
