@@ -12,6 +12,7 @@ import stat
 from collections import Counter
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -29,6 +30,8 @@ from textkit.redact import (
     pseudonym_key,
     pseudonymize,
     redact,
+    redact_arrays,
+    redact_arrow,
     redact_series,
     redact_text,
     valid_id_number,
@@ -172,7 +175,7 @@ PIECES = [
     "电话13912345678", "１３９１２３４５６７８", f"证{FAKE_ID}", FAKE_ID, f"单{wrong_check(FAKE_ID)}",
     "订单号", "QQ 123456", "ＱＱ：１２３４５６", "vx abcdef", "陕A12345", "a@example.invalid",
     "a％b@example.invalid", f"卡{FAKE_CARD_16}", FAKE_CARD_19, "一码通崩了", "，", " ", "1234567",
-    "\x00", "８", "x",
+    "\x00", "８", "x", "！", "：", "％", "＃", "／", "（", "）", "　", "@",
 ]
 
 
@@ -186,6 +189,17 @@ def test_column_redaction_equals_redacting_each_text_alone(texts):
     assert redacted.tolist() == [text for text, _ in expected]
     assert types.tolist() == [sorted(set(kinds)) for _, kinds in expected]
     assert counts == Counter(kind for _, kinds in expected for kind in kinds)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(PIECES), max_size=5).map("".join), max_size=6),
+       st.lists(st.lists(st.sampled_from(PIECES), max_size=5).map("".join), max_size=6))
+def test_redacting_arrays_together_equals_redacting_each(first, second):
+    arrays = [pa.array(first, pa.large_string()), pa.array(second, pa.large_string())]
+    together = redact_arrays(*arrays)
+    for array, (redacted, found, counts) in zip(arrays, together, strict=True):
+        alone = redact_arrow(array)
+        assert redacted.equals(alone[0]) and found.equals(alone[1]) and counts == alone[2]
 
 
 @pytest.mark.parametrize("texts", [

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 from itertools import accumulate
-from operator import mul
+from operator import itemgetter, mul
 from pathlib import Path
 
 import numpy as np
@@ -155,6 +155,7 @@ _MENTION = re.compile(MENTION)
 # other full-width punctuation (，！？) changes no match, so such texts are searched as they are.
 _FULLWIDTH_IN_PATTERNS = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\uff20\uff0e\uff0d\uff0b\uff3f"
                                     "\uff08\uff09\u3000]")
+_FULLWIDTH_PERCENT = "\uff05"  # ％: EMAIL reads its half-width form (see _searched_forms)
 
 PATTERNS: tuple[_Pattern, ...] = (
     _Pattern("EMAIL", r"[A-Za-z0-9][A-Za-z0-9._%+\-]*@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"),
@@ -244,10 +245,10 @@ def redact_arrow(texts: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, pa.Array,
     ``list<string>`` of the placeholder types put into each text in order, counts per type).
 
     Same result as :func:`redact_text` on each text. One vectorised pass picks the texts that pass
-    :data:`SCREEN` or hold a full-width character the patterns read; each distinct one of them is
-    then screened per pattern (:attr:`_Pattern.screen`, vectorised) and searched with Python's regexes
-    only for the patterns whose screen it passes, all such texts of a pattern in one search
-    (:func:`_find_many`).
+    :data:`SCREEN` or hold a full-width form the patterns read. Texts that search alike
+    (:func:`_searched_forms`) are searched once: each distinct form is screened per pattern
+    (:attr:`_Pattern.screen`, vectorised) and searched with Python's regexes only for the patterns
+    whose screen it passes, all such texts of a pattern in one search (:func:`_find_many`).
     """
     array = text_array(texts)
     counts: Counter = Counter()
@@ -255,36 +256,59 @@ def redact_arrow(texts: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, pa.Array,
     hits = pc.match_substring_regex(array, f"{SCREEN}|{_FULLWIDTH_IN_PATTERNS.pattern}")
     if not len(array) or not pc.any(hits).as_py():
         return array, list_array(lengths, []), counts
-    positions = np.flatnonzero(hits.to_numpy(zero_copy_only=False))
-    encoded = pc.dictionary_encode(pc.filter(array, hits))  # each distinct text is searched once
-    originals = encoded.dictionary
-    wide = pc.match_substring_regex(originals, _FULLWIDTH_IN_PATTERNS.pattern)
-    searched = originals  # what _find searches: half-width forms where the patterns read full-width ones
-    if pc.any(wide).as_py():
-        searched = replace_where(originals, wide, fullwidth_to_halfwidth_arrow(pc.filter(originals, wide)))
-    screened = np.zeros(len(searched), dtype=np.int64)  # bit i: the text passes pattern i's screen
+    candidates = pc.filter(array, hits)
+    encoded = pc.dictionary_encode(_searched_forms(candidates))
+    searched = encoded.dictionary
+    screened = np.zeros(len(searched), dtype=np.int64)  # bit i: the form passes pattern i's screen
     for bit, pattern in enumerate(PATTERNS):
         screened |= pc.match_substring_regex(searched, pattern.screen).to_numpy(
             zero_copy_only=False).astype(np.int64) << bit
     spans = _find_many(searched.to_pylist(), screened)
     if not spans:
         return array, list_array(lengths, []), counts
-    found = sorted(spans)  # distinct texts with personal data, in order
-    values = originals.take(pa.array(found)).to_pylist()
-    redacted = [_replace_spans(value, spans[index]) for index, value in zip(found, values, strict=True)]
-    kinds = [[kind for kind, _, _ in spans[index]] for index in found]
-    slot = np.full(len(originals), -1, dtype=np.int64)
-    slot[found] = np.arange(len(found))
-    slots = slot[encoded.indices.to_numpy(zero_copy_only=False)]
-    changed = slots >= 0
-    slots = slots[changed]
-    mask = np.zeros(len(array), dtype=bool)
-    mask[positions[changed]] = True
-    flat = [kind for s in slots.tolist() for kind in kinds[s]]
-    lengths[positions[changed]] = np.array([len(k) for k in kinds], dtype=np.int32)[slots]
+    has_spans = np.zeros(len(searched), dtype=bool)
+    has_spans[list(spans)] = True
+    codes = encoded.indices.to_numpy(zero_copy_only=False)
+    changed = np.flatnonzero(has_spans[codes])  # the candidates with personal data
+    codes = codes[changed].tolist()
+    redacted, flat = [], []
+    for code, text in zip(codes, candidates.take(pa.array(changed)).to_pylist(), strict=True):
+        redacted.append(_replace_spans(text, spans[code]))
+        flat += [kind for kind, _, _ in spans[code]]
+    positions = np.flatnonzero(hits.to_numpy(zero_copy_only=False))[changed]
+    lengths[positions] = [len(spans[code]) for code in codes]
     counts.update(flat)
-    values = pa.array(redacted, type=pa.large_string()).take(pa.array(slots))
-    return pc.replace_with_mask(array, pa.array(mask), values), list_array(lengths, flat), counts
+    mask = np.zeros(len(array), dtype=bool)
+    mask[positions] = True
+    return replace_where(array, pa.array(mask), redacted), list_array(lengths, flat), counts
+
+
+def redact_arrays(*arrays: pa.Array | pa.ChunkedArray) -> list[tuple[pa.Array, pa.Array, Counter]]:
+    """:func:`redact_arrow` of each array, in one go: a text that searches like one in another array
+    (e.g. a post and its cleaned text, when cleaning changed only full-width forms) is searched once."""
+    arrays = [text_array(array) for array in arrays]
+    redacted, found, _ = redact_arrow(pa.concat_arrays(arrays) if arrays else pa.array([], pa.large_string()))
+    results, start = [], 0
+    for array in arrays:
+        kinds = found.slice(start, len(array))
+        tally = pc.value_counts(kinds.flatten()).to_pylist()
+        counts = Counter({item["values"]: item["counts"] for item in tally})
+        results.append((redacted.slice(start, len(array)), kinds, counts))
+        start += len(array)
+    return results
+
+
+def _searched_forms(texts: pa.Array) -> pa.Array:
+    """Each text in half-width forms: where it finds personal data, each text is searched so.
+
+    :func:`_find` converts a text's full-width forms only when the text holds one the patterns read
+    (:data:`_FULLWIDTH_IN_PATTERNS`); converting the others (，！？：…) changes no match, except ％
+    (EMAIL reads ``%``): a text with a ％ and none of those is searched as it is.
+    """
+    forms = fullwidth_to_halfwidth_arrow(texts)
+    as_is = pc.and_(pc.match_substring_regex(texts, _FULLWIDTH_PERCENT),
+                    pc.invert(pc.match_substring_regex(texts, _FULLWIDTH_IN_PATTERNS.pattern)))
+    return replace_where(forms, as_is, pc.filter(texts, as_is)) if pc.any(as_is).as_py() else forms
 
 
 _SEPARATOR = "\x00"  # joins the texts of one search: no pattern consumes it, look-arounds see a text edge
@@ -306,18 +330,23 @@ def _find_many(texts: list[str], screened: np.ndarray) -> dict[int, list[tuple[s
         selected = [texts[i] for i in indices]
         starts = [0, *accumulate(len(text) + 1 for text in selected[:-1])]  # where each text begins
         joined = _SEPARATOR.join(selected)
+        kind, group = pattern.kind, pattern.group
+        checked = pattern.check is not None or pattern.numbering_context_vetoes
         for match in pattern.regex.finditer(joined):
             k = bisect_right(starts, match.start()) - 1
             text_start = starts[k]
-            if not pattern.accepts(match, joined, text_start):
+            if checked and not pattern.accepts(match, joined, text_start):
                 continue
-            start, end = match.span(pattern.group)
+            start, end = match.span(group)
             start, end = start - text_start, end - text_start
-            spans = taken.setdefault(indices[k], [])
-            if not any(start < t_end and t_start < end for _, t_start, t_end in spans):
-                spans.append((pattern.kind, start, end))
+            spans = taken.get(indices[k])
+            if spans is None:
+                taken[indices[k]] = [(kind, start, end)]
+            elif not any(start < t_end and t_start < end for _, t_start, t_end in spans):
+                spans.append((kind, start, end))
     for spans in taken.values():
-        spans.sort(key=lambda span: span[1])
+        if len(spans) > 1:
+            spans.sort(key=itemgetter(1))
     return taken
 
 
