@@ -728,7 +728,7 @@ def find_duplicates(
     text_codes, distinct = pd.factorize(posts[text_column].astype("string[pyarrow]").fillna(""))
     found = {}
 
-    def meanwhile() -> None:  # storm reposts and the time order, while the texts are normalised
+    def meanwhile() -> None:  # storm reposts, their originals and the time order, while texts are normalised
         parent = posts["parent_post_id"].astype("string[pyarrow]").fillna("")
         repost = posts["is_repost"].fillna(False).to_numpy(dtype=bool) & (parent != "").to_numpy()
         if repost.any():  # a storm repost: own words (normalised) no longer than repost_max_chars
@@ -736,12 +736,12 @@ def find_duplicates(
             candidates = np.nonzero(repost)[0]
             own_lengths = np.diff(normalised_codes(own.iloc[candidates])[1])
             repost[candidates[own_lengths > repost_max_chars]] = False
-        found.update(parent=parent, repost=repost, rank=time_rank(posts))
+        found.update(repost=repost, rank=time_rank(posts), links=_repost_links(posts, repost, parent))
 
     workers = (_WORKERS if n_jobs is None else max(1, n_jobs)) if len(distinct) >= _PARALLEL_MIN_TEXTS else 1
     codes, offsets, key_of_text = _exact_keys(_text_array(pd.Series(distinct, dtype="string[pyarrow]")),
                                               workers, meanwhile)
-    parent, repost, rank = found["parent"], found["repost"], found["rank"]
+    repost, rank, links = found["repost"], found["rank"], found["links"]
 
     # exact: one code per distinct normalised text; a text's time is its first non-repost post
     key_codes = key_of_text[np.asarray(text_codes, dtype=np.int64)]
@@ -769,7 +769,7 @@ def find_duplicates(
     group_raw = key_root[key_codes]
     empty = key_lengths[key_codes] == 0
     group_raw[empty] = n_keys + np.nonzero(empty)[0]  # empty text: its own group
-    _join_reposts(posts, repost, parent, group_raw, offset=n_keys + n)
+    _join_reposts(group_raw, links, offset=n_keys + n)
 
     # canonical: earliest non-repost member (reposts only when the group has nothing else)
     order = np.lexsort((rank, repost, group_raw))
@@ -830,10 +830,10 @@ def _normalised_chunk(bounds: tuple[int, int]) -> None:
     state["lengths"][lo:hi] = np.diff(offsets)
 
 
-def _join_reposts(posts: pd.DataFrame, repost: np.ndarray, parent: pd.Series, group_raw: np.ndarray,
-                  *, offset: int) -> None:
-    """Reposts join their original's group (following reposts of reposts), or a group per original
-    that was not collected (in place)."""
+def _repost_links(posts: pd.DataFrame, repost: np.ndarray, parent: pd.Series
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where each repost leads: the row its chain of reposts ends at (``target``, where ``found``), and
+    for a repost whose original was not collected a code per original (``lost``; −1 elsewhere)."""
     platform = np.asarray(pd.factorize(posts["platform"].astype("string[pyarrow]").fillna(""))[0])
     post_ids = _text_array(posts["post_id"])
     parents = _text_array(parent)
@@ -848,15 +848,25 @@ def _join_reposts(posts: pd.DataFrame, repost: np.ndarray, parent: pd.Series, gr
         target[reposts_here[hit]] = rows[at[hit].astype(np.int64)]
         found[reposts_here[hit]] = True
     missing = repost & ~found
+    lost = np.full(len(posts), -1, dtype=np.int64)
     if missing.any():
-        codes, _ = pd.factorize(pd.Series(platform[missing].astype(str)
-                                          + "\x1f" + parents.filter(missing).to_numpy(zero_copy_only=False)))
-        group_raw[missing] = offset + codes
+        lost[missing], _ = pd.factorize(pd.Series(platform[missing].astype(str) + "\x1f"
+                                                  + parents.filter(missing).to_numpy(zero_copy_only=False)))
     for _ in range(64):  # a repost of a repost: follow the chain up to the first post that is not one
         step = np.where(found[target], target[target], target)
         if np.array_equal(step, target):
             break
         target = step
+    return target, found, lost
+
+
+def _join_reposts(group_raw: np.ndarray, links: tuple[np.ndarray, np.ndarray, np.ndarray], *, offset: int
+                  ) -> None:
+    """Reposts join their original's group (:func:`_repost_links`), or a group per original that was
+    not collected (in place)."""
+    target, found, lost = links
+    missing = lost >= 0
+    group_raw[missing] = offset + lost[missing]
     group_raw[found] = group_raw[target[found]]
 
 
