@@ -84,6 +84,8 @@ _ROTATION = np.uint32(0x9E3779B1)  # added per bin of distance when an empty bin
 _BATCH = 50_000  # texts per signature batch: keeps the per-shingle arrays small and in cache
 _TEXT_BATCH = 100_000  # texts per batch when normalising
 _PAIR_BATCH = 250_000  # candidate pairs checked at once
+_NEEDED_TABLE_SIDE = 2048  # up to this many shingles, a table of needed agreements per pair of sizes
+_UNREACHABLE = np.int8(127)
 _FILTER_BATCH = 65_536  # candidate pairs whose signatures are compared at once (in cache)
 _WORKERS = min(4, os.cpu_count() or 1)  # processes for signatures, LSH bands and exact checks …
 _PARALLEL_MIN_TEXTS = 100_000  # … when at least this many texts are searched
@@ -445,6 +447,21 @@ def _lowest_near_jaccard(small: np.ndarray, large: np.ndarray, threshold: float,
     return lowest
 
 
+def _needed_agreements(first: np.ndarray, second: np.ndarray, threshold: float, containment: float | None,
+                       bins: int) -> np.ndarray:
+    """For pairs of texts of ``first`` and ``second`` shingles: how many of the ``bins`` signature bins
+    must agree for the pair to be checked exactly (int8): the MinHash estimate may fall
+    ``ESTIMATE_MARGIN`` below the lowest Jaccard a near pair of their sizes can have (``_UNREACHABLE``
+    when their sizes rule it out)."""
+    first, second = first.astype(np.float32), second.astype(np.float32)
+    lowest = _lowest_near_jaccard(np.minimum(first, second), np.maximum(first, second), threshold,
+                                  containment)
+    needed = np.full(len(lowest), _UNREACHABLE, dtype=np.int8)
+    reachable = np.isfinite(lowest)
+    needed[reachable] = np.ceil((lowest[reachable] - ESTIMATE_MARGIN) * bins - 1e-9)
+    return needed
+
+
 def _set_overlaps(codes: np.ndarray, offsets: np.ndarray, pairs: np.ndarray, ngram: int, seed: int,
                   *, threshold: float = 0.0, containment: float | None = None
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -549,7 +566,13 @@ def _similar_pairs(codes: np.ndarray, offsets: np.ndarray, *, threshold: float, 
     workers = (_WORKERS if n_jobs is None else max(1, n_jobs)) if n >= _PARALLEL_MIN_TEXTS else 1
     bins = bands * rows
     shingles = offsets[texts + 1] - offsets[texts] - ngram + 1  # = set size unless a 3-gram repeats
-    counts = shingles.astype(np.float32)
+    side = int(shingles.max()) + 1
+    if side <= _NEEDED_TABLE_SIDE:  # agreements needed, looked up by the two shingle counts
+        sizes = np.arange(side)
+        table = _needed_agreements(np.repeat(sizes, side), np.tile(sizes, side), threshold, containment, bins)
+        counts = shingles.astype(np.int32)
+    else:
+        counts = shingles.astype(np.float32)
     # the workers write signatures, packed low bytes and each chunk's shingle sets into shared memory
     signatures = _shared_array((n, bins), np.uint32)
     records = _low_byte_records(n, bins)
@@ -573,10 +596,14 @@ def _similar_pairs(codes: np.ndarray, offsets: np.ndarray, *, threshold: float, 
         """Pairs whose sizes allow a near pair and whose signatures agree on enough bins: the estimate
         may fall ``ESTIMATE_MARGIN`` below the lowest Jaccard a near pair of their sizes has."""
         first, second = counts.take(later), counts.take(earlier)
-        lowest = _lowest_near_jaccard(np.minimum(first, second), np.maximum(first, second), threshold,
-                                      containment)
-        reachable = np.nonzero(np.isfinite(lowest))[0]
-        needed = np.ceil((lowest[reachable] - ESTIMATE_MARGIN) * bins - 1e-9)
+        if side <= _NEEDED_TABLE_SIDE:
+            first *= side
+            first += second
+            needed = table.take(first)
+        else:
+            needed = _needed_agreements(first, second, threshold, containment, bins)
+        reachable = np.nonzero(needed <= bins)[0]
+        needed = needed[reachable]
         keep = np.zeros(len(later), dtype=bool)
         for lo in range(0, len(reachable), _FILTER_BATCH):  # batches small enough to stay in cache
             batch = reachable[lo:lo + _FILTER_BATCH]
