@@ -97,6 +97,10 @@ class SourceFile:
             return self._undecoded[3:] if bom else self._undecoded
         return None if self._text is None else self._text.encode("utf-8")
 
+    def undecoded_bytes(self) -> bytes | None:
+        """The bytes of a file not decoded yet, as on disk (a BOM included); None once decoded."""
+        return self._undecoded
+
     def count_char(self, char: str) -> int:
         """How often the ASCII character ``char`` occurs in the text (counted in the bytes of a file
         not decoded yet)."""

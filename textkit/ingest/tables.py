@@ -20,7 +20,7 @@ import json
 import os
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -47,7 +47,8 @@ class CsvTable:
     header: list[str]
     frame: pd.DataFrame  # one string column per header name (positional names for duplicates)
     record: np.ndarray  # 1-based record numbers
-    raw_json: pd.Series | Future  # the raw JSON per record, or its build still running on a thread
+    raw_json: pd.Series | Future | Callable[[], pd.Series]  # the raw JSON per record, its build still
+    # running on a thread, or the function that builds it when first asked for
     rejected: list[Rejection] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     rows: list[list[str]] | None = None
@@ -62,6 +63,8 @@ class CsvTable:
         """The original record of every row as a JSON object string (waits for its build)."""
         if isinstance(self.raw_json, Future):
             self.raw_json = self.raw_json.result()
+        elif callable(self.raw_json):
+            self.raw_json = self.raw_json()
         return self.raw_json
 
 
@@ -111,8 +114,10 @@ def _read_fast(source: SourceFile, header: list[str]) -> CsvTable | None:
         return "skip"
 
     odd_quotes = source.count_char('"') % 2 == 1  # a quoted field never closes somewhere
-    on_disk = source.maybe_utf8
-    data = str(source.path) if on_disk else io.BytesIO(source.text.encode("utf-8"))
+    on_disk = source.maybe_utf8  # the bytes as on disk (in memory when not decoded yet: no second read)
+    undecoded = source.undecoded_bytes() if on_disk else None
+    data = (pa.BufferReader(pa.py_buffer(undecoded)) if undecoded is not None else str(source.path) if on_disk
+            else pa.BufferReader(pa.py_buffer(source.text.encode("utf-8"))))
     try:
         table = pacsv.read_csv(
             data,
@@ -174,7 +179,6 @@ def _read_robust(source: SourceFile, header: list[str]) -> CsvTable:
     width = len(header)
     widths: Counter[int] = Counter()  # value counts of the records read so far
     rows: list[list[str]] = []
-    raws: list[str] = []
     numbers: list[int] = []
     rejected: list[Rejection] = []
     repeated = 0
@@ -193,10 +197,6 @@ def _read_robust(source: SourceFile, header: list[str]) -> CsvTable:
         widths[len(values)] += 1
         rows.append(values)
         numbers.append(record)
-        record_dict = dict(zip(header, values, strict=False))
-        if len(values) > width:
-            record_dict[EXTRA_KEY] = values[width:]
-        raws.append(json.dumps(record_dict, ensure_ascii=False))
     columns = {name: [r[i] if i < len(r) else "" for r in rows] for i, name in enumerate(names)}
     frame = pd.DataFrame({n: pd.Series(v, dtype=STRING) for n, v in columns.items()})
     warnings = []
@@ -207,8 +207,21 @@ def _read_robust(source: SourceFile, header: list[str]) -> CsvTable:
     if short or long:
         warnings.append(f"{short} row(s) with fewer and {long} with more values than the "
                         f"{width}-column header")
-    return CsvTable(header, frame, np.array(numbers, dtype=np.int64), pd.Series(raws, dtype=STRING),
+    return CsvTable(header, frame, np.array(numbers, dtype=np.int64), lambda: _raw_rows(header, rows),
                     rejected=rejected, warnings=warnings, rows=rows, fast=False)
+
+
+def _raw_rows(header: list[str], rows: list[list[str]]) -> pd.Series:
+    """The raw JSON object of every row read row by row (values beyond the header under
+    :data:`EXTRA_KEY`); built only for the readers that ask for it."""
+    width = len(header)
+    raws = []
+    for values in rows:
+        record = dict(zip(header, values, strict=False))
+        if len(values) > width:
+            record[EXTRA_KEY] = values[width:]
+        raws.append(json.dumps(record, ensure_ascii=False))
+    return pd.Series(raws, dtype=STRING)
 
 
 _TRUNCATED = "unterminated quote: the record runs to the end of the file (truncated file?)"
