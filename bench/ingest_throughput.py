@@ -34,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 
 from textkit.ingest import ingest_dir, nghuyong, read_posts, records
 from textkit.synth.writers import SEARCH_HEADER_21
@@ -202,6 +203,9 @@ def main() -> int:
     parser.add_argument(
         "--corpus", type=Path, help="a folder of scraper files: ingest_dir serial vs parallel"
     )
+    parser.add_argument(
+        "--reference", type=Path, help="an analysis folder made from --corpus before: the same posts expected"
+    )
     args = parser.parse_args()
     jsonl = run_jsonl(args) if args.jsonl_rows else {}
     corpus = run_corpus(args) if args.corpus else {}
@@ -293,6 +297,8 @@ def main() -> int:
         name = "n_jobs=None (a worker per core)"
         print(f"{name:<40}{corpus['parallel_s']:>10.2f}{corpus['parallel_cpu_s']:>10.2f}")
         print(f"parallel vs serial: {corpus['parallel_vs_serial']:.2f}x; same bytes: {corpus['same_bytes']}")
+        if corpus["same_as_reference"] is not None:
+            print(f"same posts and rejected records as {args.reference}: {corpus['same_as_reference']}")
     print(f"1-minute load average at the end: {result['load_average_1min']} (2 cores; shared machine)")
     print(
         f"read_posts vs pandas: {result['ratio_vs_pandas']:.2f}x (goal >= {GOALS['ratio_vs_pandas']}x); "
@@ -343,6 +349,12 @@ def run_corpus(args) -> dict:
             (Path(tmp) / "a" / name).read_bytes() == (Path(tmp) / "b" / name).read_bytes()
             for name in ("posts.parquet", "ingest_report.json", "rejected.jsonl")
         )
+        reference = None
+        if args.reference:  # the same posts table and rejected records as an analysis folder made before
+            made, before = Path(tmp) / "b", args.reference
+            same_posts = pq.read_table(made / "posts.parquet").equals(pq.read_table(before / "posts.parquet"))
+            same_rejected = (made / "rejected.jsonl").read_bytes() == (before / "rejected.jsonl").read_bytes()
+            reference = same_posts and same_rejected
     return {
         "folder": str(args.corpus),
         "posts": report["total"]["posts"],
@@ -352,6 +364,7 @@ def run_corpus(args) -> dict:
         "parallel_cpu_s": round(parallel_cpu, 3),
         "parallel_vs_serial": round(serial_s / parallel_s, 3),
         "same_bytes": same,
+        "same_as_reference": reference,
     }
 
 
