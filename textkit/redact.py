@@ -123,6 +123,7 @@ class _Pattern:
     group: int = 0  # the group that holds the personal data (the rest is context)
     check: object = None  # callable(digits) -> bool
     numbering_context_vetoes: bool = False  # skip numbers right after 订单号, 编号 …
+    starts: str = ""  # a character class every match of ``core`` starts with
 
     @property
     def screen(self) -> str:
@@ -130,7 +131,10 @@ class _Pattern:
 
     @cached_property
     def regex(self) -> re.Pattern:
-        return re.compile(self.before + self.core + self.after)
+        flags, core = ("(?i)", self.core[4:]) if self.core.startswith("(?i)") else ("", self.core)
+        # a lookahead for the first character lets Python's re skip to where a match can start (2x faster)
+        ahead = f"(?={self.starts})" if self.starts else ""
+        return re.compile(flags + ahead + self.before + core + self.after)
 
     def spans(self, text: str) -> Iterable[tuple[int, int]]:
         for match in self.regex.finditer(text):
@@ -160,20 +164,20 @@ _FULLWIDTH_PERCENT = "\uff05"  # ％: EMAIL reads its half-width form (see _sear
 PATTERNS: tuple[_Pattern, ...] = (
     _Pattern("EMAIL", r"[A-Za-z0-9][A-Za-z0-9._%+\-]*@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"),
     _Pattern("ID", r"[1-9][0-9]{16}[0-9Xx]", before=r"(?<![0-9])", after=r"(?![0-9A-Za-z])",
-             check=valid_id_number, numbering_context_vetoes=True),
+             check=valid_id_number, numbering_context_vetoes=True, starts="[1-9]"),
     _Pattern("CARD", r"(?:[3-6][0-9]{15,18}|[3-6][0-9]{3}(?:[ \-][0-9]{4}){3}(?:[ \-]?[0-9]{1,3})?)",
-             before=r"(?<![0-9A-Za-z])", after=r"(?![0-9A-Za-z])",
+             before=r"(?<![0-9A-Za-z])", after=r"(?![0-9A-Za-z])", starts="[3-6]",
              check=lambda d: 16 <= len(d) <= 19 and luhn_valid(d), numbering_context_vetoes=True),
     _Pattern("PHONE", r"(?:(?:\+|00)86[ \-]?)?1[3-9][0-9](?:[ \-]?[0-9]{4}){2}",
-             before=r"(?<![0-9])", after=r"(?![0-9])"),
+             before=r"(?<![0-9])", after=r"(?![0-9])", starts="[+01]"),
     _Pattern("PHONE", r"(?:\+?86[ \-]?)?(?:\(0[1-9][0-9]{1,2}\)|0[1-9][0-9]{1,2})[ \-]?"
              r"[2-9][0-9]{2,3}[ \-]?[0-9]{4}(?:-[0-9]{1,4})?",
-             before=r"(?<![0-9A-Za-z])", after=r"(?![0-9])"),
+             before=r"(?<![0-9A-Za-z])", after=r"(?![0-9])", starts="[+08(]"),
     _Pattern("QQ", r"(?i)(?:QQ|扣扣|企鹅号|Q号)(?:号码|号)?[ ]*(?:是|为)?[ ]*[:：]?[ ]*([1-9][0-9]{4,10})",
              after=r"(?![0-9])", group=1),
     _Pattern("WECHAT", r"(?i)(?:微信|威信|薇信|v信|vx|wx|weixin|wechat)(?:号码|号|id)?"
              r"[ ]*(?:是|为)?[ ]*[:：]?[ ]*([A-Za-z][A-Za-z0-9_\-]{5,19})",
-             after=r"(?![A-Za-z0-9_\-])", group=1),
+             after=r"(?![A-Za-z0-9_\-])", group=1, starts="[微威薇vw]"),
     _Pattern("PLATE", rf"[{PROVINCES}][A-HJ-NP-Z][·•・\. ]?"
              r"(?:[A-HJ-NP-Z0-9]{5}|[DF][A-HJ-NP-Z0-9][0-9]{4}|[0-9]{5}[DF])", after=r"(?![A-Za-z0-9])"),
 )
