@@ -307,15 +307,24 @@ def _sorted_unique(values: np.ndarray, kind: str | None = None) -> np.ndarray:
     return values[np.r_[True, values[1:] != values[:-1]]] if len(values) else values
 
 
-def _band_code(signatures: np.ndarray, band: int, bands: int, rows: int) -> np.ndarray:
-    """A dense code of each row's values in one band (equal values, equal codes, numbered in order of
-    first appearance; band ``b`` takes the bins ``b``, ``b + bands``, …)."""
-    block = signatures[:, band::bands][:, :rows].astype(np.uint64)
-    key = block[:, 0].copy()
-    for r in range(1, rows):
-        key ^= block[:, r] << np.uint64(32)
-        _mix(key)
-    return np.asarray(pd.factorize(key)[0], dtype=np.int32)
+def _band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """``bands`` × rows: a 64-bit hash of each row's values in each band (band ``b`` takes the bins
+    ``b``, ``b + bands``, …)."""
+    keys = np.empty((bands, len(signatures)), dtype=np.uint64)
+    for band in range(bands):
+        block = signatures[:, band::bands][:, :rows].astype(np.uint64)
+        key = keys[band]
+        key[:] = block[:, 0]
+        for r in range(1, rows):
+            key ^= block[:, r] << np.uint64(32)
+            _mix(key)
+    return keys
+
+
+def _band_code(keys: np.ndarray) -> np.ndarray:
+    """A dense code of each row's band key (equal values, equal codes, numbered in order of first
+    appearance)."""
+    return np.asarray(pd.factorize(keys)[0], dtype=np.int32)
 
 
 def _stable_argsort(keys: np.ndarray, bound: int) -> np.ndarray:
@@ -372,11 +381,11 @@ def _band_pairs(band_range: tuple[int, int]) -> np.ndarray:
     """Sorted distinct pairs that the bands ``lo:hi`` propose and ``keep`` keeps, as ``later * n +
     earlier`` (a :func:`_fork_map` task; each band's codes are computed here, with those of the band
     after the range, which the last band orders its large buckets by)."""
-    signatures, keep = _FORK_STATE["signatures"], _FORK_STATE["keep"]
-    bands, rows, leaders, window, neighbours = _FORK_STATE["shape"]
+    keys, keep = _FORK_STATE["keys"], _FORK_STATE["keep"]
+    leaders, window, neighbours = _FORK_STATE["buckets"]
+    bands, n = keys.shape
     lo, hi = band_range
-    n = len(signatures)
-    codes = {band % bands: _band_code(signatures, band % bands, bands, rows) for band in range(lo, hi + 1)}
+    codes = {band % bands: _band_code(keys[band % bands]) for band in range(lo, hi + 1)}
     runs = [np.zeros(0, dtype=np.int64)]
     for band in range(lo, hi):
         later, earlier = _bucket_pairs(codes[band], codes[(band + 1) % bands], leaders, window,
@@ -404,11 +413,18 @@ def candidate_pairs(
     ``keep(later, earlier)`` (a boolean mask) drops pairs band by band, before the pairs of all bands
     are merged (cheaper than filtering the merged pairs, same result); ``workers`` processes work on
     contiguous ranges of bands, each merging its own bands' pairs."""
-    n = len(signatures)
+    return _candidate_pairs(_band_keys(signatures, bands, rows), leaders=leaders, window=window,
+                            neighbours=neighbours, keep=keep, workers=workers)
+
+
+def _candidate_pairs(keys: np.ndarray, *, leaders: int, window: int, neighbours: int,
+                     keep: Callable[[np.ndarray, np.ndarray], np.ndarray] | None, workers: int) -> np.ndarray:
+    """:func:`candidate_pairs` from the band keys (:func:`_band_keys`)."""
+    bands, n = keys.shape
     groups = max(1, min(workers, bands))
     edges = [bands * g // groups for g in range(groups + 1)]
-    runs = _fork_map(_band_pairs, list(itertools.pairwise(edges)), workers, signatures=signatures, keep=keep,
-                     shape=(bands, rows, leaders, window, neighbours))
+    runs = _fork_map(_band_pairs, list(itertools.pairwise(edges)), workers, keys=keys, keep=keep,
+                     buckets=(leaders, window, neighbours))
     code = _sorted_unique(np.concatenate([np.zeros(0, dtype=np.int64), *runs]), kind="stable")
     index = np.int32 if n < 2**31 else np.int64
     return np.stack([(code // n).astype(index), (code % n).astype(index)], axis=1)
@@ -574,7 +590,7 @@ def _similar_pairs(codes: np.ndarray, offsets: np.ndarray, *, threshold: float, 
     else:
         counts = shingles.astype(np.float32)
     # the workers write signatures, packed low bytes and each chunk's shingle sets into shared memory
-    signatures = _shared_array((n, bins), np.uint32)
+    keys = _shared_array((bands, n), np.uint64)
     records = _low_byte_records(n, bins)
     slots = np.zeros(n + 1, dtype=np.int64)  # where each text's shingle ids may go: its shingle count
     np.cumsum(shingles, out=slots[1:])
@@ -582,7 +598,8 @@ def _similar_pairs(codes: np.ndarray, offsets: np.ndarray, *, threshold: float, 
     set_sizes = _shared_array(n, np.int64)
     chunks = [(lo, min(n, lo + _BATCH)) for lo in range(0, n, _BATCH)]
     _fork_map(_signature_chunk, chunks, workers, codes=codes, offsets=offsets, texts=texts, slots=slots,
-              ngram=ngram, seed=seed, signatures=signatures, records=records, ids=ids, set_sizes=set_sizes)
+              ngram=ngram, seed=seed, shape=(bands, rows), keys=keys, records=records, ids=ids,
+              set_sizes=set_sizes)
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(set_sizes, out=indptr[1:])
     for lo, hi in chunks:  # each chunk's sets lie at the start of its slots: close the gaps (in place)
@@ -611,9 +628,9 @@ def _similar_pairs(codes: np.ndarray, offsets: np.ndarray, *, threshold: float, 
             keep[batch] = agree >= needed[lo:lo + _FILTER_BATCH]
         return keep
 
-    pairs = candidate_pairs(signatures, bands=bands, rows=rows, leaders=leaders, window=window,
-                            keep=worth_checking, workers=workers)
-    del signatures
+    pairs = _candidate_pairs(keys, leaders=leaders, window=window, neighbours=NEIGHBOURS, keep=worth_checking,
+                             workers=workers)
+    del keys
     bounds = [(lo, min(len(pairs), lo + _PAIR_BATCH)) for lo in range(0, len(pairs), _PAIR_BATCH)]
     near = _fork_map(_near_chunk, bounds, workers, matrix=matrix, pairs=pairs,
                      params=(threshold, containment))
@@ -621,15 +638,17 @@ def _similar_pairs(codes: np.ndarray, offsets: np.ndarray, *, threshold: float, 
 
 
 def _signature_chunk(bounds: tuple[int, int]) -> None:
-    """MinHash signatures, their packed low bytes and the shingle sets of the texts ``lo:hi``, written
-    into the shared arrays (a :func:`_fork_map` task): the sets at the start of the chunk's slots."""
+    """The band keys and packed low bytes of the MinHash signatures and the shingle sets of the texts
+    ``lo:hi``, written into the shared arrays (a :func:`_fork_map` task): the sets at the start of the
+    chunk's slots."""
     lo, hi = bounds
     state = _FORK_STATE
     ngram = state["ngram"]
     codes, local_offsets = _take(state["codes"], state["offsets"], state["texts"][lo:hi])
-    signatures, ids = _signatures(codes, local_offsets, state["signatures"].shape[1], ngram, state["seed"])
-    state["signatures"][lo:hi] = signatures
-    state["records"][lo:hi, :signatures.shape[1]] = signatures.astype(np.uint8)
+    bands, rows = state["shape"]
+    signatures, ids = _signatures(codes, local_offsets, bands * rows, ngram, state["seed"])
+    state["keys"][:, lo:hi] = _band_keys(signatures, bands, rows)
+    state["records"][lo:hi, :bands * rows] = signatures.astype(np.uint8)
     matrix = _shingle_matrix(ids, np.diff(local_offsets) - ngram + 1)
     start = state["slots"][lo]
     state["ids"][start:start + matrix.nnz] = matrix.indices
