@@ -200,7 +200,8 @@ class NghuyongJsonl(Reader):
                      for group, columns in ((tweets, _tweet_columns), (comments, _comment_columns)) if group]
             fields = _interleave(parts, len(rows))
             fields["record"] = [numbers[i] for i in rows]
-            fields["raw"] = texts.take(pa.array(rows))
+            contiguous = rows[-1] - rows[0] + 1 == len(rows)  # sorted: every line in between (no copy)
+            fields["raw"] = texts.slice(rows[0], len(rows)) if contiguous else texts.take(pa.array(rows))
             posts, rejections = build_posts_columns(fields, source.crawl_time,
                                                     record_crawl_times=not source.crawl_time_given)
         author_rows = []

@@ -39,7 +39,10 @@ class Records:
         if self.line_numbers is not None and len(self.line_numbers):
             at = np.searchsorted(self.line_numbers, numbers).clip(max=len(self.line_numbers) - 1)
             found = self.line_numbers[at] == numbers
-            texts = self.line_texts.take(pa.array(at, mask=~found))
+            if len(at) and found.all() and (np.diff(at) == 1).all():
+                texts = self.line_texts.slice(int(at[0]), len(at))  # a run of lines: no copy
+            else:
+                texts = self.line_texts.take(pa.array(at, mask=~found))
         elif self.raw_texts:
             texts = pa.array([self.raw_texts.get(int(n)) for n in numbers], pa.string())
         return texts
