@@ -254,13 +254,29 @@ def redact_arrow(texts: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, pa.Array,
     (:attr:`_Pattern.screen`, vectorised) and searched with Python's regexes only for the patterns
     whose screen it passes, all such texts of a pattern in one search (:func:`_find_many`).
     """
-    array = text_array(texts)
-    counts: Counter = Counter()
-    lengths = np.zeros(len(array), dtype=np.int32)
-    hits = pc.match_substring_regex(array, f"{SCREEN}|{_FULLWIDTH_IN_PATTERNS.pattern}")
-    if not len(array) or not pc.any(hits).as_py():
-        return array, list_array(lengths, []), counts
-    candidates = pc.filter(array, hits)
+    return redact_arrays(texts)[0]
+
+
+def redact_arrays(*arrays: pa.Array | pa.ChunkedArray) -> list[tuple[pa.Array, pa.Array, Counter]]:
+    """:func:`redact_arrow` of each array, in one go: a text that searches like one in another array
+    (e.g. a post and its cleaned text, when cleaning changed only full-width forms) is searched once."""
+    arrays = [text_array(array) for array in arrays]
+    hits = [pc.match_substring_regex(array, f"{SCREEN}|{_FULLWIDTH_IN_PATTERNS.pattern}") for array in arrays]
+    candidates = [pc.filter(array, hit) for array, hit in zip(arrays, hits, strict=True)]
+    if not arrays:
+        return []
+    found, spans = _candidate_spans(pa.concat_arrays(candidates))
+    results, first = [], 0
+    for array, hit, candidate in zip(arrays, hits, candidates, strict=True):
+        mine = (found >= first) & (found < first + len(candidate))
+        changed, text_spans = found[mine] - first, [spans[i] for i in np.flatnonzero(mine).tolist()]
+        first += len(candidate)
+        results.append(_put_placeholders(array, hit, candidate, changed, text_spans))
+    return results
+
+
+def _candidate_spans(candidates: pa.Array) -> tuple[np.ndarray, list[list[tuple[str, int, int]]]]:
+    """The candidates with personal data (ascending indices) and the spans of each."""
     encoded = pc.dictionary_encode(_searched_forms(candidates))
     searched = encoded.dictionary
     screened = np.zeros(len(searched), dtype=np.int64)  # bit i: the form passes pattern i's screen
@@ -268,38 +284,27 @@ def redact_arrow(texts: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, pa.Array,
         screened |= pc.match_substring_regex(searched, pattern.screen).to_numpy(
             zero_copy_only=False).astype(np.int64) << bit
     spans = _find_many(searched.to_pylist(), screened)
-    if not spans:
-        return array, list_array(lengths, []), counts
     has_spans = np.zeros(len(searched), dtype=bool)
     has_spans[list(spans)] = True
     codes = encoded.indices.to_numpy(zero_copy_only=False)
-    changed = np.flatnonzero(has_spans[codes])  # the candidates with personal data
-    codes = codes[changed].tolist()
-    redacted, flat = [], []
-    for code, text in zip(codes, candidates.take(pa.array(changed)).to_pylist(), strict=True):
-        redacted.append(_replace_spans(text, spans[code]))
-        flat += [kind for kind, _, _ in spans[code]]
+    found = np.flatnonzero(has_spans[codes])
+    return found, [spans[code] for code in codes[found].tolist()]
+
+
+def _put_placeholders(array: pa.Array, hits: pa.Array, candidates: pa.Array, changed: np.ndarray,
+                      spans: list[list[tuple[str, int, int]]]) -> tuple[pa.Array, pa.Array, Counter]:
+    """:func:`redact_arrow`'s result from the spans of the ``changed`` candidates (``array[hits]``)."""
+    lengths = np.zeros(len(array), dtype=np.int32)
+    if not len(changed):
+        return array, list_array(lengths, []), Counter()
+    texts = candidates.take(pa.array(changed)).to_pylist()
+    redacted = [_replace_spans(text, text_spans) for text, text_spans in zip(texts, spans, strict=True)]
+    flat = [kind for text_spans in spans for kind, _, _ in text_spans]
     positions = np.flatnonzero(hits.to_numpy(zero_copy_only=False))[changed]
-    lengths[positions] = [len(spans[code]) for code in codes]
-    counts.update(flat)
+    lengths[positions] = [len(text_spans) for text_spans in spans]
     mask = np.zeros(len(array), dtype=bool)
     mask[positions] = True
-    return replace_where(array, pa.array(mask), redacted), list_array(lengths, flat), counts
-
-
-def redact_arrays(*arrays: pa.Array | pa.ChunkedArray) -> list[tuple[pa.Array, pa.Array, Counter]]:
-    """:func:`redact_arrow` of each array, in one go: a text that searches like one in another array
-    (e.g. a post and its cleaned text, when cleaning changed only full-width forms) is searched once."""
-    arrays = [text_array(array) for array in arrays]
-    redacted, found, _ = redact_arrow(pa.concat_arrays(arrays) if arrays else pa.array([], pa.large_string()))
-    results, start = [], 0
-    for array in arrays:
-        kinds = found.slice(start, len(array))
-        tally = pc.value_counts(kinds.flatten()).to_pylist()
-        counts = Counter({item["values"]: item["counts"] for item in tally})
-        results.append((redacted.slice(start, len(array)), kinds, counts))
-        start += len(array)
-    return results
+    return replace_where(array, pa.array(mask), redacted), list_array(lengths, flat), Counter(flat)
 
 
 def _searched_forms(texts: pa.Array) -> pa.Array:
@@ -356,6 +361,9 @@ def _find_many(texts: list[str], screened: np.ndarray) -> dict[int, list[tuple[s
 
 def _replace_spans(text: str, spans: list[tuple[str, int, int]]) -> str:
     """``text`` with each ``(kind, start, end)`` span (sorted, non-overlapping) replaced by ``<kind>``."""
+    if len(spans) == 1:
+        kind, start, end = spans[0]
+        return f"{text[:start]}<{kind}>{text[end:]}"
     pieces, last = [], 0
     for kind, start, end in spans:
         pieces += [text[last:start], f"<{kind}>"]
