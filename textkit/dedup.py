@@ -96,30 +96,47 @@ _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc mallopt parameters
 _FORK_STATE: dict = {}  # what the forked workers of _fork_map read (inherited, never pickled)
 
 
-def _fork_map(function: Callable, items: list, workers: int, *, meanwhile: Callable[[], None] | None = None,
-              **state) -> list:
-    """``[function(item) for item in items]`` in ``workers`` forked processes that inherit ``state``
-    (read by ``function`` from ``_FORK_STATE``); only the items and results are pickled. Serial with
-    one worker, one item, or where processes cannot fork. ``meanwhile()`` runs in this process while
-    the items are worked on (serially: while a thread works on them; pyarrow and numpy release the GIL).
-    """
-    _FORK_STATE.update(state)
-    try:
-        workers = min(workers, len(items))
-        if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+class _Workers:
+    """``workers`` forked processes that inherit ``state`` (read by the tasks from ``_FORK_STATE``),
+    for one or more :meth:`map` calls (one fork for several phases: forking a large process is not
+    free); only items and results are pickled. Serial with one worker or where processes cannot fork."""
+
+    def __init__(self, workers: int, **state):
+        self.workers, self.state, self.pool = workers, state, None
+
+    def __enter__(self) -> _Workers:
+        _FORK_STATE.update(self.state)
+        if self.workers > 1 and "fork" in multiprocessing.get_all_start_methods():
+            self.pool = multiprocessing.get_context("fork").Pool(self.workers, initializer=_keep_freed_memory)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.pool is not None:
+            self.pool.terminate()
+        _FORK_STATE.clear()
+
+    def map(self, function: Callable, items: list, *, meanwhile: Callable[[], None] | None = None) -> list:
+        """``[function(item) for item in items]``; ``meanwhile()`` runs in this process while the items
+        are worked on (serially: while a thread works on them; pyarrow and numpy release the GIL)."""
+        if self.pool is None or len(items) <= 1:
             if meanwhile is None:
                 return [function(item) for item in items]
             with ThreadPoolExecutor(max_workers=1) as background:
                 results = background.submit(lambda: [function(item) for item in items])
                 meanwhile()
                 return results.result()
-        with multiprocessing.get_context("fork").Pool(workers, initializer=_keep_freed_memory) as pool:
-            pending = pool.map_async(function, items, chunksize=1)
-            if meanwhile is not None:
-                meanwhile()
-            return pending.get()
-    finally:
-        _FORK_STATE.clear()
+        pending = self.pool.map_async(function, items, chunksize=1)
+        if meanwhile is not None:
+            meanwhile()
+        return pending.get()
+
+
+def _fork_map(function: Callable, items: list, workers: int, *, meanwhile: Callable[[], None] | None = None,
+              **state) -> list:
+    """``[function(item) for item in items]`` in at most ``workers`` forked processes that inherit
+    ``state`` (see :class:`_Workers`)."""
+    with _Workers(min(workers, len(items)), **state) as pool:
+        return pool.map(function, items, meanwhile=meanwhile)
 
 
 def _keep_freed_memory() -> None:
@@ -428,18 +445,18 @@ def candidate_pairs(
     ``keep(later, earlier)`` (a boolean mask) drops pairs band by band, before the pairs of all bands
     are merged (cheaper than filtering the merged pairs, same result); ``workers`` processes work on
     contiguous ranges of bands, each merging its own bands' pairs."""
-    return _candidate_pairs(_band_keys(signatures, bands, rows), leaders=leaders, window=window,
-                            neighbours=neighbours, keep=keep, workers=workers)
+    with _Workers(workers, keys=_band_keys(signatures, bands, rows), keep=keep,
+                  buckets=(leaders, window, neighbours)) as pool:
+        return _merged_band_pairs(pool, (bands, len(signatures)), workers)
 
 
-def _candidate_pairs(keys: np.ndarray, *, leaders: int, window: int, neighbours: int,
-                     keep: Callable[[np.ndarray, np.ndarray], np.ndarray] | None, workers: int) -> np.ndarray:
-    """:func:`candidate_pairs` from the band keys (:func:`_band_keys`)."""
-    bands, n = keys.shape
-    groups = max(1, min(workers, bands))
+def _merged_band_pairs(pool: _Workers, shape: tuple[int, int], groups: int) -> np.ndarray:
+    """The candidate pairs of all bands (:func:`candidate_pairs`): the pool's workers (state ``keys``,
+    ``keep``, ``buckets``) take ``groups`` contiguous ranges of bands."""
+    bands, n = shape
+    groups = max(1, min(groups, bands))
     edges = [bands * g // groups for g in range(groups + 1)]
-    runs = _fork_map(_band_pairs, list(itertools.pairwise(edges)), workers, keys=keys, keep=keep,
-                     buckets=(leaders, window, neighbours))
+    runs = pool.map(_band_pairs, list(itertools.pairwise(edges)))
     code = _sorted_unique(np.concatenate([np.zeros(0, dtype=np.int64), *runs]), kind="stable")
     index = np.int32 if n < 2**31 else np.int64
     return np.stack([(code // n).astype(index), (code % n).astype(index)], axis=1)
@@ -611,18 +628,6 @@ def _similar_pairs(codes: np.ndarray, offsets: np.ndarray, *, threshold: float, 
     np.cumsum(shingles, out=slots[1:])
     ids = _shared_array(int(slots[-1]), np.int64)  # sorted distinct 31-bit shingle ids per text
     set_sizes = _shared_array(n, np.int64)
-    chunks = [(lo, min(n, lo + _BATCH)) for lo in range(0, n, _BATCH)]
-    _fork_map(_signature_chunk, chunks, workers, codes=codes, offsets=offsets, texts=texts, slots=slots,
-              ngram=ngram, seed=seed, shape=(bands, rows), keys=keys, records=records, ids=ids,
-              set_sizes=set_sizes)
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(set_sizes, out=indptr[1:])
-    for lo, hi in chunks:  # each chunk's sets lie at the start of its slots: close the gaps (in place)
-        ids[indptr[lo]:indptr[hi]] = ids[slots[lo]:slots[lo] + indptr[hi] - indptr[lo]]
-    matrix = sp.csr_matrix((np.ones(indptr[-1], dtype=np.int8), ids[:indptr[-1]], indptr), shape=(n, 2**31),
-                           copy=False)
-    matrix.has_canonical_format = True  # each row sorted and without duplicates
-    del set_sizes, slots
 
     def worth_checking(later: np.ndarray, earlier: np.ndarray) -> np.ndarray:
         """Pairs whose sizes allow a near pair and whose signatures agree on enough bins: the estimate
@@ -643,12 +648,18 @@ def _similar_pairs(codes: np.ndarray, offsets: np.ndarray, *, threshold: float, 
             keep[batch] = agree >= needed[lo:lo + _FILTER_BATCH]
         return keep
 
-    pairs = _candidate_pairs(keys, leaders=leaders, window=window, neighbours=NEIGHBOURS, keep=worth_checking,
-                             workers=workers)
-    del keys
-    bounds = [(lo, min(len(pairs), lo + _PAIR_BATCH)) for lo in range(0, len(pairs), _PAIR_BATCH)]
-    near = _fork_map(_near_chunk, bounds, workers, matrix=matrix, pairs=pairs,
-                     params=(threshold, containment))
+    chunks = [(lo, min(n, lo + _BATCH)) for lo in range(0, n, _BATCH)]
+    with _Workers(workers, codes=codes, offsets=offsets, texts=texts, slots=slots, ngram=ngram, seed=seed,
+                  shape=(bands, rows), keys=keys, records=records, ids=ids, set_sizes=set_sizes,
+                  keep=worth_checking, buckets=(leaders, window, NEIGHBOURS),
+                  params=(threshold, containment)) as pool:
+        pool.map(_signature_chunk, chunks)
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(set_sizes, out=indptr[1:])
+        for lo, hi in chunks:  # each chunk's sets lie at the start of its slots: close the gaps (in place)
+            ids[indptr[lo]:indptr[hi]] = ids[slots[lo]:slots[lo] + indptr[hi] - indptr[lo]]
+        pairs = _merged_band_pairs(pool, (bands, n), workers)
+        near = pool.map(_near_chunk, [pairs[lo:lo + _PAIR_BATCH] for lo in range(0, len(pairs), _PAIR_BATCH)])
     return pairs[np.concatenate([np.zeros(0, dtype=bool), *near])]
 
 
@@ -670,11 +681,20 @@ def _signature_chunk(bounds: tuple[int, int]) -> None:
     state["set_sizes"][lo:hi] = np.diff(matrix.indptr)
 
 
-def _near_chunk(bounds: tuple[int, int]) -> np.ndarray:
-    """Which of the pairs ``lo:hi`` are near-duplicates, checked exactly (a :func:`_fork_map` task)."""
-    threshold, containment = _FORK_STATE["params"]
-    pairs = _FORK_STATE["pairs"][bounds[0]:bounds[1]]
-    overlaps = _matrix_overlaps(_FORK_STATE["matrix"], pairs, threshold, containment)
+def _near_chunk(pairs: np.ndarray) -> np.ndarray:
+    """Which of ``pairs`` are near-duplicates, checked exactly (a :class:`_Workers` task; the shingle
+    matrix is built once per process from the shared sets)."""
+    state = _FORK_STATE
+    if "matrix" not in state:
+        set_sizes = state["set_sizes"]
+        indptr = np.zeros(len(set_sizes) + 1, dtype=np.int64)
+        np.cumsum(set_sizes, out=indptr[1:])
+        matrix = sp.csr_matrix((np.ones(indptr[-1], dtype=np.int8), state["ids"][:indptr[-1]], indptr),
+                               shape=(len(set_sizes), 2**31), copy=False)
+        matrix.has_canonical_format = True  # each row sorted and without duplicates
+        state["matrix"] = matrix
+    threshold, containment = state["params"]
+    overlaps = _matrix_overlaps(state["matrix"], pairs, threshold, containment)
     return near_pairs_mask(*overlaps, threshold=threshold, containment=containment)
 
 
