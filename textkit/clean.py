@@ -381,7 +381,7 @@ def fullwidth_to_halfwidth_arrow(array: pa.Array) -> pa.Array:
     # a character never straddles two texts, so 2 bytes go for every start before a text's offset
     new_offsets = offsets - 2 * np.searchsorted(starts, offsets)
     return pa.LargeStringArray.from_buffers(
-        len(array), pa.py_buffer(new_offsets.astype(np.int64)), pa.py_buffer(data[keep].tobytes()))
+        len(array), pa.py_buffer(new_offsets.astype(np.int64)), pa.py_buffer(data[keep]))
 
 
 # ---------------------------------------------------------------- extractors
