@@ -192,6 +192,17 @@ def _normalised_array(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     return (np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint32)), offsets
 
 
+def _kept_table() -> np.ndarray:
+    """Per code point: kept by :func:`normalise` (``0-9``, ``A-Z`` once lower-cased, ``a-z``, CJK)."""
+    kept = np.zeros(0x110000, dtype=bool)
+    for lo, hi in ((0x30, 0x39), (0x41, 0x5A), (0x61, 0x7A), (0x3400, 0x9FFF), (0xF900, 0xFAFF)):
+        kept[lo:hi + 1] = True
+    return kept
+
+
+_KEPT = _kept_table()
+
+
 def _kept_codes(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """Code points of the texts, ASCII lower-cased, only ``0-9a-z`` and CJK kept; kept count per text.
     The UTF-8 bytes of all texts are decoded at once (no Python string per text)."""
@@ -200,16 +211,16 @@ def _kept_codes(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     bounds = np.frombuffer(array.buffers()[1], dtype=np.int64)[[array.offset, array.offset + len(array)]]
     data = memoryview(array.buffers()[2])[bounds[0]:bounds[1]]
     codes = np.frombuffer(str(data, "utf-8").encode("utf-32-le"), dtype=np.uint32)
-    upper = (codes >= 0x41) & (codes <= 0x5A)
-    codes = codes + (upper.astype(np.uint32) << np.uint32(5))  # A-Z → a-z
-    keep = ((codes >= 0x30) & (codes <= 0x39)) | ((codes >= 0x61) & (codes <= 0x7A))
-    keep |= (codes >= 0x3400) & (codes <= 0x9FFF)
-    keep |= (codes >= 0xF900) & (codes <= 0xFAFF)
-    kept_before = np.zeros(len(codes) + 1, dtype=np.int64)  # kept characters before each character
-    np.cumsum(keep, out=kept_before[1:])
-    ends = np.zeros(len(lengths) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=ends[1:])
-    return codes[keep], np.diff(kept_before[ends])
+    keep = _KEPT[codes]
+    counts = np.zeros(len(lengths), dtype=np.int64)
+    if len(codes):
+        starts = np.zeros(len(lengths), dtype=np.int64)
+        np.cumsum(lengths[:-1], out=starts[1:])
+        nonempty = lengths > 0  # reduceat would give an empty text the next text's first character
+        counts[nonempty] = np.add.reduceat(keep, starts[nonempty], dtype=np.int64)
+    kept = codes[keep]
+    kept += ((kept - np.uint32(0x41)) < 26).astype(np.uint32) << np.uint32(5)  # A-Z → a-z
+    return kept, counts
 
 
 def _ragged(texts: list[str], ngram: int) -> tuple[np.ndarray, np.ndarray]:
