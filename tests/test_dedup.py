@@ -132,6 +132,55 @@ def test_forked_workers_find_the_same_pairs_as_one_process(monkeypatch):
     assert np.array_equal(similar_pairs(texts, n_jobs=2), serial)
 
 
+def test_forked_find_duplicates_equals_one_process(monkeypatch):
+    """Normalisation (while storm reposts and the time order are found here), signatures, bands and
+    exact checks in forked workers writing to shared memory: the same groups, canonical posts, kinds."""
+    import textkit.dedup as dedup
+
+    rng = np.random.default_rng(5)
+    alphabet = np.array(list("测试求助老人药品社区电话转发帮忙封控核酸排队小区单元楼号家里孩子发烧医院"))
+    originals = ["".join(rng.choice(alphabet, int(rng.integers(8, 90)))) for _ in range(300)]
+    rows = [{"text": t, "minute": i} for i, t in enumerate(originals)]
+    rows += [{"text": t[:4] + "急" + t[4:], "minute": 400 + i} for i, t in enumerate(originals[:120])]
+    rows += [{"text": "[哭]" + t + "！#测试话题#", "minute": 600 + i} for i, t in enumerate(originals[:60])]
+    rows += [{"text": "转发微博", "own": "", "is_repost": True, "parent": f"fake{i:03d}", "minute": 700 + i}
+             for i in range(0, 300, 7)]
+    frame = posts(*rows)
+    serial = find_duplicates(frame, n_jobs=1)
+    monkeypatch.setattr(dedup, "_PARALLEL_MIN_TEXTS", 2)
+    monkeypatch.setattr(dedup, "_TEXT_BATCH", 64)  # several normalisation tasks
+    monkeypatch.setattr(dedup, "_BATCH", 100)  # several signature tasks
+    monkeypatch.setattr(dedup, "_PAIR_BATCH", 40)  # several exact-check tasks
+    assert (serial["dup_kind"] == "near").sum() > 60 and (serial["dup_kind"] == "repost").sum() == 43
+    assert (serial["dup_kind"] == "exact").sum() >= 60
+    pd.testing.assert_frame_equal(find_duplicates(frame, n_jobs=2), serial)
+
+
+def test_needed_agreements_table_equals_the_formula(monkeypatch):
+    """Candidates are filtered by a table of needed agreements per pair of shingle counts, or (for
+    very long texts) by the formula: the same pairs either way."""
+    import textkit.dedup as dedup
+
+    rng = np.random.default_rng(11)
+    alphabet = np.array(list("测试求助老人药品社区电话转发帮忙封控核酸排队小区单元楼号家里孩子发烧医院"))
+    originals = ["".join(rng.choice(alphabet, int(rng.integers(8, 120)))) for _ in range(400)]
+    texts = originals + [t[:6] + "".join(rng.choice(alphabet, 4)) + t[6:] for t in originals[:200]]
+    with_table = similar_pairs(texts)
+    monkeypatch.setattr(dedup, "_NEEDED_TABLE_SIDE", 0)
+    assert len(with_table) > 100
+    assert np.array_equal(similar_pairs(texts), with_table)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(0, 50), max_size=200), st.booleans())
+def test_stable_argsort_is_numpys_stable_argsort(keys, huge_bound):
+    from textkit.dedup import _stable_argsort
+
+    keys = np.array(keys, dtype=np.int64)
+    bound = 2**62 if huge_bound else 51  # a bound too large to pack: numpy's argsort itself
+    assert np.array_equal(_stable_argsort(keys, bound), np.argsort(keys, kind="stable"))
+
+
 def test_different_texts_are_not_near_duplicates():
     texts = [APPEAL, OTHER, APPEAL[:20] + OTHER[20:], "核酸检测点排队的人很多大家注意保暖"]
     jaccards = shingle_jaccard(texts, np.array([[j, i] for i in range(4) for j in range(i + 1, 4)]))
