@@ -40,8 +40,11 @@ make a pair collide with probability 0.96–0.9992. Candidates whose 8-bit signa
 lowest Jaccard a near pair of their sizes can have, or whose sizes rule both criteria out, are dropped;
 every other pair is checked exactly (shingle-set intersections from scipy sparse rows), so both
 criteria are exact and MinHash only decides which pairs get checked. With 100,000 texts or more the
-signatures, band codes, bands and exact checks run in forked worker processes (one per core, at most
-4), with the same output as in one process. ``bench/near_duplicates.py``
+work runs in forked worker processes (one per core, at most 4), with the same output as in one
+process: the normalisation of the distinct texts (while this process finds storm reposts and the time
+order), then, in one pool, the signatures (each worker writes band keys, packed low bytes and shingle
+sets into shared memory, nothing large is pickled back), the bands (each worker a range of bands,
+candidates filtered and merged there) and the exact checks. ``bench/near_duplicates.py``
 compares this with an exact all-pairs search, datasketch's ``MinHashLSH`` and a scikit-learn char
 n-gram cosine search on the sample's ground truth (precision, recall, seconds);
 :func:`score_near_duplicates` defines the scores.
