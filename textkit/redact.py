@@ -67,7 +67,8 @@ PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕�
 NOT_PERSONAL = (
     r"(?:订单|单号|编号|流水号|运单|快递|采样管|条码|批号|工单|交易号|No\.?|NO\.?)[号码]?[:：]?[ ]?"
 )
-
+_ID_ZEROS = ord("0") * sum(ID_WEIGHTS)  # the weighted sum of seventeen "0" characters
+_LUHN_DOUBLED = str.maketrans("0123456789", "0246813579")  # a digit → the digit sum of its double
 
 
 def id_check_char(first17: str) -> str:
@@ -97,10 +98,6 @@ def luhn_valid(number: str) -> bool:
     # every second digit from the right doubled (digit sum of the double), then all digits summed
     digits = (from_right[::2] + from_right[1::2].translate(_LUHN_DOUBLED)).encode()
     return (sum(digits) - ord("0") * len(digits)) % 10 == 0
-
-
-_ID_ZEROS = ord("0") * sum(ID_WEIGHTS)
-_LUHN_DOUBLED = str.maketrans("0123456789", "0246813579")
 
 
 def _ascii_digits(number: str) -> str:
@@ -260,11 +257,11 @@ def redact_arrow(texts: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, pa.Array,
 def redact_arrays(*arrays: pa.Array | pa.ChunkedArray) -> list[tuple[pa.Array, pa.Array, Counter]]:
     """:func:`redact_arrow` of each array, in one go: a text that searches like one in another array
     (e.g. a post and its cleaned text, when cleaning changed only full-width forms) is searched once."""
+    if not arrays:
+        return []
     arrays = [text_array(array) for array in arrays]
     hits = [pc.match_substring_regex(array, f"{SCREEN}|{_FULLWIDTH_IN_PATTERNS.pattern}") for array in arrays]
     candidates = [pc.filter(array, hit) for array, hit in zip(arrays, hits, strict=True)]
-    if not arrays:
-        return []
     found, spans = _candidate_spans(pa.concat_arrays(candidates))
     results, first = [], 0
     for array, hit, candidate in zip(arrays, hits, candidates, strict=True):
@@ -308,7 +305,7 @@ def _put_placeholders(array: pa.Array, hits: pa.Array, candidates: pa.Array, cha
 
 
 def _searched_forms(texts: pa.Array) -> pa.Array:
-    """Each text in half-width forms: where it finds personal data, each text is searched so.
+    """Each text as it is searched for personal data: in half-width forms.
 
     :func:`_find` converts a text's full-width forms only when the text holds one the patterns read
     (:data:`_FULLWIDTH_IN_PATTERNS`); converting the others (，！？：…) changes no match, except ％
@@ -370,7 +367,6 @@ def _replace_spans(text: str, spans: list[tuple[str, int, int]]) -> str:
         last = end
     pieces.append(text[last:])
     return "".join(pieces)
-
 
 
 # ---------------------------------------------------------------- pseudonyms
