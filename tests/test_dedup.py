@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -154,6 +155,19 @@ def test_forked_find_duplicates_equals_one_process(monkeypatch):
     assert (serial["dup_kind"] == "near").sum() > 60 and (serial["dup_kind"] == "repost").sum() == 43
     assert (serial["dup_kind"] == "exact").sum() >= 60
     pd.testing.assert_frame_equal(find_duplicates(frame, n_jobs=2), serial)
+
+
+def test_text_codes_from_the_caller_give_the_same_output():
+    """prepare can hand in each post's text as an index into its distinct texts (not factorized again)."""
+    texts = [APPEAL, OTHER, APPEAL + "急", None, "一码通又崩了！", "一码通又崩了", OTHER]
+    frame = posts(*({"text": t} for t in texts))
+    distinct = pa.array([OTHER, None, APPEAL, "一码通又崩了！", APPEAL + "急", "一码通又崩了", "不用的文本"])
+    codes = np.array([2, 0, 4, 1, 3, 5, 0])
+    expected = find_duplicates(frame)
+    assert expected["dup_kind"].tolist() == ["unique", "unique", "near", "unique", "unique", "exact", "exact"]
+    pd.testing.assert_frame_equal(find_duplicates(frame, text_codes=(codes, distinct)), expected)
+    with pytest.raises(ValueError, match="text_codes"):
+        find_duplicates(frame, text_codes=(codes[:3], distinct))
 
 
 def test_needed_agreements_table_equals_the_formula(monkeypatch):

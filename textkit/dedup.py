@@ -800,6 +800,7 @@ def find_duplicates(
     seed: int = 1,
     search: Callable[[list[str], float], np.ndarray] | None = None,
     n_jobs: int | None = None,
+    text_codes: tuple[np.ndarray, pa.Array] | None = None,
 ) -> pd.DataFrame:
     """``dup_group``, ``is_canonical`` and ``dup_kind`` for each post (same index as ``posts``).
 
@@ -812,7 +813,9 @@ def find_duplicates(
     (:func:`similar_pairs`): it gets the distinct normalised texts in time order and returns index pairs
     of near-duplicates by its own criterion (the benchmark plugs other methods in here). ``n_jobs``:
     worker processes of the LSH search for 100,000 texts or more (default: one per core, at most 4;
-    1 = this process only); the output does not depend on it.
+    1 = this process only); the output does not depend on it. ``text_codes``: ``(codes, texts)`` when
+    the caller already has each post's ``text_column`` as an index into an array of texts (prepare: its
+    distinct raw texts and their cleaned texts), so that the column is not factorized again; same output.
     """
     n = len(posts)
     if n == 0:
@@ -820,7 +823,15 @@ def find_duplicates(
                              "is_canonical": pd.Series([], dtype=bool),
                              "dup_kind": pd.Series([], dtype="string[pyarrow]")}, index=posts.index)
     min_chars = max(near_min_chars or 0, min_near_chars(threshold, ngram))
-    text_codes, distinct = pd.factorize(posts[text_column].astype("string[pyarrow]").fillna(""))
+    if text_codes is None:
+        text_codes, distinct = pd.factorize(posts[text_column].astype("string[pyarrow]").fillna(""))
+        distinct = _text_array(pd.Series(distinct, dtype="string[pyarrow]"))
+    else:
+        text_codes, distinct = np.asarray(text_codes[0]), text_codes[1]
+        distinct = distinct.combine_chunks() if isinstance(distinct, pa.ChunkedArray) else distinct
+        distinct = pc.fill_null(distinct.cast(pa.large_string()), "")
+        if len(text_codes) != n:
+            raise ValueError(f"text_codes has {len(text_codes)} codes for {n} posts")
     found = {}
 
     def meanwhile() -> None:  # storm reposts, their originals and the time order, while texts are normalised
@@ -834,13 +845,12 @@ def find_duplicates(
         found.update(repost=repost, rank=time_rank(posts), links=_repost_links(posts, repost, parent))
 
     workers = (_WORKERS if n_jobs is None else max(1, n_jobs)) if len(distinct) >= _PARALLEL_MIN_TEXTS else 1
-    codes, offsets, key_of_text = _exact_keys(_text_array(pd.Series(distinct, dtype="string[pyarrow]")),
-                                              workers, meanwhile)
+    codes, offsets, key_of_text = _exact_keys(distinct, workers, meanwhile)
     repost, rank, links = found["repost"], found["rank"], found["links"]
 
     # exact: one code per distinct normalised text; a text's time is its first non-repost post
     key_codes = key_of_text[np.asarray(text_codes, dtype=np.int64)]
-    n_keys = int(key_codes.max()) + 1
+    n_keys = int(key_of_text.max()) + 1  # keys of texts no post has are never searched
     example = np.full(n_keys, len(distinct), dtype=np.int64)  # a text (index into distinct) per key
     np.minimum.at(example, key_of_text, np.arange(len(distinct)))
     key_lengths = np.diff(offsets)[example]
