@@ -114,12 +114,14 @@ def _default_frequencies(words: set[str]) -> tuple[dict[str, int], int]:
 
     with jieba.get_dict_file() as fh:
         data = fh.read().decode("utf-8")
-    last: dict[str, int] = {}
-    total = 0
-    for word, freq in re.findall(r"^(\S+) ([0-9]+)", data, re.MULTILINE):
-        last[word] = int(freq)
-        total += int(freq)
-    return {word: last[word] for word in words if word in last}, total - sum(last.values())
+    parts = data.split()
+    if len(parts) == 3 * len(data.strip().split("\n")):  # "word freq tag" on every line (jieba's own file)
+        names, frequencies = parts[0::3], list(map(int, parts[1::3]))
+    else:  # as jieba reads a line: the first two fields split at spaces
+        entries = [line.split(" ")[:2] for line in data.splitlines() if line.strip()]
+        names, frequencies = [word for word, _ in entries], [int(freq) for _, freq in entries]
+    last = dict(zip(names, frequencies, strict=True))
+    return {word: last[word] for word in words if word in last}, sum(frequencies) - sum(last.values())
 
 
 @lru_cache(maxsize=4)
@@ -455,8 +457,9 @@ class Tokenizer:
     def preload(self) -> None:
         """Load the dictionaries now (before forking workers, so that they share them)."""
         if self.backend == "fast":
-            _rjieba(self.userdict)
-        _jieba(self.userdict)
+            _rjieba(self.userdict)  # reads jieba's dictionary only for user words without a frequency
+        else:
+            _jieba(self.userdict)
 
 
 def _mark_special_tokens(array: pa.Array) -> pa.Array:
