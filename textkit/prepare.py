@@ -66,6 +66,7 @@ from textkit.redact import (
     pseudonym_key,
     pseudonymize,
     pseudonymize_mentions,
+    redact_arrays,
     redact_arrow,
     redact_column,
 )
@@ -214,10 +215,12 @@ def prepare_texts(texts: pa.Array, *, tokenizer: Tokenizer, key: bytes | None = 
     (of ``own_text``), and ``n_<TYPE>``: how often each placeholder type was put in.
     """
     text_clean = DEFAULT_PIPELINE.apply_arrow(texts)
-    redacted_clean, found, _ = redact_arrow(text_clean)
-    if key is not None:
+    if key is None:
+        found = redact_arrow(text_clean)[1]
+    else:  # one search serves both: a post and its cleaned text mostly search alike
+        (redacted_clean, found, _), (redacted, _, _) = redact_arrays(text_clean, texts)
         text_clean = pseudonymize_mentions(redacted_clean, key)
-        texts = pseudonymize_mentions(redact_arrow(texts)[0], key)
+        texts = pseudonymize_mentions(redacted, key)
     counts = _placeholder_counts(found)
     own, depth, quoted = repost_chains_arrow(text_clean)
     tokens = tokenizer.tokenize_batch(own)
