@@ -336,11 +336,13 @@ def shared_leftovers() -> set[str]:
     return {p.name for p in folder.glob("textkit-ingest-*")}
 
 
-def test_workers_hand_posts_over_through_shared_memory_and_leave_nothing(monkeypatch):
+def test_workers_hand_posts_over_through_shared_memory_and_leave_nothing(monkeypatch, tmp_path):
     monkeypatch.setattr(api, "_PARALLEL_BYTES", 0)  # the fixtures are small: read them in parallel anyway
     monkeypatch.setattr(api, "_LOCAL_BYTES", 0)  # … and in the workers
+    monkeypatch.setattr(api, "_SHARED_DIR", str(tmp_path))  # a folder of its own: other reads run meanwhile
     folder = Path(__file__).parent / "fixtures" / "ingest"
     before = shared_leftovers()
+    assert not before
     serial, report = read_posts([folder], n_jobs=1)
     parallel, report2 = read_posts([folder], n_jobs=2)
     assert report.to_dict() == report2.to_dict() and len(serial) > 30
