@@ -915,10 +915,9 @@ def _exact_keys(texts: pa.Array, workers: int, meanwhile: Callable[[], None]
               codes=shared_codes, lengths=lengths)
     offsets = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
-    codes = np.empty(offsets[-1], dtype=np.uint32)
-    for lo, hi in chunks:  # each batch's codes lie at the start of its slots
-        codes[offsets[lo]:offsets[hi]] = shared_codes[slots[lo]:slots[lo] + offsets[hi] - offsets[lo]]
-    del shared_codes
+    for lo, hi in chunks:  # each batch's codes lie at the start of its slots: close the gaps (in place)
+        shared_codes[offsets[lo]:offsets[hi]] = shared_codes[slots[lo]:slots[lo] + offsets[hi] - offsets[lo]]
+    codes = shared_codes[:offsets[-1]]
     as_bytes = pa.LargeBinaryArray.from_buffers(pa.large_binary(), n,
                                                 [None, pa.py_buffer(offsets * 4), pa.py_buffer(codes)])
     return codes, offsets, pc.dictionary_encode(as_bytes).indices.to_numpy().astype(np.int64)
