@@ -635,7 +635,7 @@ def _similar_pairs(codes: np.ndarray, offsets: np.ndarray, *, threshold: float, 
         counts = shingles.astype(np.int32)
     else:
         counts = shingles.astype(np.float32)
-    # the workers write signatures, packed low bytes and each chunk's shingle sets into shared memory
+    # the workers write band keys, packed low bytes and each chunk's shingle sets into shared memory
     keys = _shared_array((bands, n), np.uint64)
     records = _low_byte_records(n, bins)
     slots = np.zeros(n + 1, dtype=np.int64)  # where each text's shingle ids may go: its shingle count
