@@ -148,12 +148,16 @@ def prepare(
         df[column] = pd.array(found, dtype=STRING_LIST)
     tokens = pc.take(table.column("tokens"), rows)
     df["tokens"] = pd.array(tokens, dtype=STRING_LIST)
+    # the cleaned text of each distinct text, copied out of the workers' mapped files so that they go now
+    distinct_clean = pa.concat_arrays(table.column("text_clean").chunks)
     del table
     step("clean, redact, tokenize", started)
 
     started = time.perf_counter()
     dups = find_duplicates(df, threshold=near_threshold, near_min_chars=near_min_chars,
-                           n_jobs=None if n_jobs is None else parallel_jobs(n_jobs, len(df)))
+                           n_jobs=None if n_jobs is None else parallel_jobs(n_jobs, len(df)),
+                           text_codes=(codes, distinct_clean))
+    del distinct_clean
     for column in dups.columns:
         df[column] = dups[column].to_numpy() if column != "dup_group" else dups[column].array
     step("dedup", started)
