@@ -168,6 +168,15 @@ def test_parallel_prepare_equals_serial_and_counts_every_copy(tmp_path, monkeypa
     assert list(tmp_path.iterdir()) == []  # the workers' hand-back files are gone
 
 
+def test_parallel_prepare_survives_a_full_scratch_folder(monkeypatch):
+    def no_room(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(pa, "OSFile", no_room)  # the forked workers inherit it: pieces come back pickled
+    posts = invented_posts()
+    pd.testing.assert_frame_equal(prepare(posts, key=KEY, n_jobs=2), prepare(posts, key=KEY, n_jobs=1))
+
+
 def test_plain_pandas_read_of_posts_parquet_works(tmp_path):
     """``pd.read_parquet`` gives object columns of numpy arrays for topics/mentions, not Arrow lists."""
     tkio.write_parquet(tmp_path / "posts.parquet", invented_posts())

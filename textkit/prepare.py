@@ -284,8 +284,9 @@ def _map_texts(texts: pa.Array, *, tokenizer: Tokenizer, key: bytes | None, n_jo
 
     The workers inherit ``texts`` and get only the bounds of their piece (pickling an Arrow slice
     would send its whole buffer); each piece comes back as an Arrow IPC file in a temporary folder
-    (in memory, ``/dev/shm``, when it has room), memory-mapped here: no copy through a pipe. Pieces are
-    small (8 per process) so that no process idles long at the end.
+    (in memory, ``/dev/shm``, when it has room), memory-mapped here: no copy through a pipe (pickled
+    bytes only when the folder fills up). Pieces are small (8 per process) so that no process idles
+    long at the end.
     """
     jobs = parallel_jobs(n_jobs, len(texts))
     if jobs == 1:
@@ -303,9 +304,8 @@ def _map_texts(texts: pa.Array, *, tokenizer: Tokenizer, key: bytes | None, n_jo
             pieces = pool.imap(_prepare_piece, bounds)
             if meanwhile is not None:
                 meanwhile()
-            tables = [pa.ipc.open_file(pa.memory_map(path)).read_all()
-                      for path in tqdm(pieces, total=len(bounds), desc="texts", unit="chunk", disable=None,
-                                       leave=False)]
+            tables = [_piece_table(piece) for piece in tqdm(pieces, total=len(bounds), desc="texts",
+                                                            unit="chunk", disable=None, leave=False)]
     finally:
         _WORKER_OPTIONS = None
         shutil.rmtree(folder, ignore_errors=True)  # the mappings keep the data until the tables go
@@ -324,15 +324,30 @@ def _scratch_dir(needed: int) -> str | None:
 _WORKER_OPTIONS: dict | None = None
 
 
-def _prepare_piece(bounds: tuple[int, int]) -> str:
+def _prepare_piece(bounds: tuple[int, int]) -> str | bytes:
+    """One piece's table as an Arrow IPC file in the scratch folder (its path), or as IPC bytes to be
+    pickled when the folder has no room left."""
     assert _WORKER_OPTIONS is not None
     options = dict(_WORKER_OPTIONS)
     folder = options.pop("folder")
     table = prepare_texts(options.pop("texts").slice(*bounds), **options)
     path = os.path.join(folder, f"{bounds[0]}.arrow")
-    with pa.OSFile(path, "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
-        writer.write_table(table)
-    return path
+    try:
+        with pa.OSFile(path, "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+            writer.write_table(table)
+        return path
+    except OSError:  # e.g. a small /dev/shm filled up meanwhile
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+        sink = pa.BufferOutputStream()
+        with pa.ipc.new_file(sink, table.schema) as writer:
+            writer.write_table(table)
+        return sink.getvalue().to_pybytes()
+
+
+def _piece_table(piece: str | bytes) -> pa.Table:
+    source = pa.memory_map(piece) if isinstance(piece, str) else pa.py_buffer(piece)
+    return pa.ipc.open_file(source).read_all()
 
 
 def _report(df: pd.DataFrame, counts: Counter, redacted: bool, tokens, timings: dict) -> dict:
