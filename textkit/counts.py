@@ -23,6 +23,7 @@ _MULTIPLIERS = {"": 1, "万": 10_000, "w": 10_000, "W": 10_000, "千": 1_000, "k
                 "亿": 100_000_000}
 _COUNT = re.compile(r"(?P<number>\d[\d,]*(?:\.\d+)?)\s*(?P<unit>万|w|W|千|k|K|亿)?\s*(?P<plus>\+)?")
 _MISSING = {"", "无", "none", "null", "nan", "na", "n/a", "-", "--", "[]", "赞", "转发", "评论", "点赞"}
+_INT64_LIMIT = 2**63  # a count must fit in the int64 columns
 
 
 def parse_count(value: Any) -> tuple[int | None, bool]:
@@ -31,9 +32,6 @@ def parse_count(value: Any) -> tuple[int | None, bool]:
     if number is not None and not -_INT64_LIMIT <= number < _INT64_LIMIT:
         return None, False
     return number, bound
-
-
-_INT64_LIMIT = 2**63
 
 
 def _parse_count(value: Any) -> tuple[int | None, bool]:

@@ -98,7 +98,7 @@ def prepare(
     all cores from 20,000 distinct texts on), and so is the near-duplicate search. ``key`` is the
     pseudonym key (default: :func:`textkit.redact.pseudonym_key` of ``key_dir``). When ``report`` is a
     dict it is filled with counts and per-step timings. ``tokenizer`` replaces the default one of
-    ``backend`` (its dictionaries may still be loading on a thread: see :func:`warm_up`).
+    ``backend`` (its dictionaries may still be loading on a thread: see :func:`start_preload`).
     """
     if "text" not in posts.columns:
         raise ValueError("prepare needs a `text` column (a posts.parquet table)")
@@ -257,16 +257,14 @@ def _present_types(counts: np.ndarray) -> pa.Array:
     return pa.ListArray.from_arrays(pa.array(offsets), names.take(pa.array(np.nonzero(present)[1])))
 
 
-def start_preload(tokenizer: Tokenizer) -> threading.Thread:
+def start_preload(tokenizer: Tokenizer) -> None:
     """Load ``tokenizer``'s dictionaries and compile the cleaning patterns on a thread, while the caller
-    reads and encodes its input; the text workers are forked only once this is done."""
+    reads and encodes its input; the texts are worked on (and workers forked) only once this is done."""
     def load() -> None:
         with contextlib.suppress(Exception):  # _map_texts loads again in the main thread and raises there
             _preload(tokenizer)
 
-    thread = threading.Thread(target=load, name="textkit-preload", daemon=True)
-    thread.start()
-    return thread
+    threading.Thread(target=load, name="textkit-preload", daemon=True).start()
 
 
 _PRELOAD_LOCK = threading.Lock()
@@ -288,12 +286,12 @@ def _map_texts(texts: pa.Array, *, tokenizer: Tokenizer, key: bytes | None, n_jo
     bytes only when the folder fills up). Pieces are small (8 per process) so that no process idles
     long at the end.
     """
+    _preload(tokenizer)  # waits for a preload thread rather than loading the same dictionaries beside it
     jobs = parallel_jobs(n_jobs, len(texts))
     if jobs == 1:
         if meanwhile is not None:
             meanwhile()
         return prepare_texts(texts, tokenizer=tokenizer, key=key)
-    _preload(tokenizer)
     size = -(-len(texts) // (jobs * 8))
     bounds = [(start, min(size, len(texts) - start)) for start in range(0, len(texts), size)]
     folder = tempfile.mkdtemp(prefix="textkit-prepare-", dir=_scratch_dir(texts.nbytes * 5))
