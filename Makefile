@@ -10,8 +10,9 @@ RUN    := build/sample
 
 install: $(STAMP)
 
-# Creates .venv/ and installs textkit with its test extras; re-runs when pyproject.toml changes.
-$(STAMP): pyproject.toml
+# Creates .venv/ and installs textkit with its test extras (compiling textkit/_segment.c, jieba's
+# segmentation in C: needs a C compiler and Python's headers); re-runs when either file changes.
+$(STAMP): pyproject.toml textkit/_segment.c
 	$(PYTHON) -c 'import sys; sys.exit("textkit needs Python >= 3.11") if sys.version_info < (3, 11) else None'
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip

@@ -8,12 +8,14 @@ reported with them:
 
 * ``jieba.lcut``: the usual ``df.text.apply(jieba.lcut)`` (one core, no filters) on ``--baseline-texts``
   of the texts — the baseline;
-* ``textkit 1 core`` / ``textkit 2 cores``: :class:`textkit.tokenize.Tokenizer` (jieba-rs, user
-  dictionary, stop words and filters), ``n_jobs`` 1 and 2; per core = MB / CPU seconds of all processes,
-  and the 2-core wall-clock speed-up over ``jieba.lcut``;
-* ``rjieba cut``: jieba-rs alone on the distinct jieba blocks of the texts, joined by newlines (no
-  filters, no Arrow): about the floor that the tokenizer's own work adds to;
-* ``identical``: texts whose textkit tokens differ between the fast backend and the jieba backend
+* ``textkit 1 core`` / ``textkit 2 cores``: :class:`textkit.tokenize.Tokenizer` (the fast backend:
+  jieba's algorithm in C, user dictionary, stop words and filters), ``n_jobs`` 1 and 2; per core = MB /
+  CPU seconds of all processes, and the 2-core wall-clock speed-up over ``jieba.lcut``;
+* ``textkit rjieba 1 core``: the same tokenizer on the jieba-rs engine (``backend="rjieba"``, what the
+  fast backend falls back to where the C extension was not built);
+* ``compiled cut`` / ``rjieba cut``: each engine alone on the distinct jieba blocks of the texts, joined
+  by newlines (no filters, no Arrow): about the floor that the tokenizer's own work adds to;
+* ``identical``: texts whose textkit tokens differ between each fast engine and the jieba backend
   (the reference, text by text), on up to ``--identical-texts`` texts.
 
 Corpora: the generated corpus (``--corpus``, made with ``textkit synth`` when missing) and, when
@@ -55,7 +57,7 @@ from measure import load_average, timed
 from textkit.clean import DEFAULT_PIPELINE, repost_chains_arrow
 from textkit.ingest import read_posts
 from textkit.paths import PROJECT_ROOT, SHARED_DIR
-from textkit.tokenize import HAN_BLOCK, USERDICT, Tokenizer, _rjieba
+from textkit.tokenize import HAN_BLOCK, USERDICT, Tokenizer, _rjieba, _segmenter
 
 RESULTS = PROJECT_ROOT / "bench" / "results"
 GUANGZHOU = SHARED_DIR / "data" / "real" / "guangzhou-2022-weibo" / "guangzhou_weibo_2022.csv"
@@ -102,17 +104,20 @@ def tokenization(texts: list[str], baseline_texts: int, identical_texts: int, re
             "jieba_lcut_mb_s_per_core": round(baseline_cpu, 3),
             "jieba_lcut_mb_s_wall": round(baseline_wall, 3)}
     blocks = "\n".join(sorted({block for text in texts for block in HAN_BLOCK.findall(text)}))
-    fast = _rjieba(str(USERDICT))
-    cut_cpu = []
-    for _ in range(repeats):
-        started_cpu = time.process_time()
-        fast.cut(blocks, True)
-        cut_cpu.append(time.process_time() - started_cpu)
-    rows["rjieba_cut_distinct_blocks_mb_s_per_core"] = round(mb / min(cut_cpu), 2)
-    for jobs in (1, 2):
+    encoded = blocks.encode("utf-8")
+    for name, cut in (("compiled", lambda: _segmenter(str(USERDICT)).cut(encoded, True)),
+                      ("rjieba", lambda: _rjieba(str(USERDICT)).cut(blocks, True))):
+        cut()  # dictionaries loaded
+        cut_cpu = []
+        for _ in range(repeats):
+            started_cpu = time.process_time()
+            cut()
+            cut_cpu.append(time.process_time() - started_cpu)
+        rows[f"{name}_cut_distinct_blocks_mb_s_per_core"] = round(mb / min(cut_cpu), 2)
+    for backend, jobs in (("fast", 1), ("fast", 2), ("rjieba", 1)):
         cpu, wall = [], []
         for _ in range(repeats):
-            tokenizer = Tokenizer()
+            tokenizer = Tokenizer(backend=backend)
             tokenizer.preload()
             children = resource.getrusage(resource.RUSAGE_CHILDREN)
             started_cpu, started = time.process_time(), time.perf_counter()
@@ -121,18 +126,20 @@ def tokenization(texts: list[str], baseline_texts: int, identical_texts: int, re
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
             cpu.append(time.process_time() - started_cpu + after.ru_utime + after.ru_stime
                        - children.ru_utime - children.ru_stime)
-        rows[f"textkit_{jobs}_cores_mb_s_per_core"] = round(mb / min(cpu), 2)
-        rows[f"textkit_{jobs}_cores_mb_s_wall"] = round(mb / min(wall), 2)
-        rows[f"textkit_{jobs}_cores_vs_jieba_lcut_wall"] = round(mb / min(wall) / baseline_wall, 1)
+        name = f"textkit_{jobs}_cores" if backend == "fast" else f"textkit_{backend}_{jobs}_core"
+        rows[f"{name}_mb_s_per_core"] = round(mb / min(cpu), 2)
+        rows[f"{name}_mb_s_wall"] = round(mb / min(wall), 2)
+        rows[f"{name}_vs_jieba_lcut_wall"] = round(mb / min(wall) / baseline_wall, 1)
     one_core = rows["textkit_1_cores_mb_s_per_core"]
     rows["textkit_1_core_vs_jieba_lcut_per_core"] = round(one_core / baseline_cpu, 1)
     rows["load_average_end"] = load_average()
     check = texts[:identical_texts]
-    fast_tokens = Tokenizer().tokenize_many(check, n_jobs=1)
     reference = Tokenizer(backend="jieba")
+    expected = [reference.tokenize(text) for text in check]
     rows["identical_checked"] = len(check)
-    rows["identical_differ"] = sum(tokens != reference.tokenize(text)
-                                   for tokens, text in zip(fast_tokens, check, strict=True))
+    for backend in ("fast", "rjieba"):
+        tokens = Tokenizer(backend=backend).tokenize_many(check, n_jobs=1)
+        rows[f"identical_differ_{backend}"] = sum(a != b for a, b in zip(tokens, expected, strict=True))
     return rows
 
 

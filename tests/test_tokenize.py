@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
+
+import numpy as np
 import pyarrow as pa
 import pytest
 from hypothesis import given, settings
@@ -13,6 +16,8 @@ from textkit.tokenize import (
     USERDICT,
     Tokenizer,
     _holds_ascii,
+    _segmenter,
+    compiled_segmenter_built,
     read_userdict,
     read_word_list,
     tokenize,
@@ -27,6 +32,12 @@ def fast():
 @pytest.fixture(scope="module")
 def reference():
     return Tokenizer(backend="jieba")
+
+
+@pytest.fixture(scope="module", params=["fast", "rjieba"])
+def engine(request):
+    """Each fast engine: the C segmenter (what ``fast`` runs when built) and jieba-rs."""
+    return Tokenizer(backend=request.param)
 
 
 @pytest.mark.parametrize("text, word", [
@@ -102,16 +113,53 @@ TRICKY = [
 
 
 @pytest.mark.parametrize("text", TRICKY)
-def test_fast_backend_gives_jieba_tokens(fast, reference, text):
-    assert fast.cut(text) == reference.cut(text)
-    assert fast.tokenize(text) == reference.tokenize(text)
+def test_fast_backend_gives_jieba_tokens(engine, reference, text):
+    assert engine.cut(text) == reference.cut(text)
+    assert engine.tokenize(text) == reference.tokenize(text)
 
 
 @settings(max_examples=150, deadline=None)
 @given(st.text(alphabet=st.sampled_from(list("一码通崩了健康核酸排队哈啊呜 ab1.%-_#&+😭𠮷[泪]<PHONE>，！")),
                max_size=30))
-def test_fast_backend_gives_jieba_tokens_on_generated_text(fast, reference, text):
-    assert fast.tokenize(text) == reference.tokenize(text)
+def test_fast_backend_gives_jieba_tokens_on_generated_text(engine, reference, text):
+    assert engine.tokenize(text) == reference.tokenize(text)
+
+
+def test_fast_backend_runs_the_compiled_engine():
+    # `make install` builds textkit/_segment.c; rjieba only stands in where no C compiler was found
+    assert compiled_segmenter_built()
+    assert Tokenizer().engine == "compiled"
+    assert Tokenizer(backend="rjieba").engine == "rjieba"
+    assert Tokenizer(backend="jieba").engine == "jieba"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("一码通崩了健康核酸排队哈啊呜西安市民 aB1.%-_#&+😭𠮷\r\n\t，")),
+               max_size=40), st.booleans())
+def test_compiled_engine_cuts_like_jieba_with_and_without_hmm(text, hmm):
+    assert Tokenizer(hmm=hmm).cut(text) == Tokenizer(backend="jieba", hmm=hmm).cut(text)
+
+
+def test_compiled_engine_returns_byte_boundaries_and_rejects_invalid_utf8():
+    segmenter = _segmenter(str(USERDICT))
+    data = "一码通崩了\r\n😭".encode()
+    bounds = np.frombuffer(segmenter.cut(data), dtype=np.int64).tolist()
+    assert [data[a:b].decode() for a, b in itertools.pairwise(bounds)] == ["一码通", "崩", "了", "\r\n", "😭"]
+    assert np.frombuffer(segmenter.cut(b""), dtype=np.int64).tolist() == [0]
+    with pytest.raises(ValueError, match="not valid UTF-8"):
+        segmenter.cut(b"\xe4\xb8")
+
+
+def test_compiled_engine_reads_the_user_dictionary_as_jieba_does(tmp_path):
+    # a later entry replaces a word's frequency; a word added with frequency 0 is never kept whole
+    # (jieba's force-split list is global to the process: the word is one no other test meets)
+    userdict = tmp_path / "userdict.txt"
+    userdict.write_text("码通崩 5 n\n码通崩 90000 n\n崩坏码 0 n\n", encoding="utf-8")
+    fast = Tokenizer(userdict=userdict)
+    reference = Tokenizer(backend="jieba", userdict=userdict)
+    for text in ["一码通崩了", "码通崩", "西安崩坏码事件", "崩坏码"]:
+        assert fast.cut(text) == reference.cut(text)
+    assert "码通崩" in fast.cut("码通崩")
 
 
 def test_parallel_tokenization_equals_serial():

@@ -71,7 +71,7 @@ from textkit.redact import (
     redact_column,
 )
 from textkit.schema import STRING, STRING_LIST, conform
-from textkit.tokenize import Tokenizer, parallel_jobs
+from textkit.tokenize import BACKENDS, Tokenizer, parallel_jobs
 
 PREPARED_FILE = "prepared.parquet"
 REPORT_FILE = "prepare_report.json"
@@ -442,7 +442,7 @@ def register(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("dir", help="analysis folder with posts.parquet")
     parser.add_argument("--no-redact", action="store_true",
                         help="keep personal data and real author ids (recorded in the report and provenance)")
-    parser.add_argument("--backend", choices=("fast", "jieba"), default="fast", help="tokenizer backend")
+    parser.add_argument("--backend", choices=BACKENDS, default="fast", help="tokenizer backend")
     parser.add_argument("--jobs", type=int,
                         help="worker processes for the text work and de-duplication (default: all cores for "
                         "large inputs; negative: all cores but that many less one)")

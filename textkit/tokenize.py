@@ -1,9 +1,13 @@
-"""Chinese word segmentation with jieba (reference) or jieba-rs (fast), same tokens either way.
+"""Chinese word segmentation with jieba (reference) or a fast engine, same tokens either way.
 
 ``tokenize(texts, backend="fast", n_jobs=None) -> list[list[str]]`` segments texts and filters the
-tokens; :class:`Tokenizer` holds the options. Both backends load the same incident user dictionary
-(``data/lexicon/userdict.txt``, jieba format ``word freq tag``, explicit frequencies so that both
-weigh words alike) on top of jieba's default dictionary, and both use the HMM for unknown words.
+tokens; :class:`Tokenizer` holds the options. Backends: ``"jieba"`` (the reference, pure Python);
+``"fast"``, jieba's algorithm in C (``textkit/_segment.c``, built at install time) fed with jieba's own
+dictionary, total and HMM probabilities, which returns token boundaries instead of Python strings, or
+rjieba (jieba-rs) where the C extension was not built; ``"rjieba"`` asks for jieba-rs explicitly. All
+load the same incident user dictionary (``data/lexicon/userdict.txt``, jieba format ``word freq tag``,
+explicit frequencies so that all weigh words alike) on top of jieba's default dictionary, and all use
+the HMM for unknown words.
 
 Before segmentation a text is split around ``[表情]`` codes, which become tokens of their own
 (``"[泪]"``), and around redaction placeholders (``<PHONE>`` …) and ``@mentions``, which are dropped (a
@@ -12,16 +16,19 @@ lower-cased (ASCII) and dropped when they are a stop word (``data/lexicon/stopwo
 punctuation or symbols, a number, or a single character not on the allow-list
 (``data/lexicon/single_chars.txt``: 崩, 卡, 慢, 饿 …).
 
-jieba and jieba-rs segment Chinese identically once both weigh words against the same total (runs of
-a repeated character tie, and the rounding of the total decides the tie), but they treat runs that mix
-ASCII letters or digits with ``. _ % + # & -`` differently (jieba cuts ``t.cn`` into ``t . cn``,
-jieba-rs keeps it whole): the fast backend splits such tokens as jieba does, and segments texts with
-characters outside the Basic Multilingual Plane block by block, so the tokens are identical to the
-reference everywhere (``tests/test_tokenize.py`` checks it on real posts).
+The C engine repeats jieba's steps and floating-point operations in jieba's order, so its tokens are
+jieba's. jieba and jieba-rs segment Chinese identically once both weigh words against the same total
+(runs of a repeated character tie, and the rounding of the total decides the tie), but they treat runs
+that mix ASCII letters or digits with ``. _ % + # & -`` differently (jieba cuts ``t.cn`` into
+``t . cn``, jieba-rs keeps it whole): the rjieba engine splits such tokens as jieba does, and segments
+texts with characters outside the Basic Multilingual Plane block by block. Both engines give the
+reference's tokens everywhere (``tests/test_tokenize.py``, and ``tests/test_prepare_quality.py`` on
+real posts, check it).
 """
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
 import re
@@ -39,10 +46,11 @@ from textkit.paths import LEXICON_DIR
 USERDICT = LEXICON_DIR / "userdict.txt"
 STOPWORDS = LEXICON_DIR / "stopwords.txt"
 SINGLE_CHARS = LEXICON_DIR / "single_chars.txt"
-BACKENDS = ("fast", "jieba")
+BACKENDS = ("fast", "rjieba", "jieba")
 PARALLEL_MIN_TEXTS = 20_000
 BLOCK_CACHE_SIZE = 1_000_000  # blocks remembered per process (a few hundred MB at most)
 
+HAN_FIRST, HAN_LAST = 0x4E00, 0x9FD5  # the Han characters of jieba's blocks and of its HMM
 TOTAL_BALANCE_WORD = "\U0010fffd\U0010fffd"  # two private-use characters outside the BMP
 # jieba's block regex (jieba.re_han_default): segmentation never crosses a block boundary
 HAN_BLOCK = re.compile(r"([\u4E00-\u9FD5a-zA-Z0-9+#&\._%\-]+)")
@@ -106,20 +114,24 @@ def _jieba(userdict: str | None):
     return tokenizer
 
 
-def _default_frequencies(words: set[str]) -> tuple[dict[str, int], int]:
-    """Frequencies of ``words`` in jieba's default dictionary (read without building jieba's prefix dict),
-    and the frequencies of its repeated entries: jieba adds every line to its total, jieba-rs keeps one
-    record per word and sums those."""
+def _default_dictionary() -> tuple[list[str], list[int]]:
+    """Words and frequencies of jieba's default dictionary, line by line (read without building jieba's
+    prefix dict)."""
     import jieba
 
     with jieba.get_dict_file() as fh:
         data = fh.read().decode("utf-8")
     parts = data.split()
     if len(parts) == 3 * len(data.strip().split("\n")):  # "word freq tag" on every line (jieba's own file)
-        names, frequencies = parts[0::3], list(map(int, parts[1::3]))
-    else:  # as jieba reads a line: the first two fields split at spaces
-        entries = [line.split(" ")[:2] for line in data.splitlines() if line.strip()]
-        names, frequencies = [word for word, _ in entries], [int(freq) for _, freq in entries]
+        return parts[0::3], list(map(int, parts[1::3]))
+    entries = [line.strip().split(" ")[:2] for line in data.splitlines() if line.strip()]  # as jieba reads
+    return [word for word, _ in entries], [int(freq) for _, freq in entries]
+
+
+def _default_frequencies(words: set[str]) -> tuple[dict[str, int], int]:
+    """Frequencies of ``words`` in jieba's default dictionary and the frequencies of its repeated
+    entries: jieba adds every line to its total, jieba-rs keeps one record per word and sums those."""
+    names, frequencies = _default_dictionary()
     last = dict(zip(names, frequencies, strict=True))
     return {word: last[word] for word in words if word in last}, sum(frequencies) - sum(last.values())
 
@@ -145,10 +157,65 @@ def _rjieba(userdict: str | None):
     return tokenizer
 
 
+@lru_cache(maxsize=1)
+def compiled_segmenter_built() -> bool:
+    """Whether the C segmenter (``textkit._segment``) was built at install time."""
+    try:
+        import textkit._segment  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@lru_cache(maxsize=4)
+def _segmenter(userdict: str | None):
+    """The compiled segmenter (``textkit/_segment.c``) holding jieba's dictionary, total and HMM and the
+    user dictionary, exactly as jieba's own tokenizer has them."""
+    import math
+
+    from jieba import finalseg
+
+    from textkit._segment import Segmenter
+
+    words, frequencies = _default_dictionary()
+    force_split = []
+    for word, freq, _ in read_userdict(userdict) if userdict else []:
+        # jieba.add_word: the new frequency replaces the word's and is added to the total
+        freq = freq if freq is not None else _jieba(userdict).FREQ[word]
+        words.append(word)
+        frequencies.append(freq)
+        if freq == 0:
+            force_split.append(word)
+    states = "BMES"
+    emit = np.full((4, HAN_LAST - HAN_FIRST + 1), finalseg.MIN_FLOAT)
+    for row, state in enumerate(states):
+        for char, probability in finalseg.emit_P[state].items():
+            if HAN_FIRST <= ord(char) <= HAN_LAST:
+                emit[row, ord(char) - HAN_FIRST] = probability
+    return Segmenter(
+        "\n".join(words).encode("utf-8"),
+        np.asarray(frequencies, dtype=np.int64).tobytes(),
+        "\n".join(force_split).encode("utf-8"),
+        math.log(sum(frequencies)),
+        np.array([finalseg.start_P[s] for s in states]).tobytes(),
+        np.array([[finalseg.trans_P[a].get(b, finalseg.MIN_FLOAT) for b in states]
+                  for a in states]).tobytes(),
+        emit.tobytes(),
+    )
+
+
+def _compiled_cut(segmenter, text: str, hmm: bool) -> list[str]:
+    """Raw tokens of one text by the C engine (strings sliced at the boundaries it returns)."""
+    data = text.encode("utf-8", "surrogatepass")
+    bounds = np.frombuffer(segmenter.cut(data, hmm), dtype=np.int64).tolist()
+    return [data[start:end].decode("utf-8", "surrogatepass") for start, end in itertools.pairwise(bounds)]
+
+
 class Tokenizer:
     """Segment and filter Chinese text.
 
-    Parameters: ``backend`` ``"fast"`` (jieba-rs via rjieba) or ``"jieba"`` (reference); ``userdict``,
+    Parameters: ``backend`` ``"fast"`` (the C engine, or rjieba where it was not built), ``"rjieba"``
+    or ``"jieba"`` (reference); :attr:`engine` says which one runs; ``userdict``,
     ``stopwords`` and ``single_chars`` paths (``None`` = none); ``lowercase`` ASCII; ``keep_emotions``
     (``[泪]`` tokens); ``drop_numbers``; ``hmm`` (jieba's HMM for unknown words).
     """
@@ -168,6 +235,8 @@ class Tokenizer:
         if backend not in BACKENDS:
             raise ValueError(f"unknown tokenizer backend {backend!r}; choose one of {BACKENDS}")
         self.backend = backend
+        self.engine = ("jieba" if backend == "jieba"
+                       else "compiled" if backend == "fast" and compiled_segmenter_built() else "rjieba")
         self.userdict = str(userdict) if userdict is not None else None
         self.stopwords = frozenset(read_word_list(stopwords)) if stopwords is not None else frozenset()
         self.single_chars = (frozenset(read_word_list(single_chars)) if single_chars is not None
@@ -184,8 +253,10 @@ class Tokenizer:
 
     def cut(self, text: str) -> list[str]:
         """Raw segmentation of one text (no filters, no special-token handling)."""
-        if self.backend == "jieba":
+        if self.engine == "jieba":
             return _jieba(self.userdict).lcut(text, HMM=self.hmm)
+        if self.engine == "compiled":
+            return _compiled_cut(_segmenter(self.userdict), text, self.hmm)
         if OUTSIDE_BMP.search(text):
             return self._cut_by_block(text)
         return self._cut_fast(text)
@@ -374,14 +445,19 @@ class Tokenizer:
         The tokens partition the text, so the array is its UTF-8 bytes with offsets from the token lengths
         (no conversion string by string).
         """
+        start, end = map(int, np.frombuffer(joined.buffers()[1], np.int64)[joined.offset:joined.offset + 2])
+        if self.engine == "compiled":
+            cut = _segmenter(self.userdict).cut(joined.buffers()[2][start:end], self.hmm)
+            offsets = np.frombuffer(cut, dtype=np.int64)
+            return pa.Array.from_buffers(pa.large_string(), len(offsets) - 1,
+                                         [None, pa.py_buffer(offsets + start), joined.buffers()[2]])
         text = joined[0].as_py()
-        if self.backend == "jieba":
+        if self.engine == "jieba":
             tokens = _jieba(self.userdict).lcut(text, HMM=self.hmm)
         else:
             tokens = _rjieba(self.userdict).cut(text, self.hmm)
-        size = int(np.frombuffer(joined.buffers()[1], dtype=np.int64)[1])
-        utf8 = np.frombuffer(joined.buffers()[2], dtype=np.uint8, count=size)
-        char_starts = np.append(np.flatnonzero((utf8 & 0xC0) != 0x80), size)
+        utf8 = np.frombuffer(joined.buffers()[2], dtype=np.uint8, count=end)
+        char_starts = np.append(np.flatnonzero((utf8 & 0xC0) != 0x80), end)
         lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
         if int(lengths.sum()) != len(text):  # never seen; stay correct anyway
             return pa.array(tokens, type=pa.large_string())
@@ -396,7 +472,7 @@ class Tokenizer:
         forms = self._filter_forms(tokens)
         counts = pc.not_equal(forms, "").to_numpy(zero_copy_only=False).astype(np.int64)
         cut_further: dict[int, list[str]] = {}
-        if self.backend == "fast":
+        if self.engine == "rjieba":  # jieba-rs keeps such runs whole
             fast = _rjieba(self.userdict)
             screen = pc.and_(pc.string_is_ascii(tokens),
                              pc.match_substring_regex(tokens, _ASCII_PUNCT_RUN.pattern))
@@ -456,7 +532,9 @@ class Tokenizer:
 
     def preload(self) -> None:
         """Load the dictionaries now (before forking workers, so that they share them)."""
-        if self.backend == "fast":
+        if self.engine == "compiled":
+            _segmenter(self.userdict)
+        elif self.engine == "rjieba":
             _rjieba(self.userdict)  # reads jieba's dictionary only for user words without a frequency
         else:
             _jieba(self.userdict)

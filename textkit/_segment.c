@@ -1,0 +1,567 @@
+/* jieba's segmentation (dictionary DAG + route, HMM for unknown words) in C, returning token
+ * boundaries instead of Python strings.
+ *
+ * This is jieba 0.42's algorithm step for step (jieba/__init__.py: get_DAG, calc, __cut_DAG,
+ * __cut_DAG_NO_HMM, cut; jieba/finalseg: cut, __cut, viterbi), with the same floating-point
+ * operations in the same order, so the tokens are jieba's. The dictionary, its total and the HMM's
+ * probabilities are handed in by textkit.tokenize, which reads them from jieba itself.
+ *
+ * Segmenter(words, freqs, force_split, logtotal, start, trans, emit)
+ *   words        UTF-8 words separated by "\n", in jieba's order (a later entry replaces an earlier one)
+ *   freqs        one int64 per word
+ *   force_split  UTF-8 words separated by "\n" (user words added with frequency 0)
+ *   logtotal     log(jieba's total)
+ *   start, trans, emit  float64 arrays: 4 start, 4x4 transition and 4 x (U+4E00..U+9FD5) emission
+ *                log-probabilities, states in the order B, M, E, S (-3.14e100 where jieba has none)
+ * Segmenter.cut(data, hmm=True) -> bytes
+ *   the int64 byte offsets of the token boundaries in the UTF-8 text `data` (0 first, len(data) last)
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MIN_FLOAT (-3.14e100)
+#define HAN_FIRST 0x4E00
+#define HAN_LAST 0x9FD5
+#define N_HAN (HAN_LAST - HAN_FIRST + 1)
+#define ROOT_DIRECT 0x10000 /* children of the root are looked up in an array below this code point */
+enum { B = 0, M = 1, E = 2, S = 3 };
+static const char STATE_CHAR[4] = {'B', 'M', 'E', 'S'}; /* jieba breaks ties by the state's letter */
+static const int PREV_STATES[4][2] = {{E, S}, {M, B}, {B, M}, {S, E}};
+
+typedef struct {
+    PyObject_HEAD
+    int64_t *freq;       /* per trie node: the word's frequency, 0 for a prefix only */
+    double *logfreq;     /* log(freq) of words */
+    uint8_t *force;      /* 1 where the node ends a force-split word */
+    int32_t n_nodes;
+    int32_t *root;       /* child of the root per code point below ROOT_DIRECT, -1 for none */
+    uint64_t *keys;      /* open addressing: (parent << 21 | code point) -> child */
+    int32_t *children;
+    uint64_t mask;
+    int hash_bits;
+    int has_force;
+    double logtotal;
+    double start[4];
+    double trans[4][4];
+    double *emit;        /* 4 x N_HAN */
+} Segmenter;
+
+/* -- UTF-8 ------------------------------------------------------------------------------------ */
+
+/* Decodes `size` bytes into code points and the byte offset where each starts (offsets[n] = size).
+ * Returns the number of characters, or -1 for invalid UTF-8. */
+static Py_ssize_t decode_utf8(const unsigned char *s, Py_ssize_t size, uint32_t *cps, int64_t *offsets)
+{
+    Py_ssize_t i = 0, n = 0;
+    while (i < size) {
+        unsigned char c = s[i];
+        uint32_t cp;
+        int len;
+        if (c < 0x80) { cp = c; len = 1; }
+        else if ((c & 0xE0) == 0xC0) { cp = c & 0x1F; len = 2; }
+        else if ((c & 0xF0) == 0xE0) { cp = c & 0x0F; len = 3; }
+        else if ((c & 0xF8) == 0xF0) { cp = c & 0x07; len = 4; }
+        else return -1;
+        if (i + len > size) return -1;
+        for (int k = 1; k < len; k++) {
+            if ((s[i + k] & 0xC0) != 0x80) return -1;
+            cp = (cp << 6) | (s[i + k] & 0x3F);
+        }
+        cps[n] = cp;
+        offsets[n] = i;
+        n++;
+        i += len;
+    }
+    offsets[n] = size;
+    return n;
+}
+
+/* -- the dictionary trie ---------------------------------------------------------------------- */
+
+static inline uint64_t child_key(int32_t parent, uint32_t cp) { return ((uint64_t)parent << 21) | cp; }
+
+static inline uint64_t slot_of(const Segmenter *self, uint64_t key)
+{
+    return (key * 0x9E3779B97F4A7C15ULL) >> (64 - self->hash_bits);
+}
+
+static inline int32_t child(const Segmenter *self, int32_t parent, uint32_t cp)
+{
+    if (parent == 0 && cp < ROOT_DIRECT) return self->root[cp];
+    uint64_t key = child_key(parent, cp);
+    for (uint64_t slot = slot_of(self, key);; slot = (slot + 1) & self->mask) {
+        if (self->keys[slot] == key) return self->children[slot];
+        if (self->keys[slot] == 0) return -1;
+    }
+}
+
+static int32_t add_child(Segmenter *self, int32_t parent, uint32_t cp)
+{
+    int32_t node = self->n_nodes++;
+    self->freq[node] = 0;
+    self->logfreq[node] = 0.0;
+    self->force[node] = 0;
+    if (parent == 0 && cp < ROOT_DIRECT) {
+        self->root[cp] = node;
+        return node;
+    }
+    uint64_t key = child_key(parent, cp); /* never 0: parent 0 here means cp >= ROOT_DIRECT */
+    uint64_t slot = slot_of(self, key);
+    while (self->keys[slot] != 0) slot = (slot + 1) & self->mask;
+    self->keys[slot] = key;
+    self->children[slot] = node;
+    return node;
+}
+
+/* The node of a word (its code points), created with its prefixes when `create`; -1 when absent. */
+static int32_t word_node(Segmenter *self, const uint32_t *cps, Py_ssize_t n, int create)
+{
+    int32_t node = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        int32_t next = child(self, node, cps[i]);
+        if (next < 0) {
+            if (!create) return -1;
+            next = add_child(self, node, cps[i]);
+        }
+        node = next;
+    }
+    return node;
+}
+
+/* -- segmentation ----------------------------------------------------------------------------- */
+
+typedef struct {
+    int64_t *data;
+    Py_ssize_t size, capacity;
+} Boundaries;
+
+static int push(Boundaries *out, int64_t offset)
+{
+    if (out->size == out->capacity) {
+        Py_ssize_t capacity = out->capacity ? 2 * out->capacity : 1024;
+        int64_t *data = realloc(out->data, capacity * sizeof(int64_t));
+        if (!data) return -1;
+        out->data = data;
+        out->capacity = capacity;
+    }
+    out->data[out->size++] = offset;
+    return 0;
+}
+
+typedef struct {
+    const Segmenter *seg;
+    const uint32_t *cps;     /* the whole text */
+    const int64_t *offsets;  /* byte offset of each character */
+    Boundaries out;
+    double *route_value;     /* scratch, one more than the longest block */
+    Py_ssize_t *route_end;
+    double *viterbi;         /* 4 per character */
+    uint8_t *back;           /* 4 per character */
+    uint8_t *states;
+    int failed;              /* 1: out of memory, 2: tokens would not partition the text */
+} Cut;
+
+static inline int emit_end(Cut *cut, Py_ssize_t end) /* a token ends before character `end` */
+{
+    if (push(&cut->out, cut->offsets[end]) < 0) { cut->failed = 1; return -1; }
+    return 0;
+}
+
+static inline int is_block_char(uint32_t c) /* jieba's re_han_default */
+{
+    return (c >= 0x4E00 && c <= 0x9FD5) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+        || (c >= '0' && c <= '9') || c == '+' || c == '#' || c == '&' || c == '.' || c == '_'
+        || c == '%' || c == '-';
+}
+
+static inline int is_han(uint32_t c) { return c >= HAN_FIRST && c <= HAN_LAST; }
+static inline int is_ascii_alnum(uint32_t c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+static inline int is_digit(uint32_t c) { return c >= '0' && c <= '9'; }
+
+static int32_t lookup(const Segmenter *seg, const uint32_t *cps, Py_ssize_t n)
+{
+    return word_node((Segmenter *)seg, cps, n, 0);
+}
+
+/* A word the HMM found: split into characters when it is a force-split word (finalseg.cut). */
+static void emit_hmm_word(Cut *cut, Py_ssize_t start, Py_ssize_t end)
+{
+    if (cut->seg->has_force) {
+        int32_t node = lookup(cut->seg, cut->cps + start, end - start);
+        if (node >= 0 && cut->seg->force[node]) {
+            for (Py_ssize_t i = start + 1; i <= end; i++) emit_end(cut, i);
+            return;
+        }
+    }
+    emit_end(cut, end);
+}
+
+/* finalseg.__cut: Viterbi over B/M/E/S for a run of Han characters [start, end). */
+static void viterbi_cut(Cut *cut, Py_ssize_t start, Py_ssize_t end)
+{
+    const Segmenter *seg = cut->seg;
+    Py_ssize_t n = end - start;
+    double *V = cut->viterbi;
+    uint8_t *back = cut->back;
+    for (int y = 0; y < 4; y++)
+        V[y] = seg->start[y] + seg->emit[y * N_HAN + (cut->cps[start] - HAN_FIRST)];
+    for (Py_ssize_t t = 1; t < n; t++) {
+        uint32_t c = cut->cps[start + t] - HAN_FIRST;
+        for (int y = 0; y < 4; y++) {
+            double em = seg->emit[y * N_HAN + c];
+            int a = PREV_STATES[y][0], b = PREV_STATES[y][1];
+            double pa = V[4 * (t - 1) + a] + seg->trans[a][y] + em;
+            double pb = V[4 * (t - 1) + b] + seg->trans[b][y] + em;
+            int best = (pa > pb || (pa == pb && STATE_CHAR[a] > STATE_CHAR[b])) ? a : b;
+            V[4 * t + y] = best == a ? pa : pb;
+            back[4 * t + y] = (uint8_t)best;
+        }
+    }
+    double pe = V[4 * (n - 1) + E], ps = V[4 * (n - 1) + S];
+    int state = pe > ps ? E : S; /* a tie goes to 'S', the larger letter */
+    for (Py_ssize_t t = n - 1; t >= 0; t--) {
+        cut->states[t] = (uint8_t)state;
+        if (t > 0) state = back[4 * t + state];
+    }
+    Py_ssize_t begin = 0, next = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        int pos = cut->states[i];
+        if (pos == B) {
+            begin = i;
+        } else if (pos == E) {
+            if (begin != next) { cut->failed = 2; return; }
+            emit_hmm_word(cut, start + begin, start + i + 1);
+            next = i + 1;
+        } else if (pos == S) {
+            if (i != next) { cut->failed = 2; return; }
+            emit_hmm_word(cut, start + i, start + i + 1);
+            next = i + 1;
+        }
+    }
+    if (next < n) emit_hmm_word(cut, start + next, end);
+}
+
+/* finalseg's re_skip split of a run without Han characters: ([a-zA-Z0-9]+(?:\.\d+)?%?) and the text
+ * between its matches. */
+static void skip_split(Cut *cut, Py_ssize_t start, Py_ssize_t end)
+{
+    const uint32_t *c = cut->cps;
+    Py_ssize_t piece = start, p = start;
+    while (p < end) {
+        if (!is_ascii_alnum(c[p])) { p++; continue; }
+        if (p > piece) emit_end(cut, p);
+        Py_ssize_t q = p;
+        while (q < end && is_ascii_alnum(c[q])) q++;
+        if (q + 1 < end && c[q] == '.' && is_digit(c[q + 1])) {
+            q++;
+            while (q < end && is_digit(c[q])) q++;
+        }
+        if (q < end && c[q] == '%') q++;
+        emit_end(cut, q);
+        p = piece = q;
+    }
+    if (piece < end) emit_end(cut, end);
+}
+
+/* Single-character words run together in __cut_DAG ("buf"), characters [start, end). */
+static void flush_buffer(Cut *cut, Py_ssize_t start, Py_ssize_t end)
+{
+    if (end - start == 1) { emit_end(cut, end); return; }
+    int32_t node = lookup(cut->seg, cut->cps + start, end - start);
+    if (node >= 0 && cut->seg->freq[node]) { /* a dictionary word: its characters one by one */
+        for (Py_ssize_t i = start + 1; i <= end; i++) emit_end(cut, i);
+        return;
+    }
+    Py_ssize_t p = start; /* finalseg.cut: Han runs by the HMM, the rest by re_skip */
+    while (p < end && !cut->failed) {
+        Py_ssize_t q = p;
+        int han = is_han(cut->cps[p]);
+        while (q < end && is_han(cut->cps[q]) == han) q++;
+        if (han) viterbi_cut(cut, p, q);
+        else skip_split(cut, p, q);
+        p = q;
+    }
+}
+
+/* get_DAG + calc + __cut_DAG (or __cut_DAG_NO_HMM) over one block [start, end) of block characters. */
+static void cut_block(Cut *cut, Py_ssize_t start, Py_ssize_t end, int hmm)
+{
+    const Segmenter *seg = cut->seg;
+    const uint32_t *c = cut->cps + start;
+    Py_ssize_t n = end - start;
+    double *value = cut->route_value;
+    Py_ssize_t *best_end = cut->route_end;
+    value[n] = 0.0;
+    for (Py_ssize_t idx = n - 1; idx >= 0; idx--) {
+        Py_ssize_t best = -1;
+        double best_value = 0.0;
+        int32_t node = 0;
+        for (Py_ssize_t x = idx; x < n; x++) {
+            node = child(seg, node, c[x]);
+            if (node < 0) break;
+            if (seg->freq[node]) {
+                double v = seg->logfreq[node] - seg->logtotal + value[x + 1];
+                if (best < 0 || v >= best_value) { best = x; best_value = v; } /* ties: the longer word */
+            }
+        }
+        if (best < 0) { best = idx; best_value = 0.0 - seg->logtotal + value[idx + 1]; }
+        value[idx] = best_value;
+        best_end[idx] = best;
+    }
+    Py_ssize_t x = 0, buffer = -1;
+    while (x < n && !cut->failed) {
+        Py_ssize_t y = best_end[x] + 1;
+        int single = y - x == 1;
+        if (single && (hmm || is_ascii_alnum(c[x]))) {
+            if (buffer < 0) buffer = x;
+        } else {
+            if (buffer >= 0) {
+                if (hmm) flush_buffer(cut, start + buffer, start + x);
+                else emit_end(cut, start + x);
+                buffer = -1;
+            }
+            emit_end(cut, start + y);
+        }
+        x = y;
+    }
+    if (buffer >= 0 && !cut->failed) {
+        if (hmm) flush_buffer(cut, start + buffer, end);
+        else emit_end(cut, end);
+    }
+}
+
+static PyObject *Segmenter_cut(Segmenter *self, PyObject *args, PyObject *kwargs)
+{
+    static char *names[] = {"data", "hmm", NULL};
+    Py_buffer view;
+    int hmm = 1;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "y*|p", names, &view, &hmm)) return NULL;
+    Py_ssize_t size = view.len;
+    Cut cut = {0};
+    cut.seg = self;
+    uint32_t *cps = malloc((size + 1) * sizeof(uint32_t));
+    int64_t *offsets = malloc((size + 1) * sizeof(int64_t));
+    Py_ssize_t n = -2;
+    if (cps && offsets) {
+        Py_BEGIN_ALLOW_THREADS
+        n = decode_utf8((const unsigned char *)view.buf, size, cps, offsets);
+        Py_END_ALLOW_THREADS
+    }
+    if (n < 0) {
+        free(cps); free(offsets); PyBuffer_Release(&view);
+        if (n == -1) PyErr_SetString(PyExc_ValueError, "text is not valid UTF-8");
+        else PyErr_NoMemory();
+        return NULL;
+    }
+    Py_ssize_t longest = 0, run = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        run = is_block_char(cps[i]) ? run + 1 : 0;
+        if (run > longest) longest = run;
+    }
+    cut.cps = cps;
+    cut.offsets = offsets;
+    cut.route_value = malloc((longest + 1) * sizeof(double));
+    cut.route_end = malloc((longest + 1) * sizeof(Py_ssize_t));
+    cut.viterbi = malloc((4 * longest + 4) * sizeof(double));
+    cut.back = malloc(4 * longest + 4);
+    cut.states = malloc(longest + 1);
+    if (!cut.route_value || !cut.route_end || !cut.viterbi || !cut.back || !cut.states) cut.failed = 1;
+    Py_BEGIN_ALLOW_THREADS
+    if (!cut.failed) push(&cut.out, 0);
+    Py_ssize_t i = 0;
+    while (i < n && !cut.failed) { /* jieba.cut: blocks of re_han_default, the rest one character
+                                      at a time ("\r\n" as one) */
+        if (is_block_char(cps[i])) {
+            Py_ssize_t j = i;
+            while (j < n && is_block_char(cps[j])) j++;
+            cut_block(&cut, i, j, hmm);
+            i = j;
+        } else {
+            i += (cps[i] == '\r' && i + 1 < n && cps[i + 1] == '\n') ? 2 : 1;
+            emit_end(&cut, i);
+        }
+    }
+    Py_END_ALLOW_THREADS
+    free(cps); free(offsets); free(cut.route_value); free(cut.route_end);
+    free(cut.viterbi); free(cut.back); free(cut.states);
+    PyBuffer_Release(&view);
+    PyObject *result = NULL;
+    if (cut.failed == 1) PyErr_NoMemory();
+    else if (cut.failed == 2) PyErr_SetString(PyExc_RuntimeError, "HMM tokens do not partition the text");
+    else result = PyBytes_FromStringAndSize((const char *)cut.out.data, cut.out.size * sizeof(int64_t));
+    free(cut.out.data);
+    return result;
+}
+
+/* -- construction ----------------------------------------------------------------------------- */
+
+static int read_doubles(Py_buffer *view, double *target, Py_ssize_t count, const char *name)
+{
+    if (view->len != count * (Py_ssize_t)sizeof(double)) {
+        PyErr_Format(PyExc_ValueError, "%s: expected %zd float64 values", name, count);
+        return -1;
+    }
+    memcpy(target, view->buf, count * sizeof(double));
+    return 0;
+}
+
+/* Calls `visit` on each "\n"-separated word of a UTF-8 buffer, decoded; returns -1 on an error. */
+typedef int (*WordVisitor)(Segmenter *, const uint32_t *, Py_ssize_t, Py_ssize_t, void *);
+
+static int each_word(Segmenter *self, Py_buffer *words, WordVisitor visit, void *arg)
+{
+    const unsigned char *s = words->buf;
+    Py_ssize_t size = words->len, start = 0, index = 0;
+    uint32_t *cps = malloc((size + 1) * sizeof(uint32_t));
+    int64_t *offsets = malloc((size + 1) * sizeof(int64_t));
+    int status = 0;
+    if (!cps || !offsets) { PyErr_NoMemory(); status = -1; }
+    while (status == 0 && start < size) {
+        const unsigned char *newline = memchr(s + start, '\n', size - start);
+        Py_ssize_t stop = newline ? newline - s : size;
+        Py_ssize_t n = decode_utf8(s + start, stop - start, cps, offsets);
+        if (n < 0) {
+            PyErr_Format(PyExc_ValueError, "word %zd is not valid UTF-8", index);
+            status = -1;
+        } else if (n > 0) {
+            status = visit(self, cps, n, index, arg);
+        }
+        index++;
+        start = stop + 1;
+    }
+    free(cps); free(offsets);
+    return status;
+}
+
+static int add_word(Segmenter *self, const uint32_t *cps, Py_ssize_t n, Py_ssize_t index, void *arg)
+{
+    const int64_t *freqs = arg;
+    int32_t node = word_node(self, cps, n, 1);
+    self->freq[node] = freqs[index];
+    self->logfreq[node] = freqs[index] > 0 ? log((double)freqs[index]) : 0.0;
+    return 0;
+}
+
+static int mark_force_split(Segmenter *self, const uint32_t *cps, Py_ssize_t n, Py_ssize_t index,
+                            void *arg)
+{
+    (void)index; (void)arg;
+    int32_t node = word_node(self, cps, n, 1);
+    self->force[node] = 1;
+    self->has_force = 1;
+    return 0;
+}
+
+static int Segmenter_init(Segmenter *self, PyObject *args, PyObject *kwargs)
+{
+    static char *names[] = {"words", "freqs", "force_split", "logtotal", "start", "trans", "emit", NULL};
+    Py_buffer words, freqs, force, start, trans, emit;
+    double logtotal;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "y*y*y*dy*y*y*", names, &words, &freqs, &force,
+                                     &logtotal, &start, &trans, &emit))
+        return -1;
+    int status = -1;
+    Py_ssize_t n_words = 0, n_chars = 0;
+    for (Py_ssize_t i = 0; i < words.len; i++) {
+        unsigned char c = ((const unsigned char *)words.buf)[i];
+        if (c == '\n') n_words++;
+        else if ((c & 0xC0) != 0x80) n_chars++;
+    }
+    if (words.len) n_words++;
+    for (Py_ssize_t i = 0; i < force.len; i++)
+        if ((((const unsigned char *)force.buf)[i] & 0xC0) != 0x80) n_chars++;
+    if (freqs.len != n_words * (Py_ssize_t)sizeof(int64_t)) {
+        PyErr_Format(PyExc_ValueError, "freqs: expected %zd int64 values, one per word", n_words);
+        goto done;
+    }
+    self->logtotal = logtotal;
+    self->emit = malloc(4 * N_HAN * sizeof(double));
+    if (!self->emit) { PyErr_NoMemory(); goto done; }
+    if (read_doubles(&start, self->start, 4, "start") < 0 || read_doubles(&trans, &self->trans[0][0], 16, "trans") < 0
+        || read_doubles(&emit, self->emit, 4 * N_HAN, "emit") < 0)
+        goto done;
+    Py_ssize_t capacity = n_chars + 1;
+    self->hash_bits = 10;
+    while (((Py_ssize_t)1 << self->hash_bits) < 2 * capacity) self->hash_bits++;
+    self->mask = ((uint64_t)1 << self->hash_bits) - 1;
+    self->freq = malloc(capacity * sizeof(int64_t));
+    self->logfreq = malloc(capacity * sizeof(double));
+    self->force = malloc(capacity);
+    self->root = malloc(ROOT_DIRECT * sizeof(int32_t));
+    self->keys = calloc((size_t)1 << self->hash_bits, sizeof(uint64_t));
+    self->children = malloc(((size_t)1 << self->hash_bits) * sizeof(int32_t));
+    if (!self->freq || !self->logfreq || !self->force || !self->root || !self->keys || !self->children) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < ROOT_DIRECT; i++) self->root[i] = -1;
+    self->n_nodes = 1; /* the root */
+    self->freq[0] = 0;
+    self->logfreq[0] = 0.0;
+    self->force[0] = 0;
+    if (each_word(self, &words, add_word, freqs.buf) < 0) goto done;
+    if (each_word(self, &force, mark_force_split, NULL) < 0) goto done;
+    status = 0;
+done:
+    PyBuffer_Release(&words); PyBuffer_Release(&freqs); PyBuffer_Release(&force);
+    PyBuffer_Release(&start); PyBuffer_Release(&trans); PyBuffer_Release(&emit);
+    return status;
+}
+
+static void Segmenter_dealloc(Segmenter *self)
+{
+    free(self->freq); free(self->logfreq); free(self->force); free(self->root);
+    free(self->keys); free(self->children); free(self->emit);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyObject *Segmenter_words(Segmenter *self, PyObject *Py_UNUSED(ignored))
+{
+    Py_ssize_t words = 0;
+    for (int32_t i = 0; i < self->n_nodes; i++) words += self->freq[i] != 0;
+    return PyLong_FromSsize_t(words);
+}
+
+static PyMethodDef Segmenter_methods[] = {
+    {"cut", (PyCFunction)(void (*)(void))Segmenter_cut, METH_VARARGS | METH_KEYWORDS,
+     "cut(data, hmm=True) -> bytes: int64 byte offsets of jieba's token boundaries in UTF-8 `data`."},
+    {"word_count", (PyCFunction)Segmenter_words, METH_NOARGS, "Number of dictionary words."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject SegmenterType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "textkit._segment.Segmenter",
+    .tp_basicsize = sizeof(Segmenter),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "jieba's segmentation over a dictionary and HMM handed in by textkit.tokenize.",
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)Segmenter_init,
+    .tp_dealloc = (destructor)Segmenter_dealloc,
+    .tp_methods = Segmenter_methods,
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "textkit._segment", "jieba's segmentation returning token boundaries.", -1, NULL,
+};
+
+PyMODINIT_FUNC PyInit__segment(void)
+{
+    if (PyType_Ready(&SegmenterType) < 0) return NULL;
+    PyObject *m = PyModule_Create(&module);
+    if (!m) return NULL;
+    Py_INCREF(&SegmenterType);
+    if (PyModule_AddObject(m, "Segmenter", (PyObject *)&SegmenterType) < 0) {
+        Py_DECREF(&SegmenterType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}
