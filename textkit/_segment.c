@@ -32,17 +32,29 @@ enum { B = 0, M = 1, E = 2, S = 3 };
 static const char STATE_CHAR[4] = {'B', 'M', 'E', 'S'}; /* jieba breaks ties by the state's letter */
 static const int PREV_STATES[4][2] = {{E, S}, {M, B}, {B, M}, {S, E}};
 
+/* A trie edge in the open-addressing table: (parent << 21 | code point) << 21 | child, and log(freq) of
+ * the word ending at the child (NaN where the child is only a prefix: jieba's frequency 0). Both in one
+ * slot, so that a step of the dictionary walk reads one cache line. */
+typedef struct {
+    uint64_t edge;
+    double logfreq;
+} Slot;
+
+#define NODE_BITS 21
+#define FILTER_EXTRA_BITS 2 /* the filter has 4 bits per table slot */
+#define MAX_NODES ((int32_t)1 << NODE_BITS)
+
 typedef struct {
     PyObject_HEAD
-    int64_t *freq;       /* per trie node: the word's frequency, 0 for a prefix only */
-    double *logfreq;     /* log(freq) of words */
-    uint8_t *force;      /* 1 where the node ends a force-split word */
+    uint8_t *force;      /* per node: 1 where it ends a force-split word */
     int32_t n_nodes;
     int32_t *root;       /* child of the root per code point below ROOT_DIRECT, -1 for none */
-    uint64_t *keys;      /* open addressing: (parent << 21 | code point) -> child */
-    int32_t *children;
+    double *root_logfreq;
+    Slot *slots;
     uint64_t mask;
     int hash_bits;
+    uint64_t *filter;    /* one bit per hash of an edge: most characters that follow a prefix in text
+                            continue no word, and this answers them from cache instead of the table */
     int has_force;
     double logtotal;
     double start[4];
@@ -82,51 +94,85 @@ static Py_ssize_t decode_utf8(const unsigned char *s, Py_ssize_t size, uint32_t 
 
 /* -- the dictionary trie ---------------------------------------------------------------------- */
 
-static inline uint64_t child_key(int32_t parent, uint32_t cp) { return ((uint64_t)parent << 21) | cp; }
+static inline uint64_t edge_key(int32_t parent, uint32_t cp) { return ((uint64_t)parent << 21) | cp; }
 
 static inline uint64_t slot_of(const Segmenter *self, uint64_t key)
 {
     return (key * 0x9E3779B97F4A7C15ULL) >> (64 - self->hash_bits);
 }
 
-static inline int32_t child(const Segmenter *self, int32_t parent, uint32_t cp)
+static inline uint64_t filter_bit(const Segmenter *self, uint64_t key)
 {
-    if (parent == 0 && cp < ROOT_DIRECT) return self->root[cp];
-    uint64_t key = child_key(parent, cp);
-    for (uint64_t slot = slot_of(self, key);; slot = (slot + 1) & self->mask) {
-        if (self->keys[slot] == key) return self->children[slot];
-        if (self->keys[slot] == 0) return -1;
+    return (key * 0xC2B2AE3D27D4EB4FULL) >> (64 - self->hash_bits - FILTER_EXTRA_BITS);
+}
+
+/* The child of `parent` by character `cp` (-1 for none), and the log frequency of the word ending there
+ * (NaN for a prefix only). */
+static inline int32_t child(const Segmenter *self, int32_t parent, uint32_t cp, double *logfreq)
+{
+    if (parent == 0 && cp < ROOT_DIRECT) {
+        *logfreq = self->root_logfreq[cp];
+        return self->root[cp];
     }
+    uint64_t key = edge_key(parent, cp); /* never 0: parent 0 here means cp >= ROOT_DIRECT */
+    uint64_t bit = filter_bit(self, key);
+    if (!((self->filter[bit >> 6] >> (bit & 63)) & 1)) return -1;
+    for (uint64_t slot = slot_of(self, key);; slot = (slot + 1) & self->mask) {
+        uint64_t edge = self->slots[slot].edge;
+        if (edge >> NODE_BITS == key) {
+            *logfreq = self->slots[slot].logfreq;
+            return (int32_t)(edge & (MAX_NODES - 1));
+        }
+        if (edge == 0) return -1;
+    }
+}
+
+static void set_logfreq(Segmenter *self, int32_t parent, uint32_t cp, double logfreq)
+{
+    if (parent == 0 && cp < ROOT_DIRECT) {
+        self->root_logfreq[cp] = logfreq;
+        return;
+    }
+    uint64_t key = edge_key(parent, cp);
+    uint64_t slot = slot_of(self, key);
+    while (self->slots[slot].edge >> NODE_BITS != key) slot = (slot + 1) & self->mask;
+    self->slots[slot].logfreq = logfreq;
 }
 
 static int32_t add_child(Segmenter *self, int32_t parent, uint32_t cp)
 {
     int32_t node = self->n_nodes++;
-    self->freq[node] = 0;
-    self->logfreq[node] = 0.0;
     self->force[node] = 0;
     if (parent == 0 && cp < ROOT_DIRECT) {
         self->root[cp] = node;
+        self->root_logfreq[cp] = NAN;
         return node;
     }
-    uint64_t key = child_key(parent, cp); /* never 0: parent 0 here means cp >= ROOT_DIRECT */
+    uint64_t key = edge_key(parent, cp);
     uint64_t slot = slot_of(self, key);
-    while (self->keys[slot] != 0) slot = (slot + 1) & self->mask;
-    self->keys[slot] = key;
-    self->children[slot] = node;
+    while (self->slots[slot].edge != 0) slot = (slot + 1) & self->mask;
+    self->slots[slot].edge = key << NODE_BITS | (uint64_t)node;
+    self->slots[slot].logfreq = NAN;
+    uint64_t bit = filter_bit(self, key);
+    self->filter[bit >> 6] |= (uint64_t)1 << (bit & 63);
     return node;
 }
 
-/* The node of a word (its code points), created with its prefixes when `create`; -1 when absent. */
-static int32_t word_node(Segmenter *self, const uint32_t *cps, Py_ssize_t n, int create)
+/* The node of a word (its code points; -1 when absent) and the log frequency of the word (NaN when it
+ * is only a prefix); created with its prefixes when `create`. `parent` receives the node before it. */
+static int32_t word_node(Segmenter *self, const uint32_t *cps, Py_ssize_t n, int create, double *logfreq,
+                         int32_t *parent)
 {
     int32_t node = 0;
+    *logfreq = NAN;
     for (Py_ssize_t i = 0; i < n; i++) {
-        int32_t next = child(self, node, cps[i]);
+        int32_t next = child(self, node, cps[i], logfreq);
         if (next < 0) {
             if (!create) return -1;
             next = add_child(self, node, cps[i]);
+            *logfreq = NAN;
         }
+        if (parent) *parent = node;
         node = next;
     }
     return node;
@@ -185,16 +231,22 @@ static inline int is_ascii_alnum(uint32_t c)
 }
 static inline int is_digit(uint32_t c) { return c >= '0' && c <= '9'; }
 
-static int32_t lookup(const Segmenter *seg, const uint32_t *cps, Py_ssize_t n)
+/* The node of a dictionary entry (a word or a prefix of one), -1 when absent; `is_word` as jieba's
+ * FREQ.get(...) is truthy. */
+static int32_t lookup(const Segmenter *seg, const uint32_t *cps, Py_ssize_t n, int *is_word)
 {
-    return word_node((Segmenter *)seg, cps, n, 0);
+    double logfreq;
+    int32_t node = word_node((Segmenter *)seg, cps, n, 0, &logfreq, NULL);
+    *is_word = node >= 0 && !isnan(logfreq);
+    return node;
 }
 
 /* A word the HMM found: split into characters when it is a force-split word (finalseg.cut). */
 static void emit_hmm_word(Cut *cut, Py_ssize_t start, Py_ssize_t end)
 {
     if (cut->seg->has_force) {
-        int32_t node = lookup(cut->seg, cut->cps + start, end - start);
+        int is_word;
+        int32_t node = lookup(cut->seg, cut->cps + start, end - start, &is_word);
         if (node >= 0 && cut->seg->force[node]) {
             for (Py_ssize_t i = start + 1; i <= end; i++) emit_end(cut, i);
             return;
@@ -274,8 +326,9 @@ static void skip_split(Cut *cut, Py_ssize_t start, Py_ssize_t end)
 static void flush_buffer(Cut *cut, Py_ssize_t start, Py_ssize_t end)
 {
     if (end - start == 1) { emit_end(cut, end); return; }
-    int32_t node = lookup(cut->seg, cut->cps + start, end - start);
-    if (node >= 0 && cut->seg->freq[node]) { /* a dictionary word: its characters one by one */
+    int is_word;
+    lookup(cut->seg, cut->cps + start, end - start, &is_word);
+    if (is_word) { /* a dictionary word: its characters one by one */
         for (Py_ssize_t i = start + 1; i <= end; i++) emit_end(cut, i);
         return;
     }
@@ -304,10 +357,11 @@ static void cut_block(Cut *cut, Py_ssize_t start, Py_ssize_t end, int hmm)
         double best_value = 0.0;
         int32_t node = 0;
         for (Py_ssize_t x = idx; x < n; x++) {
-            node = child(seg, node, c[x]);
+            double logfreq;
+            node = child(seg, node, c[x], &logfreq);
             if (node < 0) break;
-            if (seg->freq[node]) {
-                double v = seg->logfreq[node] - seg->logtotal + value[x + 1];
+            if (!isnan(logfreq)) {
+                double v = logfreq - seg->logtotal + value[x + 1];
                 if (best < 0 || v >= best_value) { best = x; best_value = v; } /* ties: the longer word */
             }
         }
@@ -443,9 +497,11 @@ static int each_word(Segmenter *self, Py_buffer *words, WordVisitor visit, void 
 static int add_word(Segmenter *self, const uint32_t *cps, Py_ssize_t n, Py_ssize_t index, void *arg)
 {
     const int64_t *freqs = arg;
-    int32_t node = word_node(self, cps, n, 1);
-    self->freq[node] = freqs[index];
-    self->logfreq[node] = freqs[index] > 0 ? log((double)freqs[index]) : 0.0;
+    double logfreq;
+    int32_t parent = 0;
+    word_node(self, cps, n, 1, &logfreq, &parent);
+    /* jieba: FREQ[word] = freq replaces the frequency; a word is what has a frequency above 0 */
+    set_logfreq(self, parent, cps[n - 1], freqs[index] > 0 ? log((double)freqs[index]) : NAN);
     return 0;
 }
 
@@ -453,7 +509,8 @@ static int mark_force_split(Segmenter *self, const uint32_t *cps, Py_ssize_t n, 
                             void *arg)
 {
     (void)index; (void)arg;
-    int32_t node = word_node(self, cps, n, 1);
+    double logfreq;
+    int32_t node = word_node(self, cps, n, 1, &logfreq, NULL);
     self->force[node] = 1;
     self->has_force = 1;
     return 0;
@@ -488,23 +545,28 @@ static int Segmenter_init(Segmenter *self, PyObject *args, PyObject *kwargs)
         || read_doubles(&emit, self->emit, 4 * N_HAN, "emit") < 0)
         goto done;
     Py_ssize_t capacity = n_chars + 1;
+    if (capacity > MAX_NODES) {
+        PyErr_Format(PyExc_ValueError, "the dictionaries hold %zd characters; the segmenter takes at most %d "
+                     "(use backend='rjieba')", n_chars, MAX_NODES - 1);
+        goto done;
+    }
     self->hash_bits = 10;
     while (((Py_ssize_t)1 << self->hash_bits) < 2 * capacity) self->hash_bits++;
     self->mask = ((uint64_t)1 << self->hash_bits) - 1;
-    self->freq = malloc(capacity * sizeof(int64_t));
-    self->logfreq = malloc(capacity * sizeof(double));
     self->force = malloc(capacity);
     self->root = malloc(ROOT_DIRECT * sizeof(int32_t));
-    self->keys = calloc((size_t)1 << self->hash_bits, sizeof(uint64_t));
-    self->children = malloc(((size_t)1 << self->hash_bits) * sizeof(int32_t));
-    if (!self->freq || !self->logfreq || !self->force || !self->root || !self->keys || !self->children) {
+    self->root_logfreq = malloc(ROOT_DIRECT * sizeof(double));
+    self->slots = calloc((size_t)1 << self->hash_bits, sizeof(Slot));
+    self->filter = calloc(((size_t)1 << (self->hash_bits + FILTER_EXTRA_BITS)) / 64, sizeof(uint64_t));
+    if (!self->force || !self->root || !self->root_logfreq || !self->slots || !self->filter) {
         PyErr_NoMemory();
         goto done;
     }
-    for (Py_ssize_t i = 0; i < ROOT_DIRECT; i++) self->root[i] = -1;
+    for (Py_ssize_t i = 0; i < ROOT_DIRECT; i++) {
+        self->root[i] = -1;
+        self->root_logfreq[i] = NAN;
+    }
     self->n_nodes = 1; /* the root */
-    self->freq[0] = 0;
-    self->logfreq[0] = 0.0;
     self->force[0] = 0;
     if (each_word(self, &words, add_word, freqs.buf) < 0) goto done;
     if (each_word(self, &force, mark_force_split, NULL) < 0) goto done;
@@ -517,15 +579,17 @@ done:
 
 static void Segmenter_dealloc(Segmenter *self)
 {
-    free(self->freq); free(self->logfreq); free(self->force); free(self->root);
-    free(self->keys); free(self->children); free(self->emit);
+    free(self->force); free(self->root); free(self->root_logfreq); free(self->slots); free(self->filter);
+    free(self->emit);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
 static PyObject *Segmenter_words(Segmenter *self, PyObject *Py_UNUSED(ignored))
 {
     Py_ssize_t words = 0;
-    for (int32_t i = 0; i < self->n_nodes; i++) words += self->freq[i] != 0;
+    for (Py_ssize_t i = 0; i < ROOT_DIRECT; i++) words += self->root[i] >= 0 && !isnan(self->root_logfreq[i]);
+    for (uint64_t slot = 0; slot <= self->mask; slot++)
+        words += self->slots[slot].edge != 0 && !isnan(self->slots[slot].logfreq);
     return PyLong_FromSsize_t(words);
 }
 
