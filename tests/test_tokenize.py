@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from textkit.tokenize import (
+    BACKENDS,
     SINGLE_CHARS,
     STOPWORDS,
     USERDICT,
@@ -204,14 +205,27 @@ def test_runs_of_a_repeated_character_break_ties_like_jieba(fast, reference, tex
     assert fast.tokenize_arrow([text], n_jobs=1).to_pylist() == [reference.tokenize(text)]
 
 
+@pytest.fixture(scope="module")
+def with_outside_characters(tmp_path_factory):
+    """Tokenizers whose allow-list also keeps ideographs outside jieba's blocks (㐀 鿖 豈) and a symbol
+    with a word character by textkit's rule (䷀)."""
+    single_chars = tmp_path_factory.mktemp("lexicon") / "single_chars.txt"
+    words = ["㐀", "鿖", "豈", "䷀", *read_word_list(SINGLE_CHARS)]
+    single_chars.write_text("\n".join(words), encoding="utf-8")
+    return {backend: Tokenizer(backend=backend, single_chars=single_chars) for backend in BACKENDS}
+
+
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.text(alphabet=st.sampled_from(
-    list("一码通崩了健康核酸排队哈哈啊呜 ab1.%-_#&+C😭𠮷[泪]<PHONE>@甲，！\n")), max_size=40), max_size=20))
-def test_batch_tokenization_equals_jieba_text_by_text(reference, texts):
+    list("一码通崩了健康核酸排队哈哈啊呜 ab1.%-_#&+C😭𠮷[泪]<PHONE>@甲，！\n\x1f㐀䷀鿖豈")), max_size=40),
+    max_size=20), st.sampled_from(["fast", "rjieba"]))
+def test_batch_tokenization_equals_jieba_text_by_text(with_outside_characters, texts, backend):
+    reference = with_outside_characters["jieba"]
     expected = [reference.tokenize(text) for text in texts]
-    assert Tokenizer().tokenize_arrow(texts, n_jobs=1).to_pylist() == expected
+    tokenizer = with_outside_characters[backend]
+    assert tokenizer.tokenize_arrow(texts, n_jobs=1).to_pylist() == expected
     sliced = pa.array(["一码通[泪]", *texts], type=pa.large_string()).slice(1)  # offsets not at 0
-    assert Tokenizer().tokenize_batch(sliced).to_pylist() == expected
+    assert tokenizer.tokenize_batch(sliced).to_pylist() == expected
 
 
 @settings(max_examples=200, deadline=None)

@@ -224,6 +224,14 @@ static inline int is_block_char(uint32_t c) /* jieba's re_han_default */
         || c == '%' || c == '-';
 }
 
+/* textkit's HAS_WORD_CHAR ([0-9A-Za-z\u3400-\u9fff\uf900-\ufaff]): outside jieba's blocks, a character
+ * without it is a token that textkit's filters always drop (punctuation, spaces, emoji). */
+static inline int is_word_char(uint32_t c)
+{
+    return (c >= 0x3400 && c <= 0x9FFF) || (c >= 0xF900 && c <= 0xFAFF) || (c >= '0' && c <= '9')
+        || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
 static inline int is_han(uint32_t c) { return c >= HAN_FIRST && c <= HAN_LAST; }
 static inline int is_ascii_alnum(uint32_t c)
 {
@@ -391,66 +399,331 @@ static void cut_block(Cut *cut, Py_ssize_t start, Py_ssize_t end, int hmm)
     }
 }
 
+/* Decodes `size` bytes of UTF-8 into `cut` and allocates the scratch for its longest block. Returns the
+ * number of characters, -1 for invalid UTF-8, -2 when out of memory (free with end_cut either way). */
+static Py_ssize_t start_cut(Cut *cut, const Segmenter *seg, const unsigned char *data, Py_ssize_t size)
+{
+    memset(cut, 0, sizeof(Cut));
+    cut->seg = seg;
+    uint32_t *cps = malloc((size + 1) * sizeof(uint32_t));
+    int64_t *offsets = malloc((size + 1) * sizeof(int64_t));
+    cut->cps = cps;
+    cut->offsets = offsets;
+    if (!cps || !offsets) return -2;
+    Py_ssize_t n = decode_utf8(data, size, cps, offsets);
+    if (n < 0) return -1;
+    Py_ssize_t longest = 0, run = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        run = is_block_char(cps[i]) ? run + 1 : 0;
+        if (run > longest) longest = run;
+    }
+    cut->route_value = malloc((longest + 1) * sizeof(double));
+    cut->route_end = malloc((longest + 1) * sizeof(Py_ssize_t));
+    cut->viterbi = malloc((4 * longest + 4) * sizeof(double));
+    cut->back = malloc(4 * longest + 4);
+    cut->states = malloc(longest + 1);
+    if (!cut->route_value || !cut->route_end || !cut->viterbi || !cut->back || !cut->states) return -2;
+    return n;
+}
+
+static void end_cut(Cut *cut)
+{
+    free((void *)cut->cps); free((void *)cut->offsets); free(cut->route_value); free(cut->route_end);
+    free(cut->viterbi); free(cut->back); free(cut->states); free(cut->out.data);
+}
+
+/* Sets the Python error for a failed cut: `n` from start_cut, else cut->failed. */
+static void cut_error(const Cut *cut, Py_ssize_t n)
+{
+    if (n == -1) PyErr_SetString(PyExc_ValueError, "text is not valid UTF-8");
+    else if (n == -2 || cut->failed == 1) PyErr_NoMemory();
+    else PyErr_SetString(PyExc_RuntimeError, "HMM tokens do not partition the text");
+}
+
+/* jieba.cut over characters [i, n): blocks of re_han_default, the rest one character at a time ("\r\n"
+ * as one). */
+static void cut_text(Cut *cut, Py_ssize_t i, Py_ssize_t n, int hmm)
+{
+    const uint32_t *cps = cut->cps;
+    while (i < n && !cut->failed) {
+        if (is_block_char(cps[i])) {
+            Py_ssize_t j = i;
+            while (j < n && is_block_char(cps[j])) j++;
+            cut_block(cut, i, j, hmm);
+            i = j;
+        } else {
+            i += (cps[i] == '\r' && i + 1 < n && cps[i + 1] == '\n') ? 2 : 1;
+            emit_end(cut, i);
+        }
+    }
+}
+
 static PyObject *Segmenter_cut(Segmenter *self, PyObject *args, PyObject *kwargs)
 {
     static char *names[] = {"data", "hmm", NULL};
     Py_buffer view;
     int hmm = 1;
     if (!PyArg_ParseTupleAndKeywords(args, kwargs, "y*|p", names, &view, &hmm)) return NULL;
-    Py_ssize_t size = view.len;
-    Cut cut = {0};
-    cut.seg = self;
-    uint32_t *cps = malloc((size + 1) * sizeof(uint32_t));
-    int64_t *offsets = malloc((size + 1) * sizeof(int64_t));
-    Py_ssize_t n = -2;
-    if (cps && offsets) {
-        Py_BEGIN_ALLOW_THREADS
-        n = decode_utf8((const unsigned char *)view.buf, size, cps, offsets);
-        Py_END_ALLOW_THREADS
-    }
-    if (n < 0) {
-        free(cps); free(offsets); PyBuffer_Release(&view);
-        if (n == -1) PyErr_SetString(PyExc_ValueError, "text is not valid UTF-8");
-        else PyErr_NoMemory();
-        return NULL;
-    }
-    Py_ssize_t longest = 0, run = 0;
-    for (Py_ssize_t i = 0; i < n; i++) {
-        run = is_block_char(cps[i]) ? run + 1 : 0;
-        if (run > longest) longest = run;
-    }
-    cut.cps = cps;
-    cut.offsets = offsets;
-    cut.route_value = malloc((longest + 1) * sizeof(double));
-    cut.route_end = malloc((longest + 1) * sizeof(Py_ssize_t));
-    cut.viterbi = malloc((4 * longest + 4) * sizeof(double));
-    cut.back = malloc(4 * longest + 4);
-    cut.states = malloc(longest + 1);
-    if (!cut.route_value || !cut.route_end || !cut.viterbi || !cut.back || !cut.states) cut.failed = 1;
+    Cut cut;
+    Py_ssize_t n;
     Py_BEGIN_ALLOW_THREADS
-    if (!cut.failed) push(&cut.out, 0);
-    Py_ssize_t i = 0;
-    while (i < n && !cut.failed) { /* jieba.cut: blocks of re_han_default, the rest one character
-                                      at a time ("\r\n" as one) */
-        if (is_block_char(cps[i])) {
-            Py_ssize_t j = i;
-            while (j < n && is_block_char(cps[j])) j++;
-            cut_block(&cut, i, j, hmm);
-            i = j;
-        } else {
-            i += (cps[i] == '\r' && i + 1 < n && cps[i + 1] == '\n') ? 2 : 1;
-            emit_end(&cut, i);
-        }
-    }
+    n = start_cut(&cut, self, view.buf, view.len);
+    if (n >= 0 && push(&cut.out, 0) < 0) cut.failed = 1;
+    if (n >= 0) cut_text(&cut, 0, n, hmm);
     Py_END_ALLOW_THREADS
-    free(cps); free(offsets); free(cut.route_value); free(cut.route_end);
-    free(cut.viterbi); free(cut.back); free(cut.states);
     PyBuffer_Release(&view);
     PyObject *result = NULL;
-    if (cut.failed == 1) PyErr_NoMemory();
-    else if (cut.failed == 2) PyErr_SetString(PyExc_RuntimeError, "HMM tokens do not partition the text");
+    if (n < 0 || cut.failed) cut_error(&cut, n);
     else result = PyBytes_FromStringAndSize((const char *)cut.out.data, cut.out.size * sizeof(int64_t));
-    free(cut.out.data);
+    end_cut(&cut);
+    return result;
+}
+
+/* -- many texts: each distinct block cut once, each distinct token numbered --------------------- */
+
+typedef struct {
+    int64_t start, length; /* bytes of the text buffer */
+    uint64_t hash;
+    int32_t first, count;  /* blocks: their token ids in Tokens.ids[first .. first + count) */
+} Span;
+
+#define INLINE_BYTES 16
+
+/* A slot of a SpanSet's table: the span's hash, index and length, and its first bytes, so that most
+ * lookups of a short token are answered by the slot alone. */
+typedef struct {
+    uint64_t hash;
+    int32_t index; /* -1 for an empty slot */
+    uint32_t length;
+    unsigned char head[INLINE_BYTES];
+} SpanSlot;
+
+typedef struct {
+    Span *spans;
+    Py_ssize_t size, capacity;
+    SpanSlot *table; /* open addressing over spans */
+    uint64_t mask;
+} SpanSet;
+
+typedef struct {
+    int32_t *ids;
+    Py_ssize_t size, capacity;
+} Ids;
+
+static int push_id(Ids *ids, int32_t id)
+{
+    if (ids->size == ids->capacity) {
+        Py_ssize_t capacity = ids->capacity ? 2 * ids->capacity : 4096;
+        int32_t *data = realloc(ids->ids, capacity * sizeof(int32_t));
+        if (!data) return -1;
+        ids->ids = data;
+        ids->capacity = capacity;
+    }
+    ids->ids[ids->size++] = id;
+    return 0;
+}
+
+static uint64_t hash_bytes(const unsigned char *s, int64_t length)
+{
+    uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
+    for (int64_t i = 0; i < length; i++) h = (h ^ s[i]) * 0x100000001b3ULL;
+    return h ^ (h >> 29);
+}
+
+static int spanset_grow(SpanSet *set)
+{
+    uint64_t slots = set->table ? 2 * (set->mask + 1) : 1 << 12;
+    SpanSlot *table = malloc(slots * sizeof(SpanSlot));
+    if (!table) return -1;
+    for (uint64_t slot = 0; slot < slots; slot++) table[slot].index = -1;
+    for (uint64_t old = 0; set->table && old <= set->mask; old++) {
+        if (set->table[old].index < 0) continue;
+        uint64_t slot = set->table[old].hash & (slots - 1);
+        while (table[slot].index >= 0) slot = (slot + 1) & (slots - 1);
+        table[slot] = set->table[old];
+    }
+    free(set->table);
+    set->table = table;
+    set->mask = slots - 1;
+    return 0;
+}
+
+/* The index of the span with these bytes, added when absent (*added = 1); -1 when out of memory. */
+static int32_t spanset_find(SpanSet *set, const unsigned char *data, int64_t start, int64_t length,
+                            int *added)
+{
+    if (!set->table || 2 * (uint64_t)(set->size + 1) > set->mask + 1) {
+        if (spanset_grow(set) < 0) return -1;
+    }
+    uint64_t hash = hash_bytes(data + start, length);
+    uint64_t slot = hash & set->mask;
+    int64_t head = length < INLINE_BYTES ? length : INLINE_BYTES;
+    for (; set->table[slot].index >= 0; slot = (slot + 1) & set->mask) {
+        const SpanSlot *s = &set->table[slot];
+        if (s->hash != hash || s->length != length || memcmp(s->head, data + start, head)) continue;
+        if (length > INLINE_BYTES
+            && memcmp(data + set->spans[s->index].start + head, data + start + head, length - head))
+            continue;
+        *added = 0;
+        return s->index;
+    }
+    if (set->size == set->capacity) {
+        Py_ssize_t capacity = set->capacity ? 2 * set->capacity : 4096;
+        Span *spans = realloc(set->spans, capacity * sizeof(Span));
+        if (!spans) return -1;
+        set->spans = spans;
+        set->capacity = capacity;
+    }
+    Span *span = &set->spans[set->size];
+    span->start = start;
+    span->length = length;
+    span->hash = hash;
+    span->first = span->count = 0;
+    SpanSlot *s = &set->table[slot];
+    s->hash = hash;
+    s->index = (int32_t)set->size;
+    s->length = (uint32_t)length;
+    memcpy(s->head, data + start, head);
+    *added = 1;
+    return (int32_t)set->size++;
+}
+
+typedef struct {
+    Cut cut;
+    const unsigned char *data;
+    SpanSet tokens, blocks;
+    Ids ids;         /* token ids of the texts, in order */
+    Ids block_ids;   /* token ids of each distinct block, after one another */
+} Tokens;
+
+static int add_token(Tokens *t, int64_t start, int64_t end)
+{
+    int added;
+    int32_t id = spanset_find(&t->tokens, t->data, start, end - start, &added);
+    return id < 0 ? -1 : push_id(&t->ids, id);
+}
+
+/* The tokens of block characters [i, j): looked up when the block was seen before, else cut. */
+static int block_tokens(Tokens *t, Py_ssize_t i, Py_ssize_t j, int hmm)
+{
+    const int64_t *at = t->cut.offsets;
+    int added;
+    int32_t block = spanset_find(&t->blocks, t->data, at[i], at[j] - at[i], &added);
+    if (block < 0) return -1;
+    if (!added) {
+        Span span = t->blocks.spans[block];
+        for (int32_t k = 0; k < span.count; k++)
+            if (push_id(&t->ids, t->block_ids.ids[span.first + k]) < 0) return -1;
+        return 0;
+    }
+    t->cut.out.size = 0;
+    cut_block(&t->cut, i, j, hmm);
+    if (t->cut.failed) return -1;
+    Py_ssize_t first = t->ids.size;
+    int64_t start = at[i];
+    for (Py_ssize_t k = 0; k < t->cut.out.size; k++) {
+        if (add_token(t, start, t->cut.out.data[k]) < 0) return -1;
+        start = t->cut.out.data[k];
+    }
+    t->blocks.spans[block].first = (int32_t)t->block_ids.size;
+    t->blocks.spans[block].count = (int32_t)(t->ids.size - first);
+    for (Py_ssize_t k = first; k < t->ids.size; k++)
+        if (push_id(&t->block_ids, t->ids.ids[k]) < 0) return -1;
+    return 0;
+}
+
+/* jieba.cut of characters [i, n) as token ids, leaving out the one-character tokens outside jieba's blocks
+ * that hold no word character; "\x1f[...]\x1f" (a marked [表情] code) is one token. */
+static int text_tokens(Tokens *t, Py_ssize_t i, Py_ssize_t n, int hmm)
+{
+    const uint32_t *c = t->cut.cps;
+    const int64_t *at = t->cut.offsets;
+    while (i < n) {
+        if (is_block_char(c[i])) {
+            Py_ssize_t j = i;
+            while (j < n && is_block_char(c[j])) j++;
+            if (block_tokens(t, i, j, hmm) < 0) return -1;
+            i = j;
+            continue;
+        }
+        Py_ssize_t j = i + 1;
+        if (c[i] == 0x1f && j < n && c[j] == '[') {
+            Py_ssize_t close = j + 1;
+            while (close < n && c[close] != ']' && c[close] != 0x1f) close++;
+            if (close + 1 < n && c[close] == ']' && c[close + 1] == 0x1f) {
+                if (add_token(t, at[j], at[close + 1]) < 0) return -1;
+                i = close + 2;
+                continue;
+            }
+        }
+        if (is_word_char(c[i]) && add_token(t, at[i], at[j]) < 0) return -1;
+        i = j;
+    }
+    return 0;
+}
+
+static PyObject *Segmenter_tokenize(Segmenter *self, PyObject *args, PyObject *kwargs)
+{
+    static char *names[] = {"data", "offsets", "hmm", NULL};
+    Py_buffer view, bounds;
+    int hmm = 1;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "y*y*|p", names, &view, &bounds, &hmm)) return NULL;
+    const int64_t *text_at = bounds.buf;
+    Py_ssize_t n_texts = bounds.len / (Py_ssize_t)sizeof(int64_t) - 1;
+    int bad = n_texts < 0 || text_at[0] < 0 || text_at[n_texts] > view.len;
+    for (Py_ssize_t k = 0; !bad && k < n_texts; k++) bad = text_at[k] > text_at[k + 1];
+    if (bad) {
+        PyBuffer_Release(&view); PyBuffer_Release(&bounds);
+        PyErr_SetString(PyExc_ValueError, "offsets must rise from 0 or more to at most len(data)");
+        return NULL;
+    }
+    Tokens t;
+    memset(&t, 0, sizeof(Tokens));
+    int64_t base = text_at[0];
+    int64_t *counts = malloc((n_texts + 1) * sizeof(int64_t));
+    Py_ssize_t n = -2;
+    int status = 0;
+    Py_BEGIN_ALLOW_THREADS
+    n = start_cut(&t.cut, self, (const unsigned char *)view.buf + base, text_at[n_texts] - base);
+    t.data = (const unsigned char *)view.buf + base;
+    Py_ssize_t char_at = 0;
+    for (Py_ssize_t k = 0; n >= 0 && counts && status == 0 && k < n_texts; k++) {
+        Py_ssize_t first = char_at, before = t.ids.size;
+        while (char_at < n && t.cut.offsets[char_at] < text_at[k + 1] - base) char_at++;
+        status = text_tokens(&t, first, char_at, hmm);
+        counts[k] = t.ids.size - before;
+    }
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&bounds);
+    PyObject *result = NULL;
+    if (n < 0 || !counts || status < 0) {
+        if (!counts) n = -2;
+        cut_error(&t.cut, n < 0 ? n : (t.cut.failed ? 0 : -2));
+    } else {
+        /* distinct tokens: their bytes one after another, and int64 offsets */
+        int64_t total = 0;
+        for (Py_ssize_t k = 0; k < t.tokens.size; k++) total += t.tokens.spans[k].length;
+        PyObject *ids = PyBytes_FromStringAndSize((const char *)t.ids.ids, t.ids.size * sizeof(int32_t));
+        PyObject *per_text = PyBytes_FromStringAndSize((const char *)counts, n_texts * sizeof(int64_t));
+        PyObject *bytes = PyBytes_FromStringAndSize(NULL, total);
+        PyObject *token_at = PyBytes_FromStringAndSize(NULL, (t.tokens.size + 1) * sizeof(int64_t));
+        if (ids && per_text && bytes && token_at) {
+            char *out = PyBytes_AS_STRING(bytes);
+            int64_t *at = (int64_t *)PyBytes_AS_STRING(token_at);
+            at[0] = 0;
+            for (Py_ssize_t k = 0; k < t.tokens.size; k++) {
+                memcpy(out + at[k], t.data + t.tokens.spans[k].start, t.tokens.spans[k].length);
+                at[k + 1] = at[k] + t.tokens.spans[k].length;
+            }
+            result = PyTuple_Pack(4, ids, per_text, bytes, token_at);
+        }
+        Py_XDECREF(ids); Py_XDECREF(per_text); Py_XDECREF(bytes); Py_XDECREF(token_at);
+    }
+    PyBuffer_Release(&view);
+    end_cut(&t.cut);
+    free(counts);
+    free(t.tokens.spans); free(t.tokens.table); free(t.blocks.spans); free(t.blocks.table);
+    free(t.ids.ids); free(t.block_ids.ids);
     return result;
 }
 
@@ -596,6 +869,12 @@ static PyObject *Segmenter_words(Segmenter *self, PyObject *Py_UNUSED(ignored))
 static PyMethodDef Segmenter_methods[] = {
     {"cut", (PyCFunction)(void (*)(void))Segmenter_cut, METH_VARARGS | METH_KEYWORDS,
      "cut(data, hmm=True) -> bytes: int64 byte offsets of jieba's token boundaries in UTF-8 `data`."},
+    {"tokenize", (PyCFunction)(void (*)(void))Segmenter_tokenize, METH_VARARGS | METH_KEYWORDS,
+     "tokenize(data, offsets, hmm=True) -> (ids, counts, tokens, token_offsets): jieba's tokens of the texts "
+     "(less the characters outside jieba's blocks that hold no word character: punctuation, spaces, emoji) "
+     "data[offsets[i]:offsets[i + 1]] (int64 offsets) as int32 ids of distinct tokens, int64 tokens per "
+     "text, and the distinct tokens' UTF-8 bytes with int64 offsets. A block seen before is looked up, "
+     "not cut again; a marked code 0x1f [...] 0x1f is one token [...]."},
     {"word_count", (PyCFunction)Segmenter_words, METH_NOARGS, "Number of dictionary words."},
     {NULL, NULL, 0, NULL},
 };

@@ -61,7 +61,7 @@ PLACEHOLDER = "<(?:EMAIL|ID|CARD|PHONE|QQ|WECHAT|PLATE)>"  # dropped, like @ment
 BLOCK_SEPARATOR = "[^\u4E00-\u9FD5a-zA-Z0-9+#&\\._%\\-\\[\\]]+"
 # Characters outside jieba's blocks that a filter may keep (a lone CJK extension character on the
 # allow-list): texts with one take the one-text path.
-OUTSIDE_BLOCKS_KEPT = "[\u3400-\u4DBF\u9FD6-\u9FFF\uF900-\uFAFF]"
+OUTSIDE_BLOCKS_KEPT = "[\u3400-\u4DFF\u9FD6-\u9FFF\uF900-\uFAFF]"  # HAS_WORD_CHAR less jieba's blocks
 SPECIAL = re.compile(r"(\[" + EMOTION_NAME + r"\])|" + PLACEHOLDER + "|" + MENTION_SPAN)
 # jieba splits ASCII runs the HMM meets with this regex (finalseg.re_skip); jieba-rs keeps them whole
 JIEBA_SKIP = re.compile(r"([a-zA-Z0-9]+(?:\.\d+)?%?)")
@@ -380,6 +380,8 @@ class Tokenizer:
         """
         array = text_array(texts if isinstance(texts, pa.Array | pa.ChunkedArray)
                            else pa.array(texts, type=pa.large_string()))
+        if self.engine == "compiled":
+            return self._tokenize_compiled(array)
         slow = pc.match_substring_regex(array, OUTSIDE_BLOCKS_KEPT)
         if not pc.any(slow).as_py():
             return self._tokenize_blocks(array)
@@ -391,6 +393,24 @@ class Tokenizer:
         rest = pa.array([self.tokenize(t) for t in array.filter(pa.array(slow)).to_pylist()],
                         type=pa.list_(pa.string()))
         return pa.concat_arrays([result, rest]).take(pa.array(np.argsort(order, kind="stable")))
+
+    def _tokenize_compiled(self, array: pa.Array) -> pa.Array:
+        """:meth:`tokenize_batch` by the C engine: it segments the marked texts as jieba would (each
+        distinct block once) and numbers the distinct tokens; keep and form are decided once per
+        distinct token."""
+        marked = _mark_special_tokens(array)
+        offsets = np.frombuffer(marked.buffers()[1], np.int64)[marked.offset:marked.offset + len(marked) + 1]
+        data = marked.buffers()[2] if marked.buffers()[2] is not None else pa.py_buffer(b"")
+        ids, counts, token_bytes, token_offsets = _segmenter(self.userdict).tokenize(data, offsets, self.hmm)
+        distinct = pa.Array.from_buffers(pa.large_string(), len(token_offsets) // 8 - 1,
+                                         [None, pa.py_buffer(token_offsets), pa.py_buffer(token_bytes)])
+        forms = self._filter_forms(distinct.cast(pa.string()))
+        ids = np.frombuffer(ids, dtype=np.int32)
+        kept = pc.not_equal(forms, "").to_numpy(zero_copy_only=False)[ids]
+        kept_before = np.concatenate(([0], np.cumsum(kept)))
+        text_ends = np.concatenate(([0], np.cumsum(np.frombuffer(counts, dtype=np.int64))))
+        return pa.ListArray.from_arrays(pa.array(kept_before[text_ends].astype(np.int32)),
+                                        forms.take(pa.array(ids[kept])))
 
     def _tokenize_blocks(self, array: pa.Array) -> pa.Array:
         """:meth:`tokenize_batch` of texts (``large_string``) whose characters outside jieba's blocks are
@@ -445,12 +465,7 @@ class Tokenizer:
         The tokens partition the text, so the array is its UTF-8 bytes with offsets from the token lengths
         (no conversion string by string).
         """
-        start, end = map(int, np.frombuffer(joined.buffers()[1], np.int64)[joined.offset:joined.offset + 2])
-        if self.engine == "compiled":
-            cut = _segmenter(self.userdict).cut(joined.buffers()[2][start:end], self.hmm)
-            offsets = np.frombuffer(cut, dtype=np.int64)
-            return pa.Array.from_buffers(pa.large_string(), len(offsets) - 1,
-                                         [None, pa.py_buffer(offsets + start), joined.buffers()[2]])
+        end = int(np.frombuffer(joined.buffers()[1], np.int64)[joined.offset + 1])
         text = joined[0].as_py()
         if self.engine == "jieba":
             tokens = _jieba(self.userdict).lcut(text, HMM=self.hmm)
@@ -542,12 +557,14 @@ class Tokenizer:
 
 def _mark_special_tokens(array: pa.Array) -> pa.Array:
     """Placeholders and @mentions replaced by a space, ``[表情]`` codes set between ``\\x1f`` marks (both
-    outside jieba's blocks); only the texts holding ``<``, ``@`` or ``[`` are searched."""
-    screen = _holds_ascii(array, "<@[")
+    outside jieba's blocks; a ``\\x1f`` of the text itself becomes a space first); only the texts holding
+    ``<``, ``@``, ``[`` or ``\\x1f`` are searched."""
+    screen = _holds_ascii(array, "<@[\x1f")
     if not screen.any():
         return array
     mask = pa.array(screen)
-    marked = pc.replace_substring_regex(array.filter(mask), PLACEHOLDER + "|" + MENTION_SPAN, " ")
+    marked = pc.replace_substring(array.filter(mask), "\x1f", " ")
+    marked = pc.replace_substring_regex(marked, PLACEHOLDER + "|" + MENTION_SPAN, " ")
     marked = pc.replace_substring_regex(marked, r"(\[" + EMOTION_NAME + r"\])", "\x1f\\1\x1f")
     return pc.replace_with_mask(array, mask, marked)
 
