@@ -149,6 +149,12 @@ def test_compiled_engine_returns_byte_boundaries_and_rejects_invalid_utf8():
     assert np.frombuffer(segmenter.cut(b""), dtype=np.int64).tolist() == [0]
     with pytest.raises(ValueError, match="not valid UTF-8"):
         segmenter.cut(b"\xe4\xb8")
+    with pytest.raises(ValueError, match="offsets must rise"):
+        segmenter.tokenize(data, np.array([0, 9, 3], dtype=np.int64))
+    with pytest.raises(RuntimeError, match="not initialised"):
+        type(segmenter).__new__(type(segmenter)).cut(data)
+    with pytest.raises(RuntimeError, match="already initialised"):
+        segmenter.__init__(b"", b"", b"", 0.0, b"", b"", b"")
 
 
 def test_compiled_engine_reads_the_user_dictionary_as_jieba_does(tmp_path):

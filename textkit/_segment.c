@@ -458,12 +458,19 @@ static void cut_text(Cut *cut, Py_ssize_t i, Py_ssize_t n, int hmm)
     }
 }
 
+static int ready(const Segmenter *self)
+{
+    if (self->slots) return 1;
+    PyErr_SetString(PyExc_RuntimeError, "Segmenter was not initialised");
+    return 0;
+}
+
 static PyObject *Segmenter_cut(Segmenter *self, PyObject *args, PyObject *kwargs)
 {
     static char *names[] = {"data", "hmm", NULL};
     Py_buffer view;
     int hmm = 1;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "y*|p", names, &view, &hmm)) return NULL;
+    if (!ready(self) || !PyArg_ParseTupleAndKeywords(args, kwargs, "y*|p", names, &view, &hmm)) return NULL;
     Cut cut;
     Py_ssize_t n;
     Py_BEGIN_ALLOW_THREADS
@@ -667,7 +674,8 @@ static PyObject *Segmenter_tokenize(Segmenter *self, PyObject *args, PyObject *k
     static char *names[] = {"data", "offsets", "hmm", NULL};
     Py_buffer view, bounds;
     int hmm = 1;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "y*y*|p", names, &view, &bounds, &hmm)) return NULL;
+    if (!ready(self) || !PyArg_ParseTupleAndKeywords(args, kwargs, "y*y*|p", names, &view, &bounds, &hmm))
+        return NULL;
     const int64_t *text_at = bounds.buf;
     Py_ssize_t n_texts = bounds.len / (Py_ssize_t)sizeof(int64_t) - 1;
     int bad = n_texts < 0 || text_at[0] < 0 || text_at[n_texts] > view.len;
@@ -794,6 +802,10 @@ static int Segmenter_init(Segmenter *self, PyObject *args, PyObject *kwargs)
     static char *names[] = {"words", "freqs", "force_split", "logtotal", "start", "trans", "emit", NULL};
     Py_buffer words, freqs, force, start, trans, emit;
     double logtotal;
+    if (self->slots || self->emit) {
+        PyErr_SetString(PyExc_RuntimeError, "Segmenter is already initialised");
+        return -1;
+    }
     if (!PyArg_ParseTupleAndKeywords(args, kwargs, "y*y*y*dy*y*y*", names, &words, &freqs, &force,
                                      &logtotal, &start, &trans, &emit))
         return -1;
@@ -859,6 +871,7 @@ static void Segmenter_dealloc(Segmenter *self)
 
 static PyObject *Segmenter_words(Segmenter *self, PyObject *Py_UNUSED(ignored))
 {
+    if (!ready(self)) return NULL;
     Py_ssize_t words = 0;
     for (Py_ssize_t i = 0; i < ROOT_DIRECT; i++) words += self->root[i] >= 0 && !isnan(self->root_logfreq[i]);
     for (uint64_t slot = 0; slot <= self->mask; slot++)
