@@ -532,8 +532,16 @@ static int push_id(Ids *ids, int32_t id)
 
 static uint64_t hash_bytes(const unsigned char *s, int64_t length)
 {
-    uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
-    for (int64_t i = 0; i < length; i++) h = (h ^ s[i]) * 0x100000001b3ULL;
+    uint64_t h = 0x9E3779B97F4A7C15ULL ^ (uint64_t)length, word;
+    int64_t i = 0;
+    for (; i + 8 <= length; i += 8) { /* eight bytes at a time, then the rest */
+        memcpy(&word, s + i, 8);
+        h = (h ^ word) * 0xBF58476D1CE4E5B9ULL;
+        h ^= h >> 31;
+    }
+    word = 0;
+    memcpy(&word, s + i, length - i);
+    h = (h ^ word) * 0x94D049BB133111EBULL;
     return h ^ (h >> 29);
 }
 
@@ -596,8 +604,11 @@ static int32_t spanset_find(SpanSet *set, const unsigned char *data, int64_t sta
 }
 
 typedef struct {
-    Cut cut;
+    Cut cut;                 /* its characters are those of the block being cut (block_cps, block_at) */
     const unsigned char *data;
+    uint32_t *block_cps;
+    int64_t *block_at;
+    Py_ssize_t block_capacity;
     SpanSet tokens, blocks;
     Ids ids;         /* token ids of the texts, in order */
     Ids block_ids;   /* token ids of each distinct block, after one another */
@@ -610,24 +621,78 @@ static int add_token(Tokens *t, int64_t start, int64_t end)
     return id < 0 ? -1 : push_id(&t->ids, id);
 }
 
-/* The tokens of block characters [i, j): looked up when the block was seen before, else cut. */
-static int block_tokens(Tokens *t, Py_ssize_t i, Py_ssize_t j, int hmm)
+/* Room in the cut's scratch for a block of `n` characters. */
+static int reserve_block(Tokens *t, Py_ssize_t n)
 {
-    const int64_t *at = t->cut.offsets;
+    if (n < t->block_capacity) return 0;
+    Py_ssize_t capacity = 2 * n + 64;
+    Cut *cut = &t->cut;
+    free(t->block_cps); free(t->block_at); free(cut->route_value); free(cut->route_end);
+    free(cut->viterbi); free(cut->back); free(cut->states);
+    t->block_cps = malloc(capacity * sizeof(uint32_t));
+    t->block_at = malloc(capacity * sizeof(int64_t));
+    cut->route_value = malloc(capacity * sizeof(double));
+    cut->route_end = malloc(capacity * sizeof(Py_ssize_t));
+    cut->viterbi = malloc(4 * capacity * sizeof(double));
+    cut->back = malloc(4 * capacity);
+    cut->states = malloc(capacity);
+    cut->cps = t->block_cps;
+    cut->offsets = t->block_at;
+    t->block_capacity = capacity;
+    if (t->block_cps && t->block_at && cut->route_value && cut->route_end && cut->viterbi && cut->back
+        && cut->states)
+        return 0;
+    t->block_capacity = 0;
+    return -1;
+}
+
+/* The character at s (at most `left` bytes): its code point in *cp and its length in bytes, 0 when the
+ * bytes are not UTF-8. */
+static inline int next_char(const unsigned char *s, int64_t left, uint32_t *cp)
+{
+    unsigned char c = s[0];
+    if (c < 0x80) { *cp = c; return 1; }
+    int length = (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+    if (!length || length > left) return 0;
+    uint32_t value = c & (0x7F >> length);
+    for (int k = 1; k < length; k++) {
+        if ((s[k] & 0xC0) != 0x80) return 0;
+        value = (value << 6) | (s[k] & 0x3F);
+    }
+    *cp = value;
+    return length;
+}
+
+/* The tokens of the block at bytes [start, end) (`n` characters): looked up when the block was seen
+ * before, else decoded and cut. */
+static int block_tokens(Tokens *t, int64_t start, int64_t end, Py_ssize_t n, int hmm)
+{
     int added;
-    int32_t block = spanset_find(&t->blocks, t->data, at[i], at[j] - at[i], &added);
+    int32_t block = spanset_find(&t->blocks, t->data, start, end - start, &added);
     if (block < 0) return -1;
     if (!added) {
         Span span = t->blocks.spans[block];
-        for (int32_t k = 0; k < span.count; k++)
-            if (push_id(&t->ids, t->block_ids.ids[span.first + k]) < 0) return -1;
+        if (t->ids.size + span.count > t->ids.capacity) {
+            Py_ssize_t capacity = 2 * (t->ids.size + span.count) + 4096;
+            int32_t *ids = realloc(t->ids.ids, capacity * sizeof(int32_t));
+            if (!ids) return -1;
+            t->ids.ids = ids;
+            t->ids.capacity = capacity;
+        }
+        memcpy(t->ids.ids + t->ids.size, t->block_ids.ids + span.first, span.count * sizeof(int32_t));
+        t->ids.size += span.count;
         return 0;
     }
+    if (reserve_block(t, n) < 0) return -1;
+    for (int64_t at = start, k = 0; k < n; k++) {
+        t->block_at[k] = at;
+        at += next_char(t->data + at, end - at, &t->block_cps[k]);
+    }
+    t->block_at[n] = end;
     t->cut.out.size = 0;
-    cut_block(&t->cut, i, j, hmm);
+    cut_block(&t->cut, 0, n, hmm);
     if (t->cut.failed) return -1;
     Py_ssize_t first = t->ids.size;
-    int64_t start = at[i];
     for (Py_ssize_t k = 0; k < t->cut.out.size; k++) {
         if (add_token(t, start, t->cut.out.data[k]) < 0) return -1;
         start = t->cut.out.data[k];
@@ -639,32 +704,41 @@ static int block_tokens(Tokens *t, Py_ssize_t i, Py_ssize_t j, int hmm)
     return 0;
 }
 
-/* jieba.cut of characters [i, n) as token ids, leaving out the one-character tokens outside jieba's blocks
- * that hold no word character; "\x1f[...]\x1f" (a marked [表情] code) is one token. */
-static int text_tokens(Tokens *t, Py_ssize_t i, Py_ssize_t n, int hmm)
+/* jieba.cut of the text at bytes [p, end) as token ids, leaving out the one-character tokens outside
+ * jieba's blocks that hold no word character; "\x1f[...]\x1f" (a marked [表情] code) is one token.
+ * Returns 0, -1 (out of memory or a failed cut) or -3 (not UTF-8). */
+static int text_tokens(Tokens *t, int64_t p, int64_t end, int hmm)
 {
-    const uint32_t *c = t->cut.cps;
-    const int64_t *at = t->cut.offsets;
-    while (i < n) {
-        if (is_block_char(c[i])) {
-            Py_ssize_t j = i;
-            while (j < n && is_block_char(c[j])) j++;
-            if (block_tokens(t, i, j, hmm) < 0) return -1;
-            i = j;
+    const unsigned char *s = t->data;
+    uint32_t cp;
+    while (p < end) {
+        int length = next_char(s + p, end - p, &cp);
+        if (!length) return -3;
+        if (is_block_char(cp)) {
+            int64_t q = p + length;
+            Py_ssize_t n = 1;
+            while (q < end) {
+                int more = next_char(s + q, end - q, &cp);
+                if (!more) return -3;
+                if (!is_block_char(cp)) break;
+                q += more;
+                n++;
+            }
+            if (block_tokens(t, p, q, n, hmm) < 0) return -1;
+            p = q;
             continue;
         }
-        Py_ssize_t j = i + 1;
-        if (c[i] == 0x1f && j < n && c[j] == '[') {
-            Py_ssize_t close = j + 1;
-            while (close < n && c[close] != ']' && c[close] != 0x1f) close++;
-            if (close + 1 < n && c[close] == ']' && c[close + 1] == 0x1f) {
-                if (add_token(t, at[j], at[close + 1]) < 0) return -1;
-                i = close + 2;
+        if (cp == 0x1f && p + 1 < end && s[p + 1] == '[') { /* ASCII bytes never occur inside a character */
+            int64_t close = p + 2;
+            while (close < end && s[close] != ']' && s[close] != 0x1f) close++;
+            if (close + 1 < end && s[close] == ']' && s[close + 1] == 0x1f) {
+                if (add_token(t, p + 1, close + 1) < 0) return -1;
+                p = close + 2;
                 continue;
             }
         }
-        if (is_word_char(c[i]) && add_token(t, at[i], at[j]) < 0) return -1;
-        i = j;
+        if (is_word_char(cp) && add_token(t, p, p + length) < 0) return -1;
+        p += length;
     }
     return 0;
 }
@@ -687,27 +761,22 @@ static PyObject *Segmenter_tokenize(Segmenter *self, PyObject *args, PyObject *k
     }
     Tokens t;
     memset(&t, 0, sizeof(Tokens));
-    int64_t base = text_at[0];
+    t.cut.seg = self;
+    t.data = view.buf;
     int64_t *counts = malloc((n_texts + 1) * sizeof(int64_t));
-    Py_ssize_t n = -2;
-    int status = 0;
+    int status = counts ? 0 : -1;
     Py_BEGIN_ALLOW_THREADS
-    n = start_cut(&t.cut, self, (const unsigned char *)view.buf + base, text_at[n_texts] - base);
-    t.data = (const unsigned char *)view.buf + base;
-    Py_ssize_t char_at = 0;
-    for (Py_ssize_t k = 0; n >= 0 && counts && status == 0 && k < n_texts; k++) {
-        Py_ssize_t first = char_at, before = t.ids.size;
-        while (char_at < n && t.cut.offsets[char_at] < text_at[k + 1] - base) char_at++;
-        status = text_tokens(&t, first, char_at, hmm);
+    for (Py_ssize_t k = 0; status == 0 && k < n_texts; k++) {
+        Py_ssize_t before = t.ids.size;
+        status = text_tokens(&t, text_at[k], text_at[k + 1], hmm);
         counts[k] = t.ids.size - before;
     }
     Py_END_ALLOW_THREADS
     PyBuffer_Release(&bounds);
     PyObject *result = NULL;
-    if (n < 0 || !counts || status < 0) {
-        if (!counts) n = -2;
-        cut_error(&t.cut, n < 0 ? n : (t.cut.failed ? 0 : -2));
-    } else {
+    if (status == -3) PyErr_SetString(PyExc_ValueError, "text is not valid UTF-8");
+    else if (status < 0) cut_error(&t.cut, t.cut.failed ? 0 : -2);
+    else {
         /* distinct tokens: their bytes one after another, and int64 offsets */
         int64_t total = 0;
         for (Py_ssize_t k = 0; k < t.tokens.size; k++) total += t.tokens.spans[k].length;
@@ -728,6 +797,9 @@ static PyObject *Segmenter_tokenize(Segmenter *self, PyObject *args, PyObject *k
         Py_XDECREF(ids); Py_XDECREF(per_text); Py_XDECREF(bytes); Py_XDECREF(token_at);
     }
     PyBuffer_Release(&view);
+    free(t.block_cps); free(t.block_at);
+    t.cut.cps = NULL;
+    t.cut.offsets = NULL;
     end_cut(&t.cut);
     free(counts);
     free(t.tokens.spans); free(t.tokens.table); free(t.blocks.spans); free(t.blocks.table);
