@@ -535,14 +535,13 @@ class Tokenizer:
             return pa.chunked_array([_tokenize_chunk(self, texts)], type=pa.list_(pa.string()))
         self.preload()
         chunk = -(-len(texts) // (jobs * 4))
-        pieces = [texts[i:i + chunk] for i in range(0, len(texts), chunk)]
-        global _WORKER_TOKENIZER
-        _WORKER_TOKENIZER = self
+        global _WORKER_JOB
+        _WORKER_JOB = (self, texts)  # the forked workers inherit both and get only the bounds of a piece
         try:
             with multiprocessing.get_context("fork").Pool(jobs) as pool:
-                arrays = pool.map(_tokenize_piece, pieces)
+                arrays = pool.map(_tokenize_piece, [(i, i + chunk) for i in range(0, len(texts), chunk)])
         finally:
-            _WORKER_TOKENIZER = None
+            _WORKER_JOB = None
         return pa.chunked_array(arrays, type=pa.list_(pa.string()))
 
     def preload(self) -> None:
@@ -613,12 +612,13 @@ def _special_pieces(text: str) -> Iterator[tuple[str, bool]]:
         yield text[last:], False
 
 
-_WORKER_TOKENIZER: Tokenizer | None = None
+_WORKER_JOB: tuple[Tokenizer, Sequence[str | None]] | None = None
 
 
-def _tokenize_piece(texts: Sequence[str | None]) -> pa.Array:
-    assert _WORKER_TOKENIZER is not None
-    return _tokenize_chunk(_WORKER_TOKENIZER, texts)
+def _tokenize_piece(bounds: tuple[int, int]) -> pa.Array:
+    assert _WORKER_JOB is not None
+    tokenizer, texts = _WORKER_JOB
+    return _tokenize_chunk(tokenizer, texts[bounds[0]:bounds[1]])
 
 
 def _tokenize_chunk(tokenizer: Tokenizer, texts: Sequence[str | None]) -> pa.Array:
