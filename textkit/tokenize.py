@@ -372,11 +372,12 @@ class Tokenizer:
     def tokenize_batch(self, texts: Sequence[str | None] | pa.Array) -> pa.Array:
         """Filtered tokens of many texts as a ``list<string>`` array, in one process.
 
-        Vectorised: placeholders and ``[表情]`` codes are marked with Arrow's regex kernels, every text
-        is split into jieba's blocks at once, and each *distinct* block is segmented once (blocks
-        not seen before are joined by newlines, which jieba never joins across, and cut in one call).
-        Texts with characters outside jieba's blocks that could survive the filters (CJK extension
-        characters) take the one-text path. Same tokens as :meth:`tokenize` on each text.
+        Vectorised: placeholders and ``[表情]`` codes are marked with Arrow's regex kernels, and each
+        *distinct* block is segmented once. The C engine takes the whole column
+        (:meth:`_tokenize_compiled`); the others split every text into jieba's blocks at once and cut
+        the blocks not seen before joined by newlines (which jieba never joins across) in one call,
+        sending texts with characters outside jieba's blocks that could survive the filters (CJK
+        extension characters) to the one-text path. Same tokens as :meth:`tokenize` on each text.
         """
         array = text_array(texts if isinstance(texts, pa.Array | pa.ChunkedArray)
                            else pa.array(texts, type=pa.large_string()))
