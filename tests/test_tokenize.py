@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import textkit.tokenize as tokenize_module
 from textkit.tokenize import (
     BACKENDS,
     SINGLE_CHARS,
@@ -153,8 +154,41 @@ def test_compiled_engine_returns_byte_boundaries_and_rejects_invalid_utf8():
         segmenter.tokenize(data, np.array([0, 9, 3], dtype=np.int64))
     with pytest.raises(RuntimeError, match="not initialised"):
         type(segmenter).__new__(type(segmenter)).cut(data)
+    failed = type(segmenter).__new__(type(segmenter))
+    with pytest.raises(ValueError, match="freqs"):
+        failed.__init__(b"a\nb", b"", b"", 0.0, b"", b"", b"")
+    with pytest.raises(RuntimeError, match="not initialised"):  # nothing half-built stays usable
+        failed.cut(data)
     with pytest.raises(RuntimeError, match="already initialised"):
         segmenter.__init__(b"", b"", b"", 0.0, b"", b"", b"")
+
+
+def test_compiled_engine_splits_large_inputs_into_calls(monkeypatch):
+    texts = [*TRICKY, None, "", "一码通[泪]崩了"] * 3
+    expected = Tokenizer().tokenize_batch(texts).to_pylist()
+    monkeypatch.setattr(tokenize_module, "COMPILED_MAX_BYTES", 40)
+    assert Tokenizer().tokenize_batch(texts).to_pylist() == expected
+
+
+def test_compiled_engine_rejects_invalid_utf8_inside_a_marked_code():
+    segmenter = _segmenter(str(USERDICT))
+    data = b"\x1f[\xff\xfe]\x1f"
+    with pytest.raises(ValueError, match="not valid UTF-8"):
+        segmenter.tokenize(data, np.array([0, len(data)], dtype=np.int64))
+
+
+@pytest.mark.parametrize("lines", [
+    "韩玉赏鉴\n韩玉赏鉴 7\n",  # jieba adds the frequency it suggests, then 7, to its total
+    "一码通 5 n\n新冠词条\n一码通\n",
+])
+@pytest.mark.parametrize("backend", ["fast", "rjieba"])
+def test_user_words_without_frequency_weigh_as_in_jieba(tmp_path, lines, backend):
+    userdict = tmp_path / "userdict.txt"
+    userdict.write_text(lines, encoding="utf-8")
+    fast = Tokenizer(backend=backend, userdict=userdict)
+    reference = Tokenizer(backend="jieba", userdict=userdict)
+    for text in ["哈" * n for n in range(20, 60)] + ["西安一码通韩玉赏鉴新冠词条"]:
+        assert fast.cut(text) == reference.cut(text)
 
 
 def test_compiled_engine_reads_the_user_dictionary_as_jieba_does(tmp_path):

@@ -56,6 +56,7 @@ typedef struct {
     uint64_t *filter;    /* one bit per hash of an edge: most characters that follow a prefix in text
                             continue no word, and this answers them from cache instead of the table */
     int has_force;
+    int initialised;
     double logtotal;
     double start[4];
     double trans[4][4];
@@ -460,7 +461,7 @@ static void cut_text(Cut *cut, Py_ssize_t i, Py_ssize_t n, int hmm)
 
 static int ready(const Segmenter *self)
 {
-    if (self->slots) return 1;
+    if (self->initialised) return 1;
     PyErr_SetString(PyExc_RuntimeError, "Segmenter was not initialised");
     return 0;
 }
@@ -728,9 +729,13 @@ static int text_tokens(Tokens *t, int64_t p, int64_t end, int hmm)
             p = q;
             continue;
         }
-        if (cp == 0x1f && p + 1 < end && s[p + 1] == '[') { /* ASCII bytes never occur inside a character */
+        if (cp == 0x1f && p + 1 < end && s[p + 1] == '[') {
             int64_t close = p + 2;
-            while (close < end && s[close] != ']' && s[close] != 0x1f) close++;
+            while (close < end && s[close] != ']' && s[close] != 0x1f) {
+                int more = next_char(s + close, end - close, &cp);
+                if (!more) return -3;
+                close += more;
+            }
             if (close + 1 < end && s[close] == ']' && s[close + 1] == 0x1f) {
                 if (add_token(t, p + 1, close + 1) < 0) return -1;
                 p = close + 2;
@@ -754,9 +759,10 @@ static PyObject *Segmenter_tokenize(Segmenter *self, PyObject *args, PyObject *k
     Py_ssize_t n_texts = bounds.len / (Py_ssize_t)sizeof(int64_t) - 1;
     int bad = n_texts < 0 || text_at[0] < 0 || text_at[n_texts] > view.len;
     for (Py_ssize_t k = 0; !bad && k < n_texts; k++) bad = text_at[k] > text_at[k + 1];
-    if (bad) {
+    if (bad || text_at[n_texts] - text_at[0] > INT32_MAX) { /* ids and counts are int32: a token has a byte */
         PyBuffer_Release(&view); PyBuffer_Release(&bounds);
-        PyErr_SetString(PyExc_ValueError, "offsets must rise from 0 or more to at most len(data)");
+        PyErr_SetString(PyExc_ValueError, bad ? "offsets must rise from 0 or more to at most len(data)"
+                                              : "more than 2 GiB of text in one call: tokenize it in pieces");
         return NULL;
     }
     Tokens t;
@@ -869,12 +875,22 @@ static int mark_force_split(Segmenter *self, const uint32_t *cps, Py_ssize_t n, 
     return 0;
 }
 
+static void free_tables(Segmenter *self)
+{
+    free(self->force); free(self->root); free(self->root_logfreq); free(self->slots); free(self->filter);
+    free(self->emit);
+    self->force = NULL; self->root = NULL; self->root_logfreq = NULL; self->slots = NULL;
+    self->filter = NULL; self->emit = NULL;
+    self->n_nodes = 0;
+    self->has_force = 0;
+}
+
 static int Segmenter_init(Segmenter *self, PyObject *args, PyObject *kwargs)
 {
     static char *names[] = {"words", "freqs", "force_split", "logtotal", "start", "trans", "emit", NULL};
     Py_buffer words, freqs, force, start, trans, emit;
     double logtotal;
-    if (self->slots || self->emit) {
+    if (self->initialised) {
         PyErr_SetString(PyExc_RuntimeError, "Segmenter is already initialised");
         return -1;
     }
@@ -928,7 +944,9 @@ static int Segmenter_init(Segmenter *self, PyObject *args, PyObject *kwargs)
     if (each_word(self, &words, add_word, freqs.buf) < 0) goto done;
     if (each_word(self, &force, mark_force_split, NULL) < 0) goto done;
     status = 0;
+    self->initialised = 1;
 done:
+    if (status < 0) free_tables(self); /* nothing half-built stays usable */
     PyBuffer_Release(&words); PyBuffer_Release(&freqs); PyBuffer_Release(&force);
     PyBuffer_Release(&start); PyBuffer_Release(&trans); PyBuffer_Release(&emit);
     return status;
@@ -936,8 +954,7 @@ done:
 
 static void Segmenter_dealloc(Segmenter *self)
 {
-    free(self->force); free(self->root); free(self->root_logfreq); free(self->slots); free(self->filter);
-    free(self->emit);
+    free_tables(self);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 

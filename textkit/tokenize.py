@@ -48,6 +48,7 @@ STOPWORDS = LEXICON_DIR / "stopwords.txt"
 SINGLE_CHARS = LEXICON_DIR / "single_chars.txt"
 BACKENDS = ("fast", "rjieba", "jieba")
 PARALLEL_MIN_TEXTS = 20_000
+COMPILED_MAX_BYTES = 1 << 30  # text per call of the C engine (its token ids and counts are int32)
 BLOCK_CACHE_SIZE = 1_000_000  # blocks remembered per process (a few hundred MB at most)
 
 HAN_FIRST, HAN_LAST = 0x4E00, 0x9FD5  # the Han characters of jieba's blocks and of its HMM
@@ -136,22 +137,36 @@ def _default_frequencies(words: set[str]) -> tuple[dict[str, int], int]:
     return {word: last[word] for word in words if word in last}, sum(frequencies) - sum(last.values())
 
 
+def _user_entries(userdict: str | None) -> tuple[list[tuple[str, int, str | None]], int]:
+    """The user dictionary's entries with their frequencies, and what jieba's ``add_word`` of them adds
+    to its total. An entry without a frequency gets the one jieba suggests at that moment, which only
+    jieba's own tokenizer knows: then the frequencies are the words' final ones in it, and the total
+    added is read from it."""
+    entries = read_userdict(userdict) if userdict else []
+    if all(freq is not None for _, freq, _ in entries):
+        return entries, sum(freq for _, freq, _ in entries)
+    reference = _jieba(userdict)
+    _, default_frequencies = _default_dictionary()
+    return ([(word, reference.FREQ[word], tag) for word, _, tag in entries],
+            reference.total - sum(default_frequencies))
+
+
 @lru_cache(maxsize=4)
 def _rjieba(userdict: str | None):
     import rjieba
 
     tokenizer = rjieba.Jieba()
-    entries = read_userdict(userdict) if userdict else []
-    current, balance = _default_frequencies({word for word, _, _ in entries})
+    entries, added = _user_entries(userdict)
+    default, repeated = _default_frequencies({word for word, _, _ in entries})
+    final: dict[str, int] = {}
     for word, freq, tag in entries:
-        # an entry without frequency gets jieba's suggested one (needs the reference dictionary)
-        freq = freq if freq is not None else _jieba(userdict).FREQ[word]
         tokenizer.add_word(word, freq, tag)
-        balance += current.get(word, 0)
-        current[word] = freq
+        final[word] = freq
     # jieba's total counts the repeated lines of its dictionary, and its add_word adds a new frequency
-    # without taking the replaced one off; jieba-rs does neither. A word that cannot occur in text gives
-    # jieba-rs jieba's total, so that near-ties (runs of a repeated character) round and break alike.
+    # without taking the replaced one off; jieba-rs does neither (one record per word, summed). A word
+    # that cannot occur in text gives jieba-rs jieba's total, so that near-ties (runs of a repeated
+    # character) round and break alike.
+    balance = repeated + added + sum(default.values()) - sum(final.values())
     if balance:
         tokenizer.add_word(TOTAL_BALANCE_WORD, balance, None)
     return tokenizer
@@ -178,14 +193,12 @@ def _segmenter(userdict: str | None):
     from textkit._segment import Segmenter
 
     words, frequencies = _default_dictionary()
-    force_split = []
-    for word, freq, _ in read_userdict(userdict) if userdict else []:
-        # jieba.add_word: the new frequency replaces the word's and is added to the total
-        freq = freq if freq is not None else _jieba(userdict).FREQ[word]
+    total = sum(frequencies)
+    entries, added = _user_entries(userdict)
+    for word, freq, _ in entries:  # jieba.add_word: the new frequency replaces the word's
         words.append(word)
         frequencies.append(freq)
-        if freq == 0:
-            force_split.append(word)
+    force_split = [word for word, freq, _ in entries if freq == 0]
     states = "BMES"
     emit = np.full((4, HAN_LAST - HAN_FIRST + 1), finalseg.MIN_FLOAT)
     for row, state in enumerate(states):
@@ -196,7 +209,7 @@ def _segmenter(userdict: str | None):
         "\n".join(words).encode("utf-8"),
         np.asarray(frequencies, dtype=np.int64).tobytes(),
         "\n".join(force_split).encode("utf-8"),
-        math.log(sum(frequencies)),
+        math.log(total + added),
         np.array([finalseg.start_P[s] for s in states]).tobytes(),
         np.array([[finalseg.trans_P[a].get(b, finalseg.MIN_FLOAT) for b in states]
                   for a in states]).tobytes(),
@@ -399,6 +412,11 @@ class Tokenizer:
         """:meth:`tokenize_batch` by the C engine: it segments the marked texts as jieba would (each
         distinct block once) and numbers the distinct tokens; keep and form are decided once per
         distinct token."""
+        bounds = np.frombuffer(array.buffers()[1], np.int64)[array.offset:array.offset + len(array) + 1]
+        if bounds[-1] - bounds[0] > COMPILED_MAX_BYTES and len(array) > 1:  # halves, by bytes
+            middle = int(np.clip(np.searchsorted(bounds, (bounds[0] + bounds[-1]) // 2), 1, len(array) - 1))
+            return pa.concat_arrays([self._tokenize_compiled(array.slice(0, middle)),
+                                     self._tokenize_compiled(array.slice(middle))])
         marked = _mark_special_tokens(array)
         offsets = np.frombuffer(marked.buffers()[1], np.int64)[marked.offset:marked.offset + len(marked) + 1]
         data = marked.buffers()[2] if marked.buffers()[2] is not None else pa.py_buffer(b"")
