@@ -135,6 +135,15 @@ def test_detect_contract_and_repost_amplification():
     assert out.loc[2, "category"] == "none"
 
 
+def test_scores_do_not_depend_on_user_names():
+    # pseudonyms change with the project's key: the same post under other names must score the same
+    texts = ["唉 //@n_0123456789abcdef:顶 //@n_fedcba9876543210:转发微博",
+             "唉 //@n_1f98:顶 //@n_ed48:转发微博", "唉 //@甲用户:顶 //@乙用户:转发微博",
+             "@n_00aa11bb22cc33dd 一码通打不开", "@某人 一码通打不开"]
+    scored = score_texts(texts)
+    pd.testing.assert_frame_equal(scored.iloc[[0, 0, 0, 3, 3]].reset_index(drop=True), scored)
+
+
 def test_detect_names_missing_columns():
     with pytest.raises(ValueError, match="text_clean"):
         detect(pd.DataFrame({"platform": [], "post_id": [], "created_at": []}))

@@ -39,6 +39,7 @@ from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
+from textkit.clean import MENTION_SPAN
 from textkit.paths import LEXICON_DIR
 
 CATEGORIES = ("outage", "medical", "supplies", "testing", "lockdown", "governance")
@@ -490,6 +491,12 @@ def rule_scores(texts, scorer: RuleScorer | None = None, *, n_jobs: int = 1) -> 
     return pd.DataFrame(table[codes], columns=list(RULE_COLUMNS))
 
 
+def _without_user_names(texts: pa.Array) -> pa.Array:
+    """``@name`` mentions (those of repost chains too) as a bare ``@``: a user name, pseudonymised with the
+    project's key or not, is no evidence of a complaint, and scores must not change with the key."""
+    return pc.replace_substring_regex(texts, MENTION_SPAN, "@")
+
+
 def _factorize(texts) -> tuple[np.ndarray, pa.Array]:
     """Codes into the distinct texts, and the distinct texts (Arrow)."""
     shared = _shared_dictionary(texts)
@@ -756,6 +763,7 @@ def score_texts(
     classifier = classifier if classifier is not None else default_classifier()
     scorer = scorer or _default_scorer()
     codes, uniques = _factorize(texts)
+    uniques = _without_user_names(uniques)
 
     def scored(chunk: pa.Array) -> np.ndarray:
         points = codepoints(chunk)
