@@ -211,6 +211,7 @@ def test_prepare_dir_writes_both_files_deterministically(analysis_dir):
     provenance = tkio.read_provenance(analysis_dir)["stages"]["prepare"]
     assert provenance["redacted"] is True
     assert provenance["input"]["sha256"] == tkio.sha256_file(analysis_dir / "posts.parquet")
+    assert provenance["parameters"]["tokenizer_engine"] == "compiled"  # which engine made the tokens
 
 
 def test_prepared_parquet_reads_back_with_pandas_and_the_loader(analysis_dir):

@@ -423,8 +423,8 @@ def prepare_dir(analysis_dir: str | os.PathLike, *, redact: bool = True, backend
     stable = {k: v for k, v in report.items() if k != "seconds"}
     tkio.write_json(folder / REPORT_FILE, stable)
     tkio.record_stage(folder, "prepare", {
-        "parameters": {"redact": redact, "backend": backend, "near_threshold": near_threshold,
-                       "near_min_chars": near_min_chars},
+        "parameters": {"redact": redact, "backend": backend, "tokenizer_engine": tokenizer.engine,
+                       "near_threshold": near_threshold, "near_min_chars": near_min_chars},
         "input": {"path": "posts.parquet", "sha256": tkio.sha256_file(posts_path)},
         "redacted": redact,
         "summary": {k: stable[k] for k in ("posts", "redactions", "dup_kinds", "canonical")},
