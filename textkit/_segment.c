@@ -181,6 +181,18 @@ static int32_t word_node(Segmenter *self, const uint32_t *cps, Py_ssize_t n, int
 
 /* -- segmentation ----------------------------------------------------------------------------- */
 
+/* `data` (an array of `*capacity` items of `item` bytes) with room for `needed` items, moved and grown
+ * by doubling when needed; NULL when out of memory (then `data` is unchanged). */
+static void *reserve(void *data, Py_ssize_t *capacity, Py_ssize_t needed, size_t item)
+{
+    if (needed <= *capacity) return data;
+    Py_ssize_t grown = *capacity ? 2 * *capacity : 1024;
+    while (grown < needed) grown *= 2;
+    void *moved = realloc(data, grown * item);
+    if (moved) *capacity = grown;
+    return moved;
+}
+
 typedef struct {
     int64_t *data;
     Py_ssize_t size, capacity;
@@ -188,13 +200,9 @@ typedef struct {
 
 static int push(Boundaries *out, int64_t offset)
 {
-    if (out->size == out->capacity) {
-        Py_ssize_t capacity = out->capacity ? 2 * out->capacity : 1024;
-        int64_t *data = realloc(out->data, capacity * sizeof(int64_t));
-        if (!data) return -1;
-        out->data = data;
-        out->capacity = capacity;
-    }
+    int64_t *data = reserve(out->data, &out->capacity, out->size + 1, sizeof(int64_t));
+    if (!data) return -1;
+    out->data = data;
     out->data[out->size++] = offset;
     return 0;
 }
@@ -518,16 +526,15 @@ typedef struct {
     Py_ssize_t size, capacity;
 } Ids;
 
-static int push_id(Ids *ids, int32_t id)
+/* Appends `count` ids. */
+static int push_ids(Ids *ids, const int32_t *values, Py_ssize_t count)
 {
-    if (ids->size == ids->capacity) {
-        Py_ssize_t capacity = ids->capacity ? 2 * ids->capacity : 4096;
-        int32_t *data = realloc(ids->ids, capacity * sizeof(int32_t));
-        if (!data) return -1;
-        ids->ids = data;
-        ids->capacity = capacity;
-    }
-    ids->ids[ids->size++] = id;
+    if (count == 0) return 0;
+    int32_t *data = reserve(ids->ids, &ids->capacity, ids->size + count, sizeof(int32_t));
+    if (!data) return -1;
+    ids->ids = data;
+    memcpy(ids->ids + ids->size, values, count * sizeof(int32_t));
+    ids->size += count;
     return 0;
 }
 
@@ -583,13 +590,9 @@ static int32_t spanset_find(SpanSet *set, const unsigned char *data, int64_t sta
         *added = 0;
         return s->index;
     }
-    if (set->size == set->capacity) {
-        Py_ssize_t capacity = set->capacity ? 2 * set->capacity : 4096;
-        Span *spans = realloc(set->spans, capacity * sizeof(Span));
-        if (!spans) return -1;
-        set->spans = spans;
-        set->capacity = capacity;
-    }
+    Span *spans = reserve(set->spans, &set->capacity, set->size + 1, sizeof(Span));
+    if (!spans) return -1;
+    set->spans = spans;
     Span *span = &set->spans[set->size];
     span->start = start;
     span->length = length;
@@ -619,7 +622,7 @@ static int add_token(Tokens *t, int64_t start, int64_t end)
 {
     int added;
     int32_t id = spanset_find(&t->tokens, t->data, start, end - start, &added);
-    return id < 0 ? -1 : push_id(&t->ids, id);
+    return id < 0 ? -1 : push_ids(&t->ids, &id, 1);
 }
 
 /* Room in the cut's scratch for a block of `n` characters. */
@@ -673,16 +676,7 @@ static int block_tokens(Tokens *t, int64_t start, int64_t end, Py_ssize_t n, int
     if (block < 0) return -1;
     if (!added) {
         Span span = t->blocks.spans[block];
-        if (t->ids.size + span.count > t->ids.capacity) {
-            Py_ssize_t capacity = 2 * (t->ids.size + span.count) + 4096;
-            int32_t *ids = realloc(t->ids.ids, capacity * sizeof(int32_t));
-            if (!ids) return -1;
-            t->ids.ids = ids;
-            t->ids.capacity = capacity;
-        }
-        memcpy(t->ids.ids + t->ids.size, t->block_ids.ids + span.first, span.count * sizeof(int32_t));
-        t->ids.size += span.count;
-        return 0;
+        return push_ids(&t->ids, t->block_ids.ids + span.first, span.count);
     }
     if (reserve_block(t, n) < 0) return -1;
     for (int64_t at = start, k = 0; k < n; k++) {
@@ -700,9 +694,7 @@ static int block_tokens(Tokens *t, int64_t start, int64_t end, Py_ssize_t n, int
     }
     t->blocks.spans[block].first = (int32_t)t->block_ids.size;
     t->blocks.spans[block].count = (int32_t)(t->ids.size - first);
-    for (Py_ssize_t k = first; k < t->ids.size; k++)
-        if (push_id(&t->block_ids, t->ids.ids[k]) < 0) return -1;
-    return 0;
+    return push_ids(&t->block_ids, t->ids.ids + first, t->ids.size - first);
 }
 
 /* jieba.cut of the text at bytes [p, end) as token ids, leaving out the one-character tokens outside
