@@ -135,6 +135,14 @@ def test_fast_backend_runs_the_compiled_engine():
     assert Tokenizer(backend="jieba").engine == "jieba"
 
 
+def test_fast_backend_falls_back_to_rjieba_without_the_extension(monkeypatch):
+    monkeypatch.setattr(tokenize_module, "compiled_segmenter_built", lambda: False)
+    tokenizer = Tokenizer()
+    assert tokenizer.engine == "rjieba"
+    reference = Tokenizer(backend="jieba")
+    assert tokenizer.tokenize_batch(TRICKY).to_pylist() == [reference.tokenize(t) for t in TRICKY]
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=st.sampled_from(list("一码通崩了健康核酸排队哈啊呜西安市民 aB1.%-_#&+😭𠮷\r\n\t，")),
                max_size=40), st.booleans())
