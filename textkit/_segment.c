@@ -15,6 +15,8 @@
  *                log-probabilities, states in the order B, M, E, S (-3.14e100 where jieba has none)
  * Segmenter.cut(data, hmm=True) -> bytes
  *   the int64 byte offsets of the token boundaries in the UTF-8 text `data` (0 first, len(data) last)
+ * Segmenter.tokenize(data, offsets, hmm=True) -> (ids, counts, tokens, token_offsets)
+ *   the tokens of many texts (an Arrow string column's buffers) as ids of distinct tokens
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -65,29 +67,33 @@ typedef struct {
 
 /* -- UTF-8 ------------------------------------------------------------------------------------ */
 
+/* The character at s (at most `left` bytes): its code point in *cp and its length in bytes, 0 when the
+ * bytes are not UTF-8. */
+static inline int next_char(const unsigned char *s, int64_t left, uint32_t *cp)
+{
+    unsigned char c = s[0];
+    if (c < 0x80) { *cp = c; return 1; }
+    int length = (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+    if (!length || length > left) return 0;
+    uint32_t value = c & (0x7F >> length);
+    for (int k = 1; k < length; k++) {
+        if ((s[k] & 0xC0) != 0x80) return 0;
+        value = (value << 6) | (s[k] & 0x3F);
+    }
+    *cp = value;
+    return length;
+}
+
 /* Decodes `size` bytes into code points and the byte offset where each starts (offsets[n] = size).
  * Returns the number of characters, or -1 for invalid UTF-8. */
 static Py_ssize_t decode_utf8(const unsigned char *s, Py_ssize_t size, uint32_t *cps, int64_t *offsets)
 {
     Py_ssize_t i = 0, n = 0;
     while (i < size) {
-        unsigned char c = s[i];
-        uint32_t cp;
-        int len;
-        if (c < 0x80) { cp = c; len = 1; }
-        else if ((c & 0xE0) == 0xC0) { cp = c & 0x1F; len = 2; }
-        else if ((c & 0xF0) == 0xE0) { cp = c & 0x0F; len = 3; }
-        else if ((c & 0xF8) == 0xF0) { cp = c & 0x07; len = 4; }
-        else return -1;
-        if (i + len > size) return -1;
-        for (int k = 1; k < len; k++) {
-            if ((s[i + k] & 0xC0) != 0x80) return -1;
-            cp = (cp << 6) | (s[i + k] & 0x3F);
-        }
-        cps[n] = cp;
-        offsets[n] = i;
-        n++;
-        i += len;
+        int length = next_char(s + i, size - i, &cps[n]);
+        if (!length) return -1;
+        offsets[n++] = i;
+        i += length;
     }
     offsets[n] = size;
     return n;
@@ -226,12 +232,6 @@ static inline int emit_end(Cut *cut, Py_ssize_t end) /* a token ends before char
     return 0;
 }
 
-static inline int is_block_char(uint32_t c) /* jieba's re_han_default */
-{
-    return (c >= 0x4E00 && c <= 0x9FD5) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-        || (c >= '0' && c <= '9') || c == '+' || c == '#' || c == '&' || c == '.' || c == '_'
-        || c == '%' || c == '-';
-}
 
 /* textkit's HAS_WORD_CHAR ([0-9A-Za-z\u3400-\u9fff\uf900-\ufaff]): outside jieba's blocks, a character
  * without it is a token that textkit's filters always drop (punctuation, spaces, emoji). */
@@ -247,6 +247,11 @@ static inline int is_ascii_alnum(uint32_t c)
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 static inline int is_digit(uint32_t c) { return c >= '0' && c <= '9'; }
+static inline int is_block_char(uint32_t c) /* jieba's re_han_default */
+{
+    return is_han(c) || is_ascii_alnum(c) || c == '+' || c == '#' || c == '&' || c == '.' || c == '_'
+        || c == '%' || c == '-';
+}
 
 /* The node of a dictionary entry (a word or a prefix of one), -1 when absent; `is_word` as jieba's
  * FREQ.get(...) is truthy. */
@@ -650,23 +655,6 @@ static int reserve_block(Tokens *t, Py_ssize_t n)
     return -1;
 }
 
-/* The character at s (at most `left` bytes): its code point in *cp and its length in bytes, 0 when the
- * bytes are not UTF-8. */
-static inline int next_char(const unsigned char *s, int64_t left, uint32_t *cp)
-{
-    unsigned char c = s[0];
-    if (c < 0x80) { *cp = c; return 1; }
-    int length = (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
-    if (!length || length > left) return 0;
-    uint32_t value = c & (0x7F >> length);
-    for (int k = 1; k < length; k++) {
-        if ((s[k] & 0xC0) != 0x80) return 0;
-        value = (value << 6) | (s[k] & 0x3F);
-    }
-    *cp = value;
-    return length;
-}
-
 /* The tokens of the block at bytes [start, end) (`n` characters): looked up when the block was seen
  * before, else decoded and cut. */
 static int block_tokens(Tokens *t, int64_t start, int64_t end, Py_ssize_t n, int hmm)
@@ -950,16 +938,6 @@ static void Segmenter_dealloc(Segmenter *self)
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
-static PyObject *Segmenter_words(Segmenter *self, PyObject *Py_UNUSED(ignored))
-{
-    if (!ready(self)) return NULL;
-    Py_ssize_t words = 0;
-    for (Py_ssize_t i = 0; i < ROOT_DIRECT; i++) words += self->root[i] >= 0 && !isnan(self->root_logfreq[i]);
-    for (uint64_t slot = 0; slot <= self->mask; slot++)
-        words += self->slots[slot].edge != 0 && !isnan(self->slots[slot].logfreq);
-    return PyLong_FromSsize_t(words);
-}
-
 static PyMethodDef Segmenter_methods[] = {
     {"cut", (PyCFunction)(void (*)(void))Segmenter_cut, METH_VARARGS | METH_KEYWORDS,
      "cut(data, hmm=True) -> bytes: int64 byte offsets of jieba's token boundaries in UTF-8 `data`."},
@@ -969,7 +947,6 @@ static PyMethodDef Segmenter_methods[] = {
      "data[offsets[i]:offsets[i + 1]] (int64 offsets) as int32 ids of distinct tokens, int64 tokens per "
      "text, and the distinct tokens' UTF-8 bytes with int64 offsets. A block seen before is looked up, "
      "not cut again; a marked code 0x1f [...] 0x1f is one token [...]."},
-    {"word_count", (PyCFunction)Segmenter_words, METH_NOARGS, "Number of dictionary words."},
     {NULL, NULL, 0, NULL},
 };
 
